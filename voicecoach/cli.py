@@ -1,0 +1,239 @@
+"""The voicecoach command line: parse arguments, call one function, print."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from voicecoach import __version__
+from voicecoach.errors import VoicecoachError
+
+DEFAULT_ROUTINE = "scripts/routine.yaml"
+
+
+class _Group(click.Group):
+    """Turns the library's errors into one `Error: ...` line and Ctrl-C into exit 130."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VoicecoachError as exc:
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted; no output file was changed.", err=True)
+            ctx.exit(130)
+
+
+class _Bars:
+    """A progress bar on stderr per build stage."""
+
+    labels: dict[str, str] = {"speech": "Speaking cues ", "audio": "Encoding audio"}
+
+    def __init__(self) -> None:
+        self.stage: str | None = None
+        self.bar: Any = None
+        self.done = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.close()
+            self.stage, self.done = stage, 0
+            self.bar = click.progressbar(
+                length=total,
+                label=self.labels.get(stage, stage),
+                file=sys.stderr,
+                width=30,
+            )
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _clock(ms: int) -> str:
+    from voicecoach.durations import format_clock
+
+    return format_clock(ms)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="voicecoach")
+def main() -> None:
+    """Turn a workout routine in YAML into a voice-guided MP3 you follow hands-free.
+
+    \b
+    Quick start:
+      voicecoach build                         # scripts/routine.yaml -> output/<title>.mp3
+      voicecoach plan scripts/routine.yaml     # see every cue and its time first
+    """
+
+
+@main.command()
+@click.argument("routine", default=DEFAULT_ROUTINE, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the MP3 here; the .json goes beside it with the same name.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="VOICECOACH_CACHE_DIR",
+    help="Where spoken clips are kept between builds [env: VOICECOACH_CACHE_DIR].",
+)
+@click.option(
+    "--max-minutes",
+    type=click.IntRange(1, 24 * 60),
+    default=360,
+    show_default=True,
+    help="Refuse routines longer than this before making any audio.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
+def build(
+    routine: Path, output: Path | None, cache_dir: Path | None, max_minutes: int, quiet: bool
+) -> None:
+    """Build the session MP3 (and its JSON timeline) from ROUTINE.
+
+    ROUTINE defaults to scripts/routine.yaml; the MP3 goes to output/<slug>.mp3, where
+    <slug> is the title in lower case joined by '-'.
+
+    \b
+    Examples:
+      voicecoach build
+      voicecoach build my-run.yaml -o sessions/tuesday.mp3
+    """
+    from voicecoach.build import BuildOptions
+    from voicecoach.build import build as run_build
+
+    bars = _Bars() if not quiet else None
+    try:
+        result = run_build(
+            routine,
+            BuildOptions(output=output, cache_dir=cache_dir, max_minutes=max_minutes),
+            progress=bars,
+        )
+    finally:
+        if bars:
+            bars.close()
+    for warning in result.timeline.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if quiet:
+        return
+    stats = result.cache
+    click.echo(
+        f"Wrote {result.mp3_path} ({_clock(result.timeline.duration_ms)}) and "
+        f"{result.json_path.name}"
+    )
+    click.echo(
+        f"{len(result.timeline.cues)} cues, {len(result.timeline.chapters)} chapters; "
+        f"speech: {stats.misses} clips spoken, {stats.hits} from the cache; "
+        f"{result.seconds:.1f} s"
+    )
+
+
+@main.command()
+@click.argument("routine", default=DEFAULT_ROUTINE, type=click.Path(path_type=Path))
+@click.option(
+    "--estimate",
+    is_flag=True,
+    help="Guess speech lengths from the text instead of speaking it (rougher).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="VOICECOACH_CACHE_DIR",
+    help="Where spoken clips are kept.",
+)
+def plan(routine: Path, estimate: bool, cache_dir: Path | None) -> None:
+    """Print ROUTINE's timeline as a table of times and cues, without writing an MP3.
+
+    Speech is measured through the clip cache (so a later build is quick) unless
+    --estimate is given.
+
+    \b
+    Example:
+      voicecoach plan scripts/routine.yaml | less
+    """
+    from voicecoach.build import check_length, make_synthesizer
+    from voicecoach.build import plan as run_plan
+    from voicecoach.routine import load_routine
+    from voicecoach.speech.cache import CachedSynthesizer, ClipCache, default_cache_dir
+    from voicecoach.timeline import expand
+
+    loaded = load_routine(routine)
+    check_length(loaded, 24 * 60)
+    if estimate:
+        timeline = expand(loaded, lambda text: 60_000 * len(text.split()) // loaded.voice.rate)
+    else:
+        synthesizer = CachedSynthesizer(
+            make_synthesizer(loaded), ClipCache(cache_dir or default_cache_dir())
+        )
+        timeline = run_plan(loaded, synthesizer)
+    chapters = {chapter.start_ms: chapter.title for chapter in timeline.chapters}
+    pending = sorted(chapters)
+    lines = []
+    for cue in timeline.cues:
+        while pending and pending[0] <= cue.start_ms:
+            lines.append(f"\n== {chapters[pending.pop(0)]}")
+        shown = cue.text if cue.kind == "speech" else f"[{cue.cue} tone]"
+        lines.append(f"{_clock(cue.start_ms):>9}  {shown}")
+    lines.append(
+        f"\nTotal: {_clock(timeline.duration_ms)} "
+        f"({len(timeline.cues)} cues, {len(timeline.chapters)} chapters)"
+    )
+    click.echo("\n".join(lines).lstrip("\n"))
+    for warning in timeline.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
+@main.command()
+@click.argument("routine", nargs=-1, type=click.Path(path_type=Path))
+def validate(routine: tuple[Path, ...]) -> None:
+    """Check ROUTINE files against the routine format without making any audio.
+
+    \b
+    Example:
+      voicecoach validate scripts/routine.yaml
+    """
+    from voicecoach.routine import load_routine
+    from voicecoach.timeline import minimum_duration_ms
+
+    for path in routine or (Path(DEFAULT_ROUTINE),):
+        loaded = load_routine(path)
+        count = len(loaded.exercises())
+        click.echo(
+            f"{path}: OK — '{loaded.title}', {count} exercise{'s' * (count != 1)}, "
+            f"at least {_clock(minimum_duration_ms(loaded.items))} long"
+        )
+
+
+@main.command()
+@click.option("--lang", help="Only voices whose language code starts with this, e.g. 'en'.")
+def voices(lang: str | None) -> None:
+    """List the voices the bundled espeak-ng offers (use an id or language as voice.name).
+
+    \b
+    Examples:
+      voicecoach voices
+      voicecoach voices --lang de
+    """
+    from voicecoach.speech.pyttsx3_engine import list_voices
+
+    found = [v for v in list_voices() if not lang or v.language.startswith(lang.lower())]
+    if not found:
+        raise click.ClickException(f"no voice's language starts with '{lang}'")
+    width = max(len(v.language) for v in found)
+    for voice in found:
+        click.echo(f"{voice.language:<{width}}  {voice.name}  ({voice.id})")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

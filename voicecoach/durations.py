@@ -1,0 +1,49 @@
+"""Durations as a routine writes them (`30`, "45s", "4m", "1m30s", "1:30", "1.5s") in ms."""
+
+from __future__ import annotations
+
+import math
+import re
+
+_UNITS = re.compile(
+    r"^(?:(?P<h>\d+(?:\.\d+)?)\s*h)?\s*(?:(?P<m>\d+(?:\.\d+)?)\s*m(?:in)?)?\s*"
+    r"(?:(?P<s>\d+(?:\.\d+)?)\s*s(?:ec)?)?$"
+)
+_CLOCK = re.compile(r"^(?:(?P<h>\d+):)?(?P<m>\d+):(?P<s>\d{1,2}(?:\.\d+)?)$")
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+def parse_duration(value: object) -> int:
+    """Return a written duration in whole milliseconds; raise ValueError if it is not one."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip().lower()
+        if _NUMBER.match(text):
+            seconds = float(text)
+        elif match := _CLOCK.match(text):
+            if float(match["s"]) >= 60:
+                raise ValueError
+            seconds = int(match["h"] or 0) * 3600 + int(match["m"]) * 60 + float(match["s"])
+        elif text and (match := _UNITS.match(text)) and any(match.groupdict().values()):
+            seconds = sum(float(match[k] or 0) * f for k, f in (("h", 3600), ("m", 60), ("s", 1)))
+        else:
+            raise ValueError
+    else:
+        raise ValueError
+    if not math.isfinite(seconds) or seconds < 0 or seconds > 1e7:
+        raise ValueError
+    return round(seconds * 1000)
+
+
+def format_clock(ms: int) -> str:
+    """Show a time as m:ss.t (or h:mm:ss.t), the way the plan table prints it."""
+    tenths = round(ms / 100)
+    seconds, tenth = divmod(tenths, 10)
+    minutes, second = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    if hours:
+        return f"{hours}:{minute:02d}:{second:02d}.{tenth}"
+    return f"{minute}:{second:02d}.{tenth}"

@@ -1,0 +1,39 @@
+"""The errors voicecoach raises: each one is a message a person can act on."""
+
+from __future__ import annotations
+
+
+class VoicecoachError(Exception):
+    """Base of every error the CLI reports as one `Error: ...` line."""
+
+
+class RoutineError(VoicecoachError):
+    """The routine file cannot be read or does not follow the routine format."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        path: str | None = None,
+    ) -> None:
+        self.source = source
+        self.line = line
+        self.path = path
+        self.detail = message
+        where = []
+        if source:
+            where.append(f"{source}:{line}" if line else source)
+        if path:
+            where.append(path)
+        prefix = ": ".join(where)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class SpeechError(VoicecoachError):
+    """The speech engine failed or does not know the requested voice."""
+
+
+class ExportError(VoicecoachError):
+    """The session could not be written."""

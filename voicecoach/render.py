@@ -1,0 +1,80 @@
+"""Mix a Timeline's clips into PCM, streamed in fixed windows so memory stays flat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+import numpy as np
+
+from voicecoach.timeline import Cue, Timeline
+
+WINDOW_SAMPLES = 1152 * 128  # about 3.3 s at 44.1 kHz; a whole number of MP3 frames
+
+
+def resample(samples: np.ndarray, source_rate: int, target_rate: int) -> np.ndarray:
+    """Change a clip's sample rate with libsoxr (a no-op when the rates agree)."""
+    if source_rate == target_rate or len(samples) == 0:
+        return samples
+    import soxr
+
+    return np.asarray(
+        soxr.resample(samples, source_rate, target_rate, quality="HQ"), dtype=np.float32
+    )
+
+
+def sample_at(ms: int, sample_rate: int) -> int:
+    """The sample index of a time in ms."""
+    return round(ms * sample_rate / 1000)
+
+
+def render(
+    timeline: Timeline,
+    sound_of: Callable[[Cue], np.ndarray],
+    sample_rate: int,
+    *,
+    start_sample: int = 0,
+    end_sample: int | None = None,
+    on_window: Callable[[int, int], None] | None = None,
+) -> Iterator[np.ndarray]:
+    """Yield the mixed session as float32 mono windows from `start_sample` to `end_sample`."""
+    total = sample_at(timeline.duration_ms, sample_rate) if end_sample is None else end_sample
+    cues = timeline.cues
+    first = 0  # the first cue that may still sound in the current window
+    position = start_sample
+    while position < total:
+        stop = min(position + WINDOW_SAMPLES, total)
+        window = np.zeros(stop - position, dtype=np.float32)
+        while first < len(cues) and sample_at(cues[first].end_ms, sample_rate) <= position:
+            first += 1
+        index = first
+        while index < len(cues) and sample_at(cues[index].start_ms, sample_rate) < stop:
+            cue = cues[index]
+            sound = sound_of(cue)
+            begin = sample_at(cue.start_ms, sample_rate)
+            lo, hi = max(begin, position), min(begin + len(sound), stop)
+            if hi > lo:
+                window[lo - position : hi - position] += sound[lo - begin : hi - begin]
+            index += 1
+        yield window
+        if on_window is not None:
+            on_window(stop - start_sample, total - start_sample)
+        position = stop
+
+
+def to_pcm16(window: np.ndarray, channels: int) -> bytes:
+    """Float samples to interleaved 16-bit PCM, limited to full scale (never wrapped)."""
+    pcm = (np.clip(window, -1.0, 32767 / 32768) * 32768).astype("<i2")
+    if channels == 2:
+        pcm = np.repeat(pcm, 2)
+    return bytes(pcm.tobytes())
+
+
+def sounds_for(
+    clips: Mapping[str, np.ndarray], tones: Mapping[str, np.ndarray]
+) -> Callable[[Cue], np.ndarray]:
+    """Look up a cue's samples: speech by its text, tones by their name."""
+
+    def sound_of(cue: Cue) -> np.ndarray:
+        return clips[cue.text] if cue.kind == "speech" else tones[cue.cue]
+
+    return sound_of

@@ -1,0 +1,134 @@
+"""The pyttsx3 engine over the bundled espeak-ng: the one module that imports pyttsx3."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import io
+import shutil
+import tempfile
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voicecoach.errors import SpeechError
+from voicecoach.routine import Voice
+from voicecoach.speech import Clip, trim_silence
+from voicecoach.speech.bundled import load_bundled_espeak
+
+DEFAULT_VOICE = "en-us"
+_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """A voice the engine has."""
+
+    id: str
+    name: str
+    language: str
+
+
+def _engine() -> Any:
+    load_bundled_espeak()
+    import pyttsx3
+
+    try:
+        return pyttsx3.init("espeak")
+    except Exception as exc:  # pyttsx3 raises bare RuntimeErrors and worse
+        raise SpeechError(f"the pyttsx3 espeak engine did not start: {exc}") from None
+
+
+def list_voices() -> list[VoiceInfo]:
+    """Every voice the bundled espeak-ng offers."""
+    voices = []
+    for voice in _engine().getProperty("voices"):
+        language = voice.languages[0] if voice.languages else ""
+        voices.append(VoiceInfo(voice.id, voice.name, language))
+    return voices
+
+
+def resolve_voice(name: str) -> VoiceInfo:
+    """Find a voice by id ("gmw/en-us"), language code ("en-us") or name ("English (America)")."""
+    voices = list_voices()
+    wanted = name.strip().lower()
+    for voice in voices:
+        if wanted in (
+            voice.id.lower(),
+            voice.id.lower().rsplit("/", 1)[-1],
+            voice.language.lower(),
+            voice.name.lower(),
+        ):
+            return voice
+    names = [v.language for v in voices] + [v.name for v in voices]
+    close = difflib.get_close_matches(name, names, n=4, cutoff=0.5)
+    hint = f"close ones: {', '.join(close)}; " if close else ""
+    raise SpeechError(
+        f"voice '{name}' is not available; {hint}run 'voicecoach voices' to list them all"
+    )
+
+
+class Pyttsx3Synthesizer:
+    """Speaks through pyttsx3, working around its espeak driver's known defects."""
+
+    def __init__(self, voice: Voice) -> None:
+        self.voice = voice
+        self.voice_info = resolve_voice(voice.name or DEFAULT_VOICE)
+        self._engine = _engine()
+        self._folder = Path(tempfile.mkdtemp(prefix="voicecoach-speech-"))
+
+    def identity(self) -> dict[str, object]:
+        """The engine, voice, rate and volume: what changes the sound besides the text."""
+        return {
+            "engine": "pyttsx3",
+            "voice": self.voice_info.id,
+            "rate": self.voice.rate,
+            "volume": self.voice.volume,
+        }
+
+    def _settings_hold(self) -> bool:
+        engine = self._engine
+        return bool(
+            engine.getProperty("voice") == self.voice_info.id
+            and engine.getProperty("rate") == self.voice.rate
+            and round(engine.getProperty("volume"), 2) == round(self.voice.volume, 2)
+        )
+
+    def synthesize(self, text: str) -> Clip:
+        """Speak `text` into a trimmed clip; check the settings really applied."""
+        target = self._folder / "clip.wav"
+        for _ in range(_ATTEMPTS):
+            if not self._settings_hold():
+                # espeak is one global synthesizer: set every property before the utterance
+                # they must apply to, in one run, then check them (a set can be lost).
+                self._engine.setProperty("voice", self.voice_info.id)
+                self._engine.setProperty("rate", self.voice.rate)
+                self._engine.setProperty("volume", self.voice.volume)
+            target.unlink(missing_ok=True)
+            with contextlib.redirect_stdout(io.StringIO()):  # it prints "Audio saved to ..."
+                self._engine.save_to_file(text, str(target))
+                self._engine.runAndWait()
+            if self._settings_hold():
+                return Clip(*_read_wav(target, text))
+        raise SpeechError(f"pyttsx3 did not apply the voice settings while speaking '{text}'")
+
+    def close(self) -> None:
+        """Remove the scratch folder."""
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def _read_wav(path: Path, text: str) -> tuple[np.ndarray, int]:
+    # pyttsx3 swallows write errors, so a missing or empty file is the only sign of one.
+    try:
+        with wave.open(str(path), "rb") as wav:
+            rate, width, frames = wav.getframerate(), wav.getsampwidth(), wav.getnframes()
+            data = wav.readframes(frames)
+    except (OSError, EOFError, wave.Error) as exc:
+        raise SpeechError(f"pyttsx3 wrote no audio for '{text}': {exc}") from None
+    if width != 2 or not data:
+        raise SpeechError(f"pyttsx3 wrote no usable audio for '{text}'")
+    samples = np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
+    return trim_silence(samples, rate), rate

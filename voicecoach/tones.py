@@ -1,0 +1,42 @@
+"""Short synthesized tones (go, stop) with soft edges, from pydub's generators."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from voicecoach.routine import Tones
+
+TONE_DBFS = -9.0  # sits with espeak's voice, which peaks a few dB below full scale
+_FADE_MS = 8
+
+
+def _pydub_sine(hz: float, length_ms: int, sample_rate: int) -> np.ndarray:
+    with warnings.catch_warnings():
+        # pydub warns at import when ffmpeg is missing; voicecoach never asks it to run one.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        from pydub.generators import Sine
+
+    segment = Sine(hz, sample_rate=sample_rate, bit_depth=16).to_audio_segment(
+        duration=length_ms, volume=TONE_DBFS
+    )
+    segment = segment.fade_in(_FADE_MS).fade_out(min(length_ms // 2, 4 * _FADE_MS))
+    samples = np.array(segment.get_array_of_samples(), dtype=np.float32) / 32768.0
+    return samples[: round(length_ms * sample_rate / 1000)]
+
+
+def synthesize_tone(name: str, tones: Tones, sample_rate: int) -> np.ndarray:
+    """The samples of the `go` or `stop` tone at `sample_rate`."""
+    if name == "go":
+        return _pydub_sine(tones.go_hz, tones.go_ms, sample_rate)
+    if name == "stop":
+        # two falling notes, so "stop" never sounds like "go"
+        first = tones.stop_ms // 2
+        return np.concatenate(
+            [
+                _pydub_sine(tones.stop_hz, first, sample_rate),
+                _pydub_sine(tones.stop_hz * 0.75, tones.stop_ms - first, sample_rate),
+            ]
+        )
+    raise ValueError(f"unknown tone {name!r}")

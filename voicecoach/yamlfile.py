@@ -1,0 +1,146 @@
+"""Read a YAML file safely, keeping the line of every mapping key and list item."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from voicecoach.errors import RoutineError
+
+# A routine has a few hundred nodes; these caps refuse alias bombs and runaway files
+# long before they cost memory or time.
+MAX_FILE_BYTES = 1_000_000
+MAX_EXPANDED_NODES = 200_000
+
+
+class LineDict(dict):  # type: ignore[type-arg]
+    """A mapping from YAML that remembers its own line and the line of each key."""
+
+    line: int = 0
+    key_lines: dict[Any, int]
+
+
+class LineList(list):  # type: ignore[type-arg]
+    """A sequence from YAML that remembers its own line and the line of each item."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
+class _Loader(yaml.SafeLoader):
+    def __init__(self, stream: str, source: str) -> None:
+        super().__init__(stream)
+        self.source = source
+
+    def construct_line_mapping(self, node: yaml.MappingNode) -> LineDict:
+        self.flatten_mapping(node)
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                hash(key)
+            except TypeError:
+                raise RoutineError(
+                    "expected a plain key, found a list or mapping used as a key",
+                    source=self.source,
+                    line=line,
+                ) from None
+            if key in result:
+                raise RoutineError(
+                    f"key '{key}' appears twice in the same mapping (first on line "
+                    f"{result.key_lines[key]}); keep one",
+                    source=self.source,
+                    line=line,
+                )
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = line
+        return result
+
+    def construct_line_sequence(self, node: yaml.SequenceNode) -> LineList:
+        result = LineList(self.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_line_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_line_sequence)
+
+
+def _expanded_size(value: Any, memo: dict[int, int]) -> int:
+    """Count the nodes a value would have with every alias written out (linear in the DAG)."""
+    key = id(value)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # guards against (impossible in safe YAML) cycles
+    if isinstance(value, dict):
+        size = 1 + sum(_expanded_size(v, memo) for v in value.values()) + len(value)
+    elif isinstance(value, list):
+        size = 1 + sum(_expanded_size(v, memo) for v in value)
+    else:
+        size = 1
+    memo[key] = min(size, MAX_EXPANDED_NODES + 1)
+    return memo[key]
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file with `safe_load` rules into LineDict/LineList values."""
+    source = str(path)
+    if path.is_dir():
+        raise RoutineError("expected a routine file, found a directory", source=source)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise RoutineError("no such file", source=source) from None
+    except OSError as exc:
+        raise RoutineError(f"cannot read the file: {exc.strerror}", source=source) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise RoutineError(
+            f"expected a routine of at most {MAX_FILE_BYTES // 1000} kB, found a larger file",
+            source=source,
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise RoutineError(
+            f"expected UTF-8 text, found the byte 0x{data[exc.start]:02x}; save the file as UTF-8",
+            source=source,
+            line=line,
+        ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise RoutineError(
+            "expected text, found a NUL byte (is this a binary file?)", source=source, line=line
+        )
+    loader = _Loader(text, source)
+    try:
+        value = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        mark_line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        if mark is not None:
+            problem = f"{problem} (column {mark.column + 1})"
+        if "\t" in text and "'\\t'" in problem:
+            problem += "; indent with spaces, not tabs"
+        raise RoutineError(f"invalid YAML: {problem}", source=source, line=mark_line) from None
+    except yaml.YAMLError as exc:
+        raise RoutineError(f"invalid YAML: {exc}", source=source) from None
+    except RecursionError:
+        raise RoutineError("invalid YAML: nested too deeply", source=source) from None
+    finally:
+        loader.dispose()
+    if _expanded_size(value, {}) > MAX_EXPANDED_NODES:
+        raise RoutineError(
+            f"expected at most {MAX_EXPANDED_NODES} values once aliases are expanded, found more "
+            "(an alias bomb?)",
+            source=source,
+        )
+    return value
