@@ -40,7 +40,7 @@ def parse_duration(value: object) -> int:
 
 def format_clock(ms: int) -> str:
     """Show a time as m:ss.t (or h:mm:ss.t), the way the plan table prints it."""
-    tenths = round(ms / 100)
+    tenths = ms // 100
     seconds, tenth = divmod(tenths, 10)
     minutes, second = divmod(seconds, 60)
     hours, minute = divmod(minutes, 60)

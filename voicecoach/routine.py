@@ -177,9 +177,9 @@ def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"'{str(value).lower()}' (a yes/no value)"
     if isinstance(value, dict):
-        return "a mapping"
+        return "a mapping" if value else "an empty mapping"
     if isinstance(value, list):
-        return "a list"
+        return "a list" if value else "an empty list"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"'{shown}'" if value else "an empty string"
@@ -214,10 +214,40 @@ def _mapping(value: Any, at: _At, allowed: tuple[str, ...], what: str) -> LineDi
     for key in value:
         if not isinstance(key, str) or key not in allowed:
             key_at = _At(at.source, at.path, value.key_lines.get(key, value.line))
-            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else "allowed keys: " + ", ".join(allowed)
+            close = closest(str(key), allowed)
+            hint = f"did you mean '{close}'?" if close else "allowed keys: " + ", ".join(allowed)
             key_at.fail(f"unknown key '{key}' — {hint}")
     return value
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: a swap of neighbours counts as one edit."""
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            row[j] = min(
+                rows[i - 1][j] + 1, row[j - 1] + 1, rows[i - 1][j - 1] + (a[i - 1] != b[j - 1])
+            )
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[i - 2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def closest(word: str, options: tuple[str, ...] | list[str]) -> str | None:
+    """The option a typo most likely meant, or None when nothing is close."""
+    lowered = word.lower()
+    scored = [
+        (
+            _edit_distance(lowered, o.lower()),
+            -difflib.SequenceMatcher(None, lowered, o.lower()).ratio(),
+            o,
+        )
+        for o in options
+    ]
+    distance, _, best = min(scored)
+    return best if distance <= max(1, min(len(word), len(best)) // 2) else None
 
 
 def _text(value: Any, at: _At, *, allow_empty: bool = False) -> str:
@@ -232,10 +262,8 @@ def _text(value: Any, at: _At, *, allow_empty: bool = False) -> str:
 def _count(value: Any, at: _At, *, minimum: int, maximum: int, what: str) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        at.expected(f"{what}: a whole number from {minimum} to {maximum}", value)
-    if not minimum <= value <= maximum:
-        at.expected(f"{what}: a whole number from {minimum} to {maximum}", value)
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        at.expected(f"a whole number from {minimum} to {maximum} ({what})", value)
     return value
 
 
@@ -442,6 +470,7 @@ def _items(value: Any, at: _At, timing: Timing, cues: Cues) -> tuple[Item, ...]:
         elif "name" in raw:
             items.append(_exercise(raw, item_at, timing, cues))
         else:
+            _mapping(raw, item_at, EXERCISE_KEYS + ("repeat",), "an exercise")
             found = ", ".join(str(k) for k in raw) or "no keys"
             missing_name = any(k in raw for k in EXERCISE_KEYS)
             if missing_name:
