@@ -7,6 +7,7 @@ import difflib
 import io
 import shutil
 import tempfile
+import threading
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from voicecoach.speech.bundled import load_bundled_espeak
 
 DEFAULT_VOICE = "en-us"
 _ATTEMPTS = 3
+_TIMEOUT_S = 60
 
 
 @dataclass(frozen=True)
@@ -32,14 +34,25 @@ class VoiceInfo:
     language: str
 
 
-def _engine() -> Any:
-    load_bundled_espeak()
-    import pyttsx3
+_ENGINE: Any = None
 
-    try:
-        return pyttsx3.init("espeak")
-    except Exception as exc:  # pyttsx3 raises bare RuntimeErrors and worse
-        raise SpeechError(f"the pyttsx3 espeak engine did not start: {exc}") from None
+
+def _engine() -> Any:
+    """The one pyttsx3 engine of this process, kept alive for good.
+
+    pyttsx3 keeps engines only weakly; when one is collected its driver clears espeak's
+    global synthesis callback, silencing any newer engine. So there is exactly one.
+    """
+    global _ENGINE
+    if _ENGINE is None:
+        load_bundled_espeak()
+        import pyttsx3
+
+        try:
+            _ENGINE = pyttsx3.init("espeak")
+        except Exception as exc:  # pyttsx3 raises bare RuntimeErrors and worse
+            raise SpeechError(f"the pyttsx3 espeak engine did not start: {exc}") from None
+    return _ENGINE
 
 
 def list_voices() -> list[VoiceInfo]:
@@ -79,6 +92,8 @@ class Pyttsx3Synthesizer:
         self.voice_info = resolve_voice(voice.name or DEFAULT_VOICE)
         self._engine = _engine()
         self._folder = Path(tempfile.mkdtemp(prefix="voicecoach-speech-"))
+        self._finished = threading.Event()
+        self._token = self._engine.connect("finished-utterance", lambda **_: self._finished.set())
 
     def identity(self) -> dict[str, object]:
         """The engine, voice, rate and volume: what changes the sound besides the text."""
@@ -108,15 +123,23 @@ class Pyttsx3Synthesizer:
                 self._engine.setProperty("rate", self.voice.rate)
                 self._engine.setProperty("volume", self.voice.volume)
             target.unlink(missing_ok=True)
+            self._finished.clear()
             with contextlib.redirect_stdout(io.StringIO()):  # it prints "Audio saved to ..."
                 self._engine.save_to_file(text, str(target))
                 self._engine.runAndWait()
+                # runAndWait returns while espeak's thread is still speaking; the file is
+                # complete only once the driver reports the utterance finished.
+                if not self._finished.wait(_TIMEOUT_S):
+                    raise SpeechError(
+                        f"pyttsx3 did not finish speaking '{text}' within {_TIMEOUT_S} s"
+                    )
             if self._settings_hold():
                 return Clip(*_read_wav(target, text))
         raise SpeechError(f"pyttsx3 did not apply the voice settings while speaking '{text}'")
 
     def close(self) -> None:
-        """Remove the scratch folder."""
+        """Stop listening to the engine and remove the scratch folder."""
+        self._engine.disconnect(self._token)
         shutil.rmtree(self._folder, ignore_errors=True)
 
 
