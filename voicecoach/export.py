@@ -90,6 +90,39 @@ def write_tags(path: Path, timeline: Timeline, routine: Routine) -> None:
             )
         )
     tags.save(str(path), v2_version=3)
+    _put_chapters_in_time_order(path)
+
+
+def _put_chapters_in_time_order(path: Path) -> None:
+    """Reorder the CHAP frames of a saved ID3v2.3 tag by start time, in place.
+
+    mutagen orders frames by size; players that ignore the CTOC list chapters in the order
+    the frames are stored, so they must be stored in time order. Sizes do not change.
+    """
+    with path.open("r+b") as handle:
+        header = handle.read(10)
+        if header[:3] != b"ID3" or header[3] != 3:
+            raise ExportError(f"{path}: expected an ID3v2.3 tag after tagging")
+        size = int.from_bytes(bytes(b & 0x7F for b in header[6:10]), "big")  # syncsafe
+        body = handle.read(size)
+        frames: list[bytes] = []
+        position = 0
+        while position + 10 <= len(body) and body[position] != 0:
+            length = int.from_bytes(body[position + 4 : position + 8], "big")
+            frames.append(body[position : position + 10 + length])
+            position += 10 + length
+        chapters = [f for f in frames if f[:4] == b"CHAP"]
+        if not chapters:
+            return
+
+        def start_of(frame: bytes) -> int:
+            id_end = frame.index(b"\0", 10)
+            return int.from_bytes(frame[id_end + 1 : id_end + 5], "big")
+
+        ordered = iter(sorted(chapters, key=start_of))
+        rebuilt = b"".join(next(ordered) if f[:4] == b"CHAP" else f for f in frames)
+        handle.seek(10)
+        handle.write(rebuilt)
 
 
 def timeline_document(timeline: Timeline, extra: dict[str, Any]) -> dict[str, Any]:

@@ -247,7 +247,7 @@ def closest(word: str, options: tuple[str, ...] | list[str]) -> str | None:
         for o in options
     ]
     distance, _, best = min(scored)
-    return best if distance <= max(1, min(len(word), len(best)) // 2) else None
+    return best if distance <= max(1, len(word) // 2) else None
 
 
 def _text(value: Any, at: _At, *, allow_empty: bool = False) -> str:

@@ -8,7 +8,12 @@ from dataclasses import dataclass, replace
 
 from voicecoach.durations import format_clock
 from voicecoach.routine import Cues, Exercise, Item, Repeat, Routine, WorkSet
-from voicecoach.wording import DEFAULTS, Template, default_exercise_template
+from voicecoach.wording import (
+    DEFAULTS,
+    Template,
+    default_exercise_template,
+    default_intro_template,
+)
 
 LEAD_IN_MS = 500  # silence before the first cue; also covers the MP3 encoder's delay
 PAUSE_MS = 600  # silence after an announcement before the next one
@@ -88,10 +93,17 @@ def occurrences(items: tuple[Item, ...]) -> Iterator[Exercise]:
 
 def minimum_duration_ms(items: tuple[Item, ...]) -> int:
     """A lower bound of the session's length, by arithmetic alone (nothing is unrolled)."""
+    last = items[-1]
+    while isinstance(last, Repeat):
+        last = last.items[-1]
+    return _active_and_rest_ms(items) - last.sets[-1].rest_ms  # no rest ends the session
+
+
+def _active_and_rest_ms(items: tuple[Item, ...]) -> int:
     total = 0
     for item in items:
         if isinstance(item, Repeat):
-            total += item.times * minimum_duration_ms(item.items)
+            total += item.times * _active_and_rest_ms(item.items)
             continue
         sides = max(1, len(item.sides))
         for work in item.sets:
@@ -185,20 +197,19 @@ class _Planner:
         totals: dict[int, int] = {}
         for exercise in plan:
             totals[id(exercise)] = totals.get(id(exercise), 0) + 1
-        self.say(
-            self.words(
-                routine.cues,
-                "intro",
-                {
-                    "title": routine.title,
-                    "description": routine.description,
-                    "exercises": len(routine.exercises()),
-                    "minutes": self.minutes,
-                },
-            ),
+        count = len(routine.exercises())
+        intro = self.words(
+            routine.cues,
             "intro",
-            None,
+            {
+                "title": routine.title,
+                "description": routine.description,
+                "exercises": count,
+                "minutes": self.minutes,
+            },
+            default_intro_template(exercises=count, minutes=self.minutes),
         )
+        self.say(intro, "intro", None)
         seen: dict[int, int] = {}
         chapter_start = 0
         chapter_title = "Intro"

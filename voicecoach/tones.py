@@ -14,8 +14,10 @@ _FADE_MS = 8
 
 def _pydub_sine(hz: float, length_ms: int, sample_rate: int) -> np.ndarray:
     with warnings.catch_warnings():
-        # pydub warns at import when ffmpeg is missing; voicecoach never asks it to run one.
+        # pydub warns at import when ffmpeg is missing (voicecoach never asks it to run one)
+        # and, on Python 3.11-3.12, that the audioop module it uses is deprecated.
         warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
         from pydub.generators import Sine
 
     segment = Sine(hz, sample_rate=sample_rate, bit_depth=16).to_audio_segment(

@@ -117,6 +117,17 @@ def _brace_position(text: str) -> int:
     return (depth_open if depth_open is not None else len(text)) + 1
 
 
+def default_intro_template(*, exercises: int, minutes: int) -> str:
+    """The English intro used when a routine does not reword `intro` (counts agree)."""
+    return (
+        "Welcome to {title}. {description} {exercises} exercise"
+        + "s" * (exercises != 1)
+        + ", about {minutes} minute"
+        + "s" * (minutes != 1)
+        + "."
+    )
+
+
 def default_exercise_template(
     *, sets: int, timed: bool, duration_ms: int | None, sided: bool
 ) -> str:

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+import numpy as np
+
+from tests.conftest import FakeSynthesizer
+from voicecoach.speech import Clip
+from voicecoach.speech.cache import CachedSynthesizer, ClipCache, default_cache_dir
+
+
+def test_a_text_is_spoken_once_then_served_from_disk(tmp_path: Path) -> None:
+    inner = FakeSynthesizer()
+    first = CachedSynthesizer(inner, ClipCache(tmp_path))
+    clip = first.synthesize("Go!")
+    first.synthesize("Go!")
+    assert inner.calls == ["Go!"]
+    again = CachedSynthesizer(inner, ClipCache(tmp_path))
+    served = again.synthesize("Go!")
+    assert inner.calls == ["Go!"] and (again.stats.hits, again.stats.misses) == (1, 0)
+    assert np.array_equal(served.samples, clip.samples)
+    assert served.sample_rate == clip.sample_rate
+
+
+def test_key_covers_engine_settings_and_text(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    slow, brisk = FakeSynthesizer(40), FakeSynthesizer(20)
+    a, b = CachedSynthesizer(slow, cache), CachedSynthesizer(brisk, cache)
+    assert a.key("Go") != b.key("Go") and a.key("Go") != a.key("Go!")
+    a.synthesize("Go")
+    b.synthesize("Go")
+    assert slow.calls == ["Go"] and brisk.calls == ["Go"]
+
+
+def test_truncated_or_corrupt_entries_are_spoken_again(tmp_path: Path) -> None:
+    inner = FakeSynthesizer()
+    cached = CachedSynthesizer(inner, ClipCache(tmp_path))
+    original = cached.synthesize("Rest")
+    path = cached.cache.path_for(cached.key("Rest"))
+    data = path.read_bytes()
+    for damaged in (data[: len(data) // 2], data[:10], b"", data[:-4] + b"\x00\x00\x00\x01"):
+        path.write_bytes(damaged)
+        fresh = CachedSynthesizer(inner, ClipCache(tmp_path))
+        assert np.array_equal(fresh.synthesize("Rest").samples, original.samples)
+        assert fresh.stats.misses == 1
+        assert path.read_bytes() == data  # repaired
+    assert len(inner.calls) == 5
+
+
+def test_no_temporary_files_are_left(tmp_path: Path) -> None:
+    cached = CachedSynthesizer(FakeSynthesizer(), ClipCache(tmp_path))
+    for text in ("a", "b", "c"):
+        cached.synthesize(text)
+    files = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
+    assert len(files) == 3 and all(name.endswith(".clip") for name in files)
+    assert len(cached.cache.entries()) == 3
+
+
+def _fill(folder: str, worker: int) -> int:
+    cached = CachedSynthesizer(FakeSynthesizer(), ClipCache(Path(folder)))
+    for round_ in range(30):
+        clip = cached.synthesize(f"text {round_ % 7}")
+        assert isinstance(clip, Clip) and len(clip.samples) > 0
+    return worker
+
+
+def test_concurrent_writers_share_a_cache(tmp_path: Path) -> None:
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        assert sorted(pool.starmap(_fill, [(str(tmp_path), n) for n in range(4)])) == [0, 1, 2, 3]
+    cache = ClipCache(tmp_path)
+    assert len(cache.entries()) == 7
+    probe = CachedSynthesizer(FakeSynthesizer(), cache)
+    for n in range(7):
+        assert probe.cache.get(probe.key(f"text {n}")) is not None
+
+
+def test_cache_location_follows_the_environment(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "here"))
+    assert default_cache_dir() == tmp_path / "here"
+    monkeypatch.delenv("VOICECOACH_CACHE_DIR")
+    assert "voicecoach" in str(default_cache_dir())

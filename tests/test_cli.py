@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import REPO, SEED_ROUTINE
+from voicecoach.cli import main
+
+TINY = "title: Tiny Hops\nexercises:\n  - {name: Hop, reps: 3, tempo: 1.5s, countdown: 2}\n"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.mark.parametrize("command", ["build", "plan", "validate", "voices"])
+def test_every_command_has_help_with_an_example(runner: CliRunner, command: str) -> None:
+    result = runner.invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output and f"voicecoach {command}" in result.output
+
+
+def test_top_level_help_and_version(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("build", "plan", "validate", "voices"):
+        assert command in result.output
+    assert runner.invoke(main, ["--version"]).output.startswith("voicecoach, version ")
+
+
+def test_validate_ok(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["validate", str(SEED_ROUTINE)])
+    assert result.exit_code == 0
+    assert result.output.startswith(f"{SEED_ROUTINE}: OK — 'Leg Workout for Runners', 5 exercises")
+
+
+def test_bad_input_is_one_error_line_and_exit_1(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: X\nexercises:\n  - name: A\n    rpes: 10\n")
+    for command in ("validate", "plan", "build"):
+        result = runner.invoke(main, [command, str(bad)])
+        assert result.exit_code == 1
+        assert result.stdout == ""
+        assert result.stderr == (
+            f"Error: {bad}:4: exercises[0]: unknown key 'rpes' — did you mean 'reps'?\n"
+        )
+
+
+def test_missing_routine(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["build", str(tmp_path / "none.yaml")])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {tmp_path / 'none.yaml'}: no such file\n"
+
+
+def test_plan_prints_a_timeline_table(runner: CliRunner, tmp_path: Path) -> None:
+    routine = tmp_path / "tiny.yaml"
+    routine.write_text(TINY)
+    result = runner.invoke(main, ["plan", str(routine)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "== Intro"
+    assert lines[1] == "   0:00.5  Welcome to Tiny Hops. 1 exercise, about 1 minute."
+    assert "== Hop" in lines
+    assert any(line.endswith("  [go tone]") for line in lines)
+    assert lines[-1].startswith("Total: ")
+    estimate = runner.invoke(main, ["plan", "--estimate", str(routine)])
+    assert estimate.exit_code == 0 and estimate.stdout.splitlines()[-1].startswith("Total: ")
+
+
+def test_build_writes_and_reports(runner: CliRunner, tmp_path: Path) -> None:
+    routine = tmp_path / "tiny.yaml"
+    routine.write_text(TINY)
+    out = tmp_path / "out" / "hops.mp3"
+    result = runner.invoke(main, ["build", str(routine), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"Wrote {out} (")
+    assert "clips spoken" in result.stdout
+    document = json.loads(out.with_suffix(".json").read_text())
+    assert document["title"] == "Tiny Hops" and out.stat().st_size > 1000
+
+
+def test_build_defaults_to_the_scripts_routine_and_output_folder(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "routine.yaml").write_text(TINY)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["build", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert sorted(p.name for p in (tmp_path / "output").iterdir()) == [
+        "tiny-hops.json",
+        "tiny-hops.mp3",
+    ]
+
+
+def test_voices_lists_and_filters(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["voices", "--lang", "en-us"])
+    assert result.exit_code == 0
+    assert "English (America)  (gmw/en-us)" in result.stdout
+    missing = runner.invoke(main, ["voices", "--lang", "zz"])
+    assert (
+        missing.exit_code == 1 and missing.stderr == "Error: no voice's language starts with 'zz'\n"
+    )
+
+
+def test_python_dash_m_runs_in_a_real_process(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: X\nexercises: []\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "validate", str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"Error: {bad}:2: exercises: expected a list of at least one exercise, found an "
+        "empty list\n"
+    )
+    assert "Traceback" not in done.stderr
