@@ -84,8 +84,13 @@ def test_seed_session_is_heard_exactly_as_its_timeline_says(seed: BuildResult) -
     assert not document["warnings"]
     assert sorted(p.name for p in seed.mp3_path.parent.iterdir()) == [
         "leg-workout-for-runners.json",
+        "leg-workout-for-runners.lrc",
         "leg-workout-for-runners.mp3",
+        "leg-workout-for-runners.vtt",
     ]
+    vtt = seed.mp3_path.with_suffix(".vtt").read_text()
+    spoken = [c for c in document["cues"] if c["kind"] == "speech"]
+    assert vtt.startswith("WEBVTT") and vtt.count(" --> ") == len(spoken)
 
 
 def test_seed_session_chapters_and_tags_read_back(seed: BuildResult) -> None:
@@ -131,8 +136,18 @@ def test_output_path_names_every_file_beside_it(
         routine, BuildOptions(output=tmp_path / "sessions" / "x.mp3", cache_dir=clip_cache)
     )
     assert result.mp3_path == tmp_path / "sessions" / "x.mp3"
-    assert sorted(p.name for p in (tmp_path / "sessions").iterdir()) == ["x.json", "x.mp3"]
+    assert sorted(p.name for p in (tmp_path / "sessions").iterdir()) == [
+        "x.json",
+        "x.lrc",
+        "x.mp3",
+        "x.vtt",
+    ]
     assert_sounds_right(result.mp3_path)
+    alone = build(
+        routine, BuildOptions(output=tmp_path / "alone.mp3", cache_dir=clip_cache, sidecars=False)
+    )
+    assert alone.files == (tmp_path / "alone.mp3",)
+    assert not (tmp_path / "alone.json").exists()
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-@pytest.mark.parametrize("command", ["build", "plan", "validate", "voices"])
+@pytest.mark.parametrize("command", ["build", "plan", "validate", "voices", "info"])
 def test_every_command_has_help_with_an_example(runner: CliRunner, command: str) -> None:
     result = runner.invoke(main, [command, "--help"])
     assert result.exit_code == 0
@@ -96,8 +96,34 @@ def test_build_defaults_to_the_scripts_routine_and_output_folder(
     assert result.stdout == ""
     assert sorted(p.name for p in (tmp_path / "output").iterdir()) == [
         "tiny-hops.json",
+        "tiny-hops.lrc",
         "tiny-hops.mp3",
+        "tiny-hops.vtt",
     ]
+    shown = runner.invoke(main, ["info", "output/tiny-hops.mp3"])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert lines[0].split(None, 1) == ["Title:", "Tiny Hops"]
+    assert "Chapters (3):" in lines
+    assert lines[-3].endswith("  Intro") and lines[-2].endswith("  Hop")
+    assert lines[-1].endswith("  Outro")
+    document = json.loads((tmp_path / "output" / "tiny-hops.json").read_text())
+    assert any(line.startswith("Length:") and "44100 Hz mono" in line for line in lines)
+    assert lines[-1].split(" - ")[1].split()[0] == _clock(document["duration_ms"])
+
+
+def _clock(ms: int) -> str:
+    from voicecoach.durations import format_clock
+
+    return format_clock(ms)
+
+
+def test_info_refuses_what_is_not_an_mp3(runner: CliRunner, tmp_path: Path) -> None:
+    fake = tmp_path / "not.mp3"
+    fake.write_text("hello")
+    result = runner.invoke(main, ["info", str(fake)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {fake}: expected an MP3 file, could not read it")
 
 
 def test_voices_lists_and_filters(runner: CliRunner) -> None:

@@ -6,10 +6,11 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
-from voicecoach import export
+from voicecoach import export, sidecars
 from voicecoach.errors import RoutineError
 from voicecoach.render import render, resample, sample_at, sounds_for
 from voicecoach.routine import Routine, load_routine
@@ -39,6 +40,7 @@ class BuildOptions:
     output_dir: Path = Path("output")
     cache_dir: Path | None = None
     max_minutes: int = DEFAULT_MAX_MINUTES
+    sidecars: bool = True  # the .json timeline and .vtt/.lrc captions beside the MP3
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,15 @@ class BuildResult:
     """What a build wrote and what it cost."""
 
     mp3_path: Path
-    json_path: Path
     timeline: Timeline
     cache: CacheStats
     seconds: float
-    files: tuple[Path, ...] = field(default=())
+    files: tuple[Path, ...]
+
+    @property
+    def json_path(self) -> Path:
+        """Where the JSON timeline is (when sidecars were written)."""
+        return self.mp3_path.with_suffix(".json")
 
 
 def make_synthesizer(routine: Routine) -> Synthesizer:
@@ -96,7 +102,6 @@ def build(
     routine = load_routine(routine_path)
     check_length(routine, options.max_minutes)
     mp3_path = options.output or options.output_dir / f"{slugify(routine.title)}.mp3"
-    json_path = mp3_path.with_suffix(".json")
 
     cache = ClipCache(options.cache_dir or default_cache_dir())
     synthesizer = CachedSynthesizer(make_synthesizer(routine), cache)
@@ -128,7 +133,7 @@ def build(
         end_sample=export.CODEC_DELAY_SAMPLES + fed,
         on_window=(lambda done, total: progress("audio", done, total)) if progress else None,
     )
-    document = export.timeline_document(
+    document = sidecars.timeline_document(
         timeline,
         {
             "sample_rate": rate,
@@ -138,20 +143,26 @@ def build(
             "voice": synthesizer.identity(),
         },
     )
-    with export.staged(mp3_path) as mp3_part, export.staged(json_path) as json_part:
-        with mp3_part.open("wb") as out:
+    texts = {}
+    if options.sidecars:
+        texts = {
+            ".json": sidecars.json_text(document),
+            ".vtt": sidecars.vtt_text(timeline),
+            ".lrc": sidecars.lrc_text(timeline),
+        }
+    files = [mp3_path] + [mp3_path.with_suffix(suffix) for suffix in texts]
+    with ExitStack() as stack:
+        parts = {final: stack.enter_context(export.staged(final)) for final in files}
+        with parts[mp3_path].open("wb") as out:
             export.encode_mp3(
                 windows, out, sample_rate=rate, channels=audio.channels, bitrate=audio.bitrate
             )
-        export.write_tags(mp3_part, timeline, routine)
-        export.write_json(json_part, document)
-        export.publish(mp3_part, mp3_path)
-        export.publish(json_part, json_path)
+        export.write_tags(parts[mp3_path], timeline, routine)
+        for suffix, text in texts.items():
+            sidecars.write_text(parts[mp3_path.with_suffix(suffix)], text)
+        # every file is complete: only now replace what was there
+        for final, part in parts.items():
+            export.publish(part, final)
     return BuildResult(
-        mp3_path,
-        json_path,
-        timeline,
-        synthesizer.stats,
-        time.perf_counter() - started,
-        (mp3_path, json_path),
+        mp3_path, timeline, synthesizer.stats, time.perf_counter() - started, tuple(files)
     )

@@ -96,9 +96,19 @@ def main() -> None:
     show_default=True,
     help="Refuse routines longer than this before making any audio.",
 )
+@click.option(
+    "--no-sidecars",
+    is_flag=True,
+    help="Write the MP3 alone: no .json timeline, no .vtt or .lrc captions.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
 def build(
-    routine: Path, output: Path | None, cache_dir: Path | None, max_minutes: int, quiet: bool
+    routine: Path,
+    output: Path | None,
+    cache_dir: Path | None,
+    max_minutes: int,
+    no_sidecars: bool,
+    quiet: bool,
 ) -> None:
     """Build the session MP3 (and its JSON timeline) from ROUTINE.
 
@@ -117,7 +127,12 @@ def build(
     try:
         result = run_build(
             routine,
-            BuildOptions(output=output, cache_dir=cache_dir, max_minutes=max_minutes),
+            BuildOptions(
+                output=output,
+                cache_dir=cache_dir,
+                max_minutes=max_minutes,
+                sidecars=not no_sidecars,
+            ),
             progress=bars,
         )
     finally:
@@ -128,9 +143,10 @@ def build(
     if quiet:
         return
     stats = result.cache
+    beside = ", ".join(path.name for path in result.files[1:])
     click.echo(
-        f"Wrote {result.mp3_path} ({_clock(result.timeline.duration_ms)}) and "
-        f"{result.json_path.name}"
+        f"Wrote {result.mp3_path} ({_clock(result.timeline.duration_ms)})"
+        + (f" and {beside}" if beside else "")
     )
     click.echo(
         f"{len(result.timeline.cues)} cues, {len(result.timeline.chapters)} chapters; "
@@ -213,6 +229,30 @@ def validate(routine: tuple[Path, ...]) -> None:
             f"{path}: OK — '{loaded.title}', {count} exercise{'s' * (count != 1)}, "
             f"at least {_clock(minimum_duration_ms(loaded.items))} long"
         )
+
+
+@main.command()
+@click.argument("mp3", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def info(mp3: Path) -> None:
+    """Show what a player will see in MP3: its tags, chapters and length.
+
+    \b
+    Example:
+      voicecoach info output/leg-workout-for-runners.mp3
+    """
+    from voicecoach.inspect import read_session
+
+    session = read_session(mp3)
+    width = max(len(name) for name, _ in session.tags) if session.tags else 0
+    for name, value in session.tags:
+        click.echo(f"{name + ':':<{width + 1}} {value}")
+    click.echo(f"{'Length:':<{width + 1}} {_clock(session.length_ms)} ({session.audio})")
+    if session.chapters:
+        click.echo(f"Chapters ({len(session.chapters)}):")
+        for chapter in session.chapters:
+            click.echo(
+                f"  {_clock(chapter.start_ms):>9} - {_clock(chapter.end_ms):>9}  {chapter.title}"
+            )
 
 
 @main.command()

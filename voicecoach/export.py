@@ -1,15 +1,15 @@
-"""Write the session: PCM -> MP3 (lameenc), ID3 tags and chapters (mutagen), JSON sidecar."""
+"""Write the session: PCM -> MP3 (lameenc), ID3 tags and chapters (mutagen), safe renames."""
 
 from __future__ import annotations
 
-import json
+import datetime
 import math
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import numpy as np
 
@@ -64,8 +64,7 @@ def write_tags(path: Path, timeline: Timeline, routine: Routine) -> None:
     tags.add(TPE1(encoding=3, text=routine.tags.artist))
     tags.add(TALB(encoding=3, text=routine.tags.album))
     tags.add(TCON(encoding=3, text=routine.tags.genre))
-    if routine.tags.year:
-        tags.add(TDRC(encoding=3, text=str(routine.tags.year)))
+    tags.add(TDRC(encoding=3, text=str(routine.tags.year or datetime.date.today().year)))
     if routine.description:
         tags.add(COMM(encoding=3, lang="eng", desc="", text=routine.description))
     tags.add(TLEN(encoding=3, text=str(timeline.duration_ms)))
@@ -125,31 +124,6 @@ def _put_chapters_in_time_order(path: Path) -> None:
         handle.write(rebuilt)
 
 
-def timeline_document(timeline: Timeline, extra: dict[str, Any]) -> dict[str, Any]:
-    """The JSON sidecar's content: the contract's fields first, then what else we know."""
-    return {
-        "title": timeline.title,
-        "duration_ms": timeline.duration_ms,
-        "chapters": [
-            {"title": c.title, "start_ms": c.start_ms, "end_ms": c.end_ms}
-            for c in timeline.chapters
-        ],
-        "cues": [
-            {
-                "start_ms": c.start_ms,
-                "end_ms": c.end_ms,
-                "kind": c.kind,
-                "text": c.text,
-                "exercise": c.exercise,
-                "cue": c.cue,
-            }
-            for c in timeline.cues
-        ],
-        **extra,
-        "warnings": list(timeline.warnings),
-    }
-
-
 @contextmanager
 def staged(final: Path) -> Iterator[Path]:
     """A temporary file beside `final`, for the caller to fill; never left behind on failure.
@@ -182,8 +156,3 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-def write_json(path: Path, document: dict[str, Any]) -> None:
-    """Write the JSON sidecar, readable and UTF-8."""
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

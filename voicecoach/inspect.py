@@ -1,0 +1,65 @@
+"""Read back a session MP3 the way a player sees it: tags, chapters, length."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from voicecoach.errors import VoicecoachError
+from voicecoach.timeline import Chapter
+
+_TAG_NAMES = (
+    ("TIT2", "Title"),
+    ("TPE1", "Artist"),
+    ("TALB", "Album"),
+    ("TCON", "Genre"),
+    ("TDRC", "Year"),
+    ("COMM", "Comment"),
+)
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """What a player shows of a session file."""
+
+    tags: tuple[tuple[str, str], ...]
+    length_ms: int
+    audio: str
+    chapters: tuple[Chapter, ...]
+
+
+def read_session(path: Path) -> SessionInfo:
+    """Read the tags, chapters (in the CTOC's order) and length of an MP3."""
+    from mutagen import MutagenError
+    from mutagen.mp3 import MP3
+
+    try:
+        audio = MP3(str(path))
+    except (MutagenError, OSError) as exc:
+        raise VoicecoachError(f"{path}: expected an MP3 file, could not read it ({exc})") from None
+    stream: Any = audio.info
+    id3 = audio.tags
+    tags: list[tuple[str, str]] = []
+    chapters: list[Chapter] = []
+    length_ms = round(stream.length * 1000)
+    if id3 is not None:
+        for frame_id, label in _TAG_NAMES:
+            frames = id3.getall(frame_id)
+            if frames:
+                tags.append((label, str(frames[0].text[0])))
+        if id3.getall("TLEN"):
+            length_ms = int(str(id3.getall("TLEN")[0].text[0]))
+        by_id = {frame.element_id: frame for frame in id3.getall("CHAP")}
+        tocs = [toc for toc in id3.getall("CTOC") if toc.flags & 0x02] or id3.getall("CTOC")
+        order = list(tocs[0].child_element_ids) if tocs else sorted(by_id)
+        for element_id in order:
+            frame = by_id.get(element_id)
+            if frame is None:
+                continue
+            titles = [sub.text[0] for sub in frame.sub_frames.getall("TIT2")]
+            title = str(titles[0]) if titles else element_id
+            chapters.append(Chapter(title, frame.start_time, frame.end_time))
+    channels = "mono" if stream.channels == 1 else f"{stream.channels} channels"
+    description = f"MP3, {stream.sample_rate} Hz {channels}, {stream.bitrate // 1000} kbps"
+    return SessionInfo(tuple(tags), length_ms, description, tuple(chapters))
