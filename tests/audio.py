@@ -75,10 +75,47 @@ def check_session(mp3: Path) -> dict[str, Any]:
                 worst_gap_peak, peak(audio, rate, cue["end_ms"] + 25, gap_end - 25)
             )
     lead = peak(audio, rate, 0, cues[0]["start_ms"] - 25) if cues else 0.0
+    from voicecoach.loudness import energy_profile, session_loudness, true_peak_db
+
+    # BS.1770 over the decoded file as one sound: test_loudness checks this meter against
+    # pyloudnorm, which is too slow (a Python loop per block) for whole sessions
+    lufs = session_loudness(
+        [(0, energy_profile(audio, rate), 1.0)], len(audio), rate, document["channels"]
+    )
     return {
         "worst_onset_ms": worst_onset,
         "worst_gap_peak": max(worst_gap_peak, lead),
         "decoded_ms": len(audio) * 1000 / rate,
         "duration_ms": document["duration_ms"],
+        "lufs": lufs,
+        "true_peak_db": true_peak_db(audio, rate),
         "document": document,
     }
+
+
+def ebur128(path: Path) -> tuple[float, float]:
+    """ffmpeg's EBU R128 meter on a file: (integrated LUFS, true peak dBTP)."""
+    import re
+
+    err = subprocess.run(
+        [
+            ffmpeg(),
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            str(path),
+            "-af",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    summary = err[err.rfind("Summary:") :]
+    lufs = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
+    peak_db = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
+    assert lufs and peak_db, summary
+    return float(lufs[1]), float(peak_db[1])

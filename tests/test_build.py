@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.audio import check_session, ffmpeg
+from tests.audio import check_session, ebur128, ffmpeg
 from tests.conftest import REPO, SEED_ROUTINE
 from voicecoach import export
 from voicecoach.build import BuildOptions, BuildResult, build, slugify
@@ -50,6 +50,9 @@ def assert_sounds_right(mp3: Path) -> dict[str, Any]:
     assert measured["worst_onset_ms"] <= ONSET_TOLERANCE_MS
     assert measured["worst_gap_peak"] <= SILENCE
     assert abs(measured["decoded_ms"] - measured["duration_ms"]) <= 1
+    document = measured["document"]
+    assert measured["lufs"] == pytest.approx(document["loudness_lufs"], abs=1.0)
+    assert measured["true_peak_db"] <= -1.0
     return measured["document"]  # type: ignore[no-any-return]
 
 
@@ -189,3 +192,38 @@ def test_a_failed_build_leaves_existing_files_untouched(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["keep.mp3", "keep.json", "routine.yaml", "good.yaml"]
     )
+
+
+def test_ffmpegs_ebu_r128_meter_agrees(tmp_path: Path, clip_cache: Path) -> None:
+    # the shortest-cue routine, measured by a second, independent meter
+    routine = REPO / "tests" / "routines" / "counts-only.yaml"
+    result = build(routine, BuildOptions(output_dir=tmp_path, cache_dir=clip_cache))
+    lufs, true_peak = ebur128(result.mp3_path)
+    assert lufs == pytest.approx(-19.0, abs=1.0)
+    assert true_peak <= -1.0
+
+
+def test_wav_output_and_stereo_at_the_stereo_target(
+    tmp_path: Path,
+    clip_cache: Path,
+    write_routine,  # type: ignore[no-untyped-def]
+) -> None:
+    routine = write_routine(
+        "title: Wav\nexercises: [{name: Hop, reps: 4, tempo: 1s, countdown: 1}]\n"
+    )
+    result = build(
+        routine,
+        BuildOptions(
+            output_dir=tmp_path, cache_dir=clip_cache, audio={"format": "wav", "channels": 2}
+        ),
+    )
+    assert result.mp3_path.name == "wav.wav"
+    document = json.loads(result.json_path.read_text())
+    assert (document["format"], document["channels"], document["bitrate_kbps"]) == ("wav", 2, None)
+    lufs, true_peak = ebur128(result.mp3_path)
+    assert lufs == pytest.approx(-16.0, abs=1.0) and true_peak <= -1.0
+    import wave
+
+    with wave.open(str(result.mp3_path)) as wav:
+        assert wav.getnchannels() == 2 and wav.getframerate() == 44100
+        assert round(wav.getnframes() * 1000 / 44100) == document["duration_ms"]

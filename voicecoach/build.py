@@ -5,15 +5,19 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from voicecoach import export, sidecars
-from voicecoach.errors import RoutineError
-from voicecoach.render import render, resample, sample_at, sounds_for
-from voicecoach.routine import Routine, load_routine
+from voicecoach.errors import RoutineError, VoicecoachError
+from voicecoach.loudness import TONE_OFFSET_DB, level
+from voicecoach.render import render, resample, sample_at, sound_key
+from voicecoach.routine import AudioSettings, Routine, audio_value, load_routine
 from voicecoach.speech import Synthesizer
 from voicecoach.speech.cache import CachedSynthesizer, CacheStats, ClipCache, default_cache_dir
 from voicecoach.timeline import Timeline, expand, minimum_duration_ms
@@ -41,6 +45,7 @@ class BuildOptions:
     cache_dir: Path | None = None
     max_minutes: int = DEFAULT_MAX_MINUTES
     sidecars: bool = True  # the .json timeline and .vtt/.lrc captions beside the MP3
+    audio: Mapping[str, Any] = field(default_factory=dict)  # overrides of the routine's audio:
 
 
 @dataclass(frozen=True)
@@ -97,49 +102,63 @@ def build(
     options: BuildOptions = BuildOptions(),
     progress: Progress | None = None,
 ) -> BuildResult:
-    """Build the session MP3 and its JSON timeline from a routine file."""
+    """Build the session audio and its sidecars from a routine file."""
     started = time.perf_counter()
     routine = load_routine(routine_path)
     check_length(routine, options.max_minutes)
-    mp3_path = options.output or options.output_dir / f"{slugify(routine.title)}.mp3"
+    audio = settle_audio(routine.audio, options)
+    audio_format = export.FORMATS[audio.format]
+    out_path = (
+        options.output or options.output_dir / f"{slugify(routine.title)}{audio_format.suffix}"
+    )
 
     cache = ClipCache(options.cache_dir or default_cache_dir())
     synthesizer = CachedSynthesizer(make_synthesizer(routine), cache)
-    timeline = plan(routine, synthesizer, progress)
+    timeline = plan(replace(routine, audio=audio), synthesizer, progress)
 
-    audio = routine.audio
     rate = audio.sample_rate
-    fed = sample_at(timeline.duration_ms, rate) - export.CODEC_DELAY_SAMPLES
-    # what a player plays: the delay, then what was fed, then LAME's padding (silence)
-    heard = export.decoded_samples(fed)
+    # The player hears the codec's delay, then what was fed, then the codec's padding:
+    # feed from that far into the lead-in silence, so each cue is heard at its start_ms.
+    fed = sample_at(timeline.duration_ms, rate) - audio_format.delay_samples
+    heard = audio_format.heard_samples(fed)
     timeline = timeline.with_duration(max(timeline.duration_ms, round(heard * 1000 / rate)))
 
-    clips = {}
-    for text in timeline.speech_texts():
-        clip = synthesizer.synthesize(text)
-        clips[text] = resample(clip.samples, clip.sample_rate, rate)
-    tones = (
-        {name: synthesize_tone(name, audio.tones, rate) for name in ("go", "stop")}
-        if audio.tones.enabled
-        else {}
+    sounds: dict[str, np.ndarray] = {}
+    for cue in timeline.cues:
+        key = sound_key(cue)
+        if key not in sounds:
+            if cue.kind == "speech":
+                clip = synthesizer.synthesize(cue.text)
+                sounds[key] = resample(clip.samples, clip.sample_rate, rate)
+            else:
+                tone = audio.tones.get(cue.cue)
+                assert tone is not None
+                sounds[key] = synthesize_tone(cue.cue, tone, rate)
+    leveled = level(
+        sounds,
+        [(sample_at(cue.start_ms, rate), sound_key(cue)) for cue in timeline.cues],
+        heard,
+        rate,
+        audio.channels,
+        audio.target_lufs,
+        offsets_db={key: TONE_OFFSET_DB for key in sounds if key.startswith("tone:")},
     )
     windows = render(
         timeline,
-        sounds_for(clips, tones),
+        lambda cue: leveled[sound_key(cue)],
         rate,
-        # the decoder plays everything CODEC_DELAY_SAMPLES late: start that far in, so the
-        # listener hears each cue at its start_ms (the lead-in silence is what is skipped)
-        start_sample=export.CODEC_DELAY_SAMPLES,
-        end_sample=export.CODEC_DELAY_SAMPLES + fed,
+        start_sample=audio_format.delay_samples,
+        end_sample=audio_format.delay_samples + fed,
         on_window=(lambda done, total: progress("audio", done, total)) if progress else None,
     )
     document = sidecars.timeline_document(
         timeline,
         {
+            "format": audio.format,
             "sample_rate": rate,
             "channels": audio.channels,
-            "bitrate_kbps": audio.bitrate,
-            "format": "mp3",
+            "bitrate_kbps": audio.bitrate if audio.format == "mp3" else None,
+            "loudness_lufs": audio.target_lufs,
             "voice": synthesizer.identity(),
         },
     )
@@ -150,19 +169,43 @@ def build(
             ".vtt": sidecars.vtt_text(timeline),
             ".lrc": sidecars.lrc_text(timeline),
         }
-    files = [mp3_path] + [mp3_path.with_suffix(suffix) for suffix in texts]
+    files = [out_path] + [out_path.with_suffix(suffix) for suffix in texts]
     with ExitStack() as stack:
         parts = {final: stack.enter_context(export.staged(final)) for final in files}
-        with parts[mp3_path].open("wb") as out:
-            export.encode_mp3(
-                windows, out, sample_rate=rate, channels=audio.channels, bitrate=audio.bitrate
-            )
-        export.write_tags(parts[mp3_path], timeline, routine)
+        with parts[out_path].open("wb") as out:
+            audio_format.write(windows, out, audio)
+        audio_format.tag(parts[out_path], timeline, routine)
         for suffix, text in texts.items():
-            sidecars.write_text(parts[mp3_path.with_suffix(suffix)], text)
+            sidecars.write_text(parts[out_path.with_suffix(suffix)], text)
         # every file is complete: only now replace what was there
         for final, part in parts.items():
             export.publish(part, final)
     return BuildResult(
-        mp3_path, timeline, synthesizer.stats, time.perf_counter() - started, tuple(files)
+        out_path, timeline, synthesizer.stats, time.perf_counter() - started, tuple(files)
     )
+
+
+def settle_audio(audio: AudioSettings, options: BuildOptions) -> AudioSettings:
+    """The routine's audio settings with the command line's on top, checked."""
+    changes: dict[str, Any] = {}
+    for key, value in options.audio.items():
+        if value is None:
+            continue
+        try:
+            changes[key] = audio_value(key, value)
+        except ValueError as exc:
+            raise VoicecoachError(
+                f"--{key.replace('_', '-')}: expected {exc}, found {value!r}"
+            ) from None
+    if "format" not in changes and options.output is not None:
+        by_suffix = {f.suffix: name for name, f in export.FORMATS.items()}
+        if options.output.suffix.lower() in by_suffix:
+            changes["format"] = by_suffix[options.output.suffix.lower()]
+    settled = replace(audio, **changes)
+    suffix = export.FORMATS[settled.format].suffix
+    if options.output is not None and options.output.suffix.lower() != suffix:
+        raise VoicecoachError(
+            f"-o {options.output}: expected a name ending in {suffix} for {settled.format} "
+            f"output, found '{options.output.suffix or 'no extension'}'"
+        )
+    return settled

@@ -97,6 +97,16 @@ def main() -> None:
     help="Refuse routines longer than this before making any audio.",
 )
 @click.option(
+    "--format",
+    "audio_format",
+    type=click.Choice(["mp3", "wav"]),
+    help="mp3 (default), or 16-bit wav for post-processing. [routine: audio.format]",
+)
+@click.option("--sample-rate", type=int, help="32000, 44100 (default) or 48000 Hz.")
+@click.option("--channels", type=int, help="1 (mono, default) or 2 (stereo).")
+@click.option("--bitrate", type=int, help="MP3 bitrate in kbit/s (default 96).")
+@click.option("--loudness", type=float, help="Target LUFS (default -19 mono, -16 stereo).")
+@click.option(
     "--no-sidecars",
     is_flag=True,
     help="Write the MP3 alone: no .json timeline, no .vtt or .lrc captions.",
@@ -107,6 +117,11 @@ def build(
     output: Path | None,
     cache_dir: Path | None,
     max_minutes: int,
+    audio_format: str | None,
+    sample_rate: int | None,
+    channels: int | None,
+    bitrate: int | None,
+    loudness: float | None,
     no_sidecars: bool,
     quiet: bool,
 ) -> None:
@@ -119,6 +134,8 @@ def build(
     Examples:
       voicecoach build
       voicecoach build my-run.yaml -o sessions/tuesday.mp3
+      voicecoach build my-run.yaml --channels 2 --bitrate 128
+      voicecoach build my-run.yaml --format wav -o raw/tuesday.wav
     """
     from voicecoach.build import BuildOptions
     from voicecoach.build import build as run_build
@@ -132,6 +149,13 @@ def build(
                 cache_dir=cache_dir,
                 max_minutes=max_minutes,
                 sidecars=not no_sidecars,
+                audio={
+                    "format": audio_format,
+                    "sample_rate": sample_rate,
+                    "channels": channels,
+                    "bitrate": bitrate,
+                    "loudness": loudness,
+                },
             ),
             progress=bars,
         )

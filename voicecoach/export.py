@@ -6,6 +6,7 @@ import datetime
 import math
 import os
 import tempfile
+import wave
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,13 +16,16 @@ import numpy as np
 
 from voicecoach.errors import ExportError
 from voicecoach.render import to_pcm16
-from voicecoach.routine import Routine
+from voicecoach.routine import AudioSettings, Routine
 from voicecoach.timeline import Timeline
 
 FRAME_SAMPLES = 1152  # MPEG-1 Layer III, which every supported sample rate uses
 # lameenc writes no LAME/Xing header, so decoders cannot trim the encoder's 576 samples of
 # delay nor their own 529: every player starts the audio this many samples late.
 CODEC_DELAY_SAMPLES = 1105
+# LAME scales its input by 0.95 (-0.45 dB) to leave headroom, and lameenc cannot turn that
+# off: feed it 1/0.95 as loud, so the decoded session has the loudness that was measured.
+LAME_INPUT_SCALE = 0.95
 
 
 def decoded_samples(fed_samples: int) -> int:
@@ -122,6 +126,57 @@ def _put_chapters_in_time_order(path: Path) -> None:
         rebuilt = b"".join(next(ordered) if f[:4] == b"CHAP" else f for f in frames)
         handle.seek(10)
         handle.write(rebuilt)
+
+
+class Mp3Format:
+    """CBR MP3 through lameenc, with ID3v2.3 tags and chapters."""
+
+    suffix = ".mp3"
+    delay_samples = CODEC_DELAY_SAMPLES
+
+    def heard_samples(self, fed_samples: int) -> int:
+        """How many samples a player plays for `fed_samples` encoded."""
+        return decoded_samples(fed_samples)
+
+    def write(self, windows: Iterable[np.ndarray], out: BinaryIO, audio: AudioSettings) -> None:
+        """Encode the windows into `out`, undoing LAME's own input scaling."""
+        encode_mp3(
+            (window * (1 / LAME_INPUT_SCALE) for window in windows),
+            out,
+            sample_rate=audio.sample_rate,
+            channels=audio.channels,
+            bitrate=audio.bitrate,
+        )
+
+    def tag(self, path: Path, timeline: Timeline, routine: Routine) -> None:
+        """Write ID3 tags and chapters."""
+        write_tags(path, timeline, routine)
+
+
+class WavFormat:
+    """16-bit PCM WAV for people who post-process: exact length, no codec delay, no tags."""
+
+    suffix = ".wav"
+    delay_samples = 0
+
+    def heard_samples(self, fed_samples: int) -> int:
+        """A WAV plays exactly what was written."""
+        return fed_samples
+
+    def write(self, windows: Iterable[np.ndarray], out: BinaryIO, audio: AudioSettings) -> None:
+        """Write the windows as PCM."""
+        with wave.open(out, "wb") as wav:
+            wav.setnchannels(audio.channels)
+            wav.setsampwidth(2)
+            wav.setframerate(audio.sample_rate)
+            for window in windows:
+                wav.writeframes(to_pcm16(window, audio.channels))
+
+    def tag(self, path: Path, timeline: Timeline, routine: Routine) -> None:
+        """WAV files carry no tags here; the JSON sidecar has the chapters."""
+
+
+FORMATS: dict[str, Mp3Format | WavFormat] = {"mp3": Mp3Format(), "wav": WavFormat()}
 
 
 @contextmanager

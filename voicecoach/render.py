@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -69,12 +69,6 @@ def to_pcm16(window: np.ndarray, channels: int) -> bytes:
     return bytes(pcm.tobytes())
 
 
-def sounds_for(
-    clips: Mapping[str, np.ndarray], tones: Mapping[str, np.ndarray]
-) -> Callable[[Cue], np.ndarray]:
-    """Look up a cue's samples: speech by its text, tones by their name."""
-
-    def sound_of(cue: Cue) -> np.ndarray:
-        return clips[cue.text] if cue.kind == "speech" else tones[cue.cue]
-
-    return sound_of
+def sound_key(cue: Cue) -> str:
+    """The name of a cue's sound: speech by its text, tones by their name."""
+    return f"{cue.kind}:{cue.text if cue.kind == 'speech' else cue.cue}"

@@ -32,7 +32,7 @@ EXERCISE_KEYS = (
 )
 SET_KEYS = ("reps", "duration", "tempo", "rest", "note")
 REPEAT_KEYS = ("repeat", "exercises")
-AUDIO_KEYS = ("sample_rate", "channels", "bitrate", "tones")
+AUDIO_KEYS = ("sample_rate", "channels", "bitrate", "format", "loudness", "tones")
 TAG_KEYS = ("artist", "album", "genre", "year")
 
 ENGINES = ("pyttsx3",)
@@ -42,6 +42,8 @@ MAX_REPS = 1000
 MAX_SETS = 100
 MAX_REPEAT = 1000
 SAMPLE_RATES = (32000, 44100, 48000)
+FORMATS = ("mp3", "wav")
+LOUDNESS_RANGE = (-31.0, -10.0)
 BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 
 
@@ -113,24 +115,48 @@ Item = Exercise | Repeat
 
 
 @dataclass(frozen=True)
-class Tones:
-    """Short synthesized tones: on or off, and each tone's pitch and length."""
+class Tone:
+    """One synthesized tone: its pitch and length."""
 
-    enabled: bool = True
-    go_hz: float = 880.0
-    go_ms: int = 180
-    stop_hz: float = 660.0
-    stop_ms: int = 260
+    pitch_hz: float
+    length_ms: int
+
+
+@dataclass(frozen=True)
+class Tones:
+    """The go, stop and end-of-rest tones; None turns one off."""
+
+    go: Tone | None = Tone(880.0, 180)
+    stop: Tone | None = Tone(660.0, 260)
+    rest: Tone | None = Tone(1320.0, 120)
+
+    def get(self, name: str) -> Tone | None:
+        """The tone called `name`, or None when it is off."""
+        tone: Tone | None = getattr(self, name)
+        return tone
+
+
+TONE_NAMES = ("go", "stop", "rest")
+NO_TONES = Tones(go=None, stop=None, rest=None)
 
 
 @dataclass(frozen=True)
 class AudioSettings:
-    """How the session file is encoded."""
+    """How the session file is made: format, rate, channels, bitrate, loudness, tones."""
 
     sample_rate: int = 44100
     channels: int = 1
     bitrate: int = 96
+    format: str = "mp3"
+    loudness: float | None = None  # LUFS; None: -19 for mono, -16 for stereo
     tones: Tones = field(default_factory=Tones)
+
+    @property
+    def target_lufs(self) -> float:
+        """The integrated loudness the session is brought to."""
+        if self.loudness is not None:
+            return self.loudness
+        return -19.0 if self.channels == 1 else -16.0
 
 
 @dataclass(frozen=True)
@@ -479,66 +505,83 @@ def _items(value: Any, at: _At, timing: Timing, cues: Cues) -> tuple[Item, ...]:
     return tuple(items)
 
 
+def audio_value(key: str, value: Any) -> Any:
+    """Check one audio setting; raise ValueError with what was expected."""
+    if key == "sample_rate":
+        if isinstance(value, bool) or value not in SAMPLE_RATES:
+            raise ValueError("one of " + ", ".join(map(str, SAMPLE_RATES)) + " (Hz)")
+    elif key == "channels":
+        if isinstance(value, bool) or value not in (1, 2):
+            raise ValueError("1 (mono) or 2 (stereo)")
+    elif key == "bitrate":
+        if isinstance(value, bool) or value not in BITRATES:
+            raise ValueError("a bitrate in kbit/s, one of " + ", ".join(map(str, BITRATES)))
+    elif key == "format":
+        if value not in FORMATS:
+            raise ValueError("one of " + ", ".join(FORMATS))
+    elif key == "loudness":
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not LOUDNESS_RANGE[0] <= value <= LOUDNESS_RANGE[1]
+        ):
+            raise ValueError(
+                f"a loudness in LUFS from {LOUDNESS_RANGE[0]} to {LOUDNESS_RANGE[1]}, such as -19"
+            )
+        value = float(value)
+    return value
+
+
 def _audio(value: Any, at: _At) -> AudioSettings:
     mapping = _mapping(value, at, AUDIO_KEYS, "a mapping of audio settings")
-    base = AudioSettings()
-    sample_rate = base.sample_rate
-    if "sample_rate" in mapping:
-        sample_rate = mapping["sample_rate"]
-        if isinstance(sample_rate, bool) or sample_rate not in SAMPLE_RATES:
-            at.key(mapping, "sample_rate").expected(
-                "one of " + ", ".join(map(str, SAMPLE_RATES)), sample_rate
-            )
-    channels = base.channels
-    if "channels" in mapping:
-        channels = _count(
-            mapping["channels"], at.key(mapping, "channels"), minimum=1, maximum=2, what="channels"
-        )
-    bitrate = base.bitrate
-    if "bitrate" in mapping:
-        bitrate = mapping["bitrate"]
-        if isinstance(bitrate, bool) or bitrate not in BITRATES:
-            at.key(mapping, "bitrate").expected(
-                "a bitrate in kbit/s, one of " + ", ".join(map(str, BITRATES)), bitrate
-            )
-    tones = base.tones
+    settings: dict[str, Any] = {}
+    for key in ("sample_rate", "channels", "bitrate", "format", "loudness"):
+        if key in mapping:
+            try:
+                settings[key] = audio_value(key, mapping[key])
+            except ValueError as exc:
+                at.key(mapping, key).expected(str(exc), mapping[key])
     if "tones" in mapping:
         raw = mapping["tones"]
         if isinstance(raw, bool):
-            tones = Tones(enabled=raw)
+            settings["tones"] = Tones() if raw else NO_TONES
         else:
-            tones = _tones(raw, at.key(mapping, "tones"))
-    return AudioSettings(sample_rate, channels, bitrate, tones)
+            settings["tones"] = _tones(raw, at.key(mapping, "tones"))
+    return AudioSettings(**settings)
 
 
 def _tones(value: Any, at: _At) -> Tones:
-    keys = ("go", "stop")
-    mapping = _mapping(value, at, keys, "true, false or a mapping of go/stop tones")
+    mapping = _mapping(value, at, TONE_NAMES, "true, false or a mapping of go, stop, rest tones")
     base = Tones()
-    found: dict[str, Any] = {}
-    for tone in keys:
-        hz, ms = getattr(base, f"{tone}_hz"), getattr(base, f"{tone}_ms")
-        if tone in mapping:
-            tone_at = at.key(mapping, tone)
-            spec = _mapping(
-                mapping[tone], tone_at, ("pitch", "length"), "a mapping with pitch (Hz) and length"
-            )
-            if "pitch" in spec:
-                hz = spec["pitch"]
-                if (
-                    isinstance(hz, bool)
-                    or not isinstance(hz, (int, float))
-                    or not 100 <= hz <= 4000
-                ):
-                    tone_at.key(spec, "pitch").expected("a pitch from 100 to 4000 Hz", hz)
-            if "length" in spec:
-                ms = _duration(spec["length"], tone_at.key(spec, "length"), positive=True)
-                if not 50 <= ms <= 1000:
-                    tone_at.key(spec, "length").expected(
-                        "a length from 0.05s to 1s", spec["length"]
-                    )
-        found[f"{tone}_hz"], found[f"{tone}_ms"] = float(hz), ms
-    return Tones(enabled=True, **found)
+    found: dict[str, Tone | None] = {}
+    for name in TONE_NAMES:
+        default = base.get(name)
+        assert default is not None
+        if name not in mapping:
+            continue
+        tone_at = at.key(mapping, name)
+        raw = mapping[name]
+        if isinstance(raw, bool):
+            found[name] = default if raw else None
+            continue
+        spec = _mapping(
+            raw, tone_at, ("pitch", "length"), "true, false or a mapping with pitch (Hz) and length"
+        )
+        pitch, length = default.pitch_hz, default.length_ms
+        if "pitch" in spec:
+            pitch = spec["pitch"]
+            if (
+                isinstance(pitch, bool)
+                or not isinstance(pitch, (int, float))
+                or not 100 <= pitch <= 4000
+            ):
+                tone_at.key(spec, "pitch").expected("a pitch from 100 to 4000 (Hz)", pitch)
+        if "length" in spec:
+            length = _duration(spec["length"], tone_at.key(spec, "length"), positive=True)
+            if not 50 <= length <= 1000:
+                tone_at.key(spec, "length").expected("a length from 0.05s to 1s", spec["length"])
+        found[name] = Tone(float(pitch), length)
+    return Tones(**{**{n: base.get(n) for n in TONE_NAMES}, **found})
 
 
 def _tags(value: Any, at: _At) -> Tags:

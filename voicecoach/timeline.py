@@ -20,6 +20,7 @@ PAUSE_MS = 600  # silence after an announcement before the next one
 GAP_MS = 60  # the least silence between any two cues
 BEAT_MS = 1000  # one countdown beat; also the beat between "go" and the first rep
 TAIL_MS = 1500  # silence after the outro
+REST_TONE_MIN_MS = 5_000  # rests at least this long end with a tone in their last second
 NEXT_LEAD_MS = 10_000  # the "next up" call comes this long before a rest ends (at most)
 
 Measure = Callable[[str], int]
@@ -183,11 +184,10 @@ class _Planner:
             self.t = self.add(self.t, text, cue, exercise) + PAUSE_MS
 
     def tone(self, at_ms: int, name: str, exercise: str | None) -> int:
-        tones = self.routine.audio.tones
-        if not tones.enabled:
+        tone = self.routine.audio.tones.get(name)
+        if tone is None:
             return at_ms
-        length = tones.go_ms if name == "go" else tones.stop_ms
-        return self.add(at_ms, "", name, exercise, kind="tone", length_ms=length) + GAP_MS
+        return self.add(at_ms, "", name, exercise, kind="tone", length_ms=tone.length_ms) + GAP_MS
 
     # -- the session -----------------------------------------------------------------------
 
@@ -390,6 +390,8 @@ class _Planner:
                 fixed=False,
                 deadline_ms=end,
             )
+        if rest_ms >= REST_TONE_MIN_MS:
+            self.tone(end - BEAT_MS, "rest", name)  # the final second of the rest
         self.t = max(end, spoken_end + PAUSE_MS)
 
     # -- resolving -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Short synthesized tones (go, stop) with soft edges, from pydub's generators."""
+"""Short synthesized tones (go, stop, end of rest) with soft edges, from pydub's generators."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from voicecoach.routine import Tones
+from voicecoach.routine import Tone
 
 TONE_DBFS = -9.0  # sits with espeak's voice, which peaks a few dB below full scale
 _FADE_MS = 8
@@ -28,17 +28,15 @@ def _pydub_sine(hz: float, length_ms: int, sample_rate: int) -> np.ndarray:
     return samples[: round(length_ms * sample_rate / 1000)]
 
 
-def synthesize_tone(name: str, tones: Tones, sample_rate: int) -> np.ndarray:
-    """The samples of the `go` or `stop` tone at `sample_rate`."""
-    if name == "go":
-        return _pydub_sine(tones.go_hz, tones.go_ms, sample_rate)
+def synthesize_tone(name: str, tone: Tone, sample_rate: int) -> np.ndarray:
+    """The samples of the `go`, `stop` or `rest` tone at `sample_rate`."""
     if name == "stop":
         # two falling notes, so "stop" never sounds like "go"
-        first = tones.stop_ms // 2
+        first = tone.length_ms // 2
         return np.concatenate(
             [
-                _pydub_sine(tones.stop_hz, first, sample_rate),
-                _pydub_sine(tones.stop_hz * 0.75, tones.stop_ms - first, sample_rate),
+                _pydub_sine(tone.pitch_hz, first, sample_rate),
+                _pydub_sine(tone.pitch_hz * 0.75, tone.length_ms - first, sample_rate),
             ]
         )
-    raise ValueError(f"unknown tone {name!r}")
+    return _pydub_sine(tone.pitch_hz, tone.length_ms, sample_rate)
