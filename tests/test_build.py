@@ -185,7 +185,7 @@ def test_a_failed_build_leaves_existing_files_untouched(
 
     good = write_routine("title: T\nexercises: [{name: A, reps: 2, tempo: 1s}]\n", "good.yaml")
     monkeypatch.setattr(export, "write_tags", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(VoicecoachError, match="cannot write .*keep.mp3: disk full"):
         build(good, BuildOptions(output=target, cache_dir=clip_cache))
     assert target.read_bytes() == b"the session I had"
     assert target.with_suffix(".json").read_text() == "{}"

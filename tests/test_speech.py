@@ -58,7 +58,7 @@ def test_unknown_voice_lists_close_ones() -> None:
     with pytest.raises(SpeechError) as caught:
         resolve_voice("en-uss")
     message = str(caught.value)
-    assert message.startswith("voice 'en-uss' is not available; close ones: ")
+    assert message.startswith("expected a voice that espeak-ng has, found 'en-uss'; close ones: ")
     assert "en-us" in message and message.endswith("run 'voicecoach voices' to list them all")
 
 

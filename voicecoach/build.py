@@ -14,16 +14,17 @@ from typing import Any
 import numpy as np
 
 from voicecoach import export, sidecars
-from voicecoach.errors import RoutineError, VoicecoachError
+from voicecoach.errors import ExportError, RoutineError, SpeechError, VoicecoachError
 from voicecoach.loudness import TONE_OFFSET_DB, level
 from voicecoach.render import render, resample, sample_at, sound_key
 from voicecoach.routine import AudioSettings, Routine, audio_value, load_routine
 from voicecoach.speech import Synthesizer
 from voicecoach.speech.cache import CachedSynthesizer, CacheStats, ClipCache, default_cache_dir
-from voicecoach.timeline import Timeline, expand, minimum_duration_ms
+from voicecoach.timeline import Timeline, cue_count, expand, minimum_duration_ms
 from voicecoach.tones import synthesize_tone
 
 DEFAULT_MAX_MINUTES = 360
+MAX_CUES = 200_000  # a six-hour session at a 1 s tempo has about 22,000
 
 # progress(stage, done, total): stage is "speech" or "audio"
 Progress = Callable[[str, int, int], None]
@@ -73,7 +74,14 @@ def make_synthesizer(routine: Routine) -> Synthesizer:
 
 
 def check_length(routine: Routine, max_minutes: int) -> None:
-    """Refuse, by arithmetic alone, a routine longer than `max_minutes`."""
+    """Refuse, by arithmetic alone, a routine longer than `max_minutes` or with too many cues."""
+    cues = cue_count(routine.items)
+    if cues > MAX_CUES:
+        raise RoutineError(
+            f"expected at most {MAX_CUES} cues, found a routine of about {cues}; check "
+            "'repeat', 'sets' and 'reps'",
+            source=routine.source,
+        )
     least_ms = minimum_duration_ms(routine.items)
     if least_ms > max_minutes * 60_000:
         raise RoutineError(
@@ -82,6 +90,17 @@ def check_length(routine: Routine, max_minutes: int) -> None:
             "limit with --max-minutes",
             source=routine.source,
         )
+
+
+def check_voice(routine: Routine) -> None:
+    """Refuse a voice the engine does not have, before any audio is made."""
+    from voicecoach.speech.pyttsx3_engine import DEFAULT_VOICE, resolve_voice
+
+    try:
+        resolve_voice(routine.voice.name or DEFAULT_VOICE)
+    except SpeechError as exc:
+        where = routine.voice.where
+        raise SpeechError(f"{where}: {exc}" if where else str(exc)) from None
 
 
 def plan(routine: Routine, synthesizer: Synthesizer, progress: Progress | None = None) -> Timeline:
@@ -172,11 +191,16 @@ def build(
     files = [out_path] + [out_path.with_suffix(suffix) for suffix in texts]
     with ExitStack() as stack:
         parts = {final: stack.enter_context(export.staged(final)) for final in files}
-        with parts[out_path].open("wb") as out:
-            audio_format.write(windows, out, audio)
-        audio_format.tag(parts[out_path], timeline, routine)
-        for suffix, text in texts.items():
-            sidecars.write_text(parts[out_path.with_suffix(suffix)], text)
+        try:
+            with parts[out_path].open("wb") as out:
+                audio_format.write(windows, out, audio)
+            audio_format.tag(parts[out_path], timeline, routine)
+            for suffix, text in texts.items():
+                sidecars.write_text(parts[out_path.with_suffix(suffix)], text)
+        except OSError as exc:
+            raise ExportError(
+                f"cannot write {out_path}: {exc.strerror or exc}; nothing was changed"
+            ) from None
         # every file is complete: only now replace what was there
         for final, part in parts.items():
             export.publish(part, final)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import click
 
 from voicecoach import __version__
-from voicecoach.errors import VoicecoachError
+from voicecoach.errors import VoicecoachError, one_line
 
 DEFAULT_ROUTINE = "scripts/routine.yaml"
 
@@ -21,10 +22,19 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except VoicecoachError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(one_line(str(exc))) from None
         except KeyboardInterrupt:
             click.echo("\nInterrupted; no output file was changed.", err=True)
             ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug: still one line, with the details on request
+            if os.environ.get("VOICECOACH_DEBUG"):
+                raise
+            raise click.ClickException(
+                f"unexpected {type(exc).__name__}: {exc} (this is a bug in voicecoach; "
+                "run again with VOICECOACH_DEBUG=1 for the details and report it)"
+            ) from None
 
 
 class _Bars:
@@ -243,11 +253,14 @@ def validate(routine: tuple[Path, ...]) -> None:
     Example:
       voicecoach validate scripts/routine.yaml
     """
+    from voicecoach.build import DEFAULT_MAX_MINUTES, check_length, check_voice
     from voicecoach.routine import load_routine
     from voicecoach.timeline import minimum_duration_ms
 
     for path in routine or (Path(DEFAULT_ROUTINE),):
         loaded = load_routine(path)
+        check_length(loaded, DEFAULT_MAX_MINUTES)
+        check_voice(loaded)
         count = len(loaded.exercises())
         click.echo(
             f"{path}: OK — '{loaded.title}', {count} exercise{'s' * (count != 1)}, "

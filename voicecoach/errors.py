@@ -18,6 +18,7 @@ class RoutineError(VoicecoachError):
         line: int | None = None,
         path: str | None = None,
     ) -> None:
+        message = one_line(message)
         self.source = source
         self.line = line
         self.path = path
@@ -37,3 +38,8 @@ class SpeechError(VoicecoachError):
 
 class ExportError(VoicecoachError):
     """The session could not be written."""
+
+
+def one_line(text: str) -> str:
+    """Show line breaks and tabs inside a message as escapes: an error is one line."""
+    return text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")

@@ -184,18 +184,36 @@ def staged(final: Path) -> Iterator[Path]:
     """A temporary file beside `final`, for the caller to fill; never left behind on failure.
 
     The caller renames it into place with `publish` only once every output is complete.
+    Its name carries this process's id, so parts left by a killed build are cleared later.
     """
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
+        _remove_stale_parts(final)
+        handle, name = tempfile.mkstemp(
+            dir=final.parent, prefix=f".{final.name}.{os.getpid()}.", suffix=".part"
+        )
     except OSError as exc:
-        raise ExportError(f"cannot write to {final.parent}: {exc.strerror}") from None
+        raise ExportError(f"cannot write to {final.parent}: {exc.strerror or exc}") from None
     os.close(handle)
     temporary = Path(name)
     try:
         yield temporary
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _remove_stale_parts(final: Path) -> None:
+    """Delete the temporary files of builds of `final` whose process is gone (killed)."""
+    for part in final.parent.glob(f".{final.name}.*.part"):
+        pid = part.name[len(final.name) + 2 :].split(".", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            part.unlink(missing_ok=True)
+        except OSError:
+            pass  # alive, owned by someone else
 
 
 def publish(temporary: Path, final: Path) -> None:

@@ -55,6 +55,7 @@ class Voice:
     name: str | None = None
     rate: int = 165
     volume: float = 1.0
+    where: str = ""  # "file:line: voice.name", for messages about the voice
 
 
 @dataclass(frozen=True)
@@ -355,7 +356,9 @@ def _voice(value: Any, at: _At) -> Voice:
         if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0 <= raw <= 1:
             at.key(mapping, "volume").expected("a number from 0.0 to 1.0", raw)
         volume = float(raw)
-    return Voice(engine=voice.engine, name=name, rate=rate, volume=volume)
+    name_at = at.key(mapping, "name") if "name" in mapping else at
+    where = f"{name_at.source}:{name_at.line}: {name_at.path}" if name_at.line else at.source
+    return Voice(engine=voice.engine, name=name, rate=rate, volume=volume, where=where)
 
 
 def _timing(mapping: LineDict, at: _At, base: Timing) -> Timing:
@@ -608,6 +611,16 @@ def _tags(value: Any, at: _At) -> Tags:
 
 def parse_routine(data: Any, source: str) -> Routine:
     """Validate YAML data (as read_yaml returns it) into a Routine."""
+    try:
+        return _parse_routine(data, source)
+    except RecursionError:
+        raise RoutineError(
+            "expected repeat blocks nested a few levels deep, found them nested too deeply",
+            source=source,
+        ) from None
+
+
+def _parse_routine(data: Any, source: str) -> Routine:
     at = _At(source, "", None)
     if data is None:
         at.fail("expected a routine (a mapping with 'title' and 'exercises'), found an empty file")

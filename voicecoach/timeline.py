@@ -118,6 +118,21 @@ def _active_and_rest_ms(items: tuple[Item, ...]) -> int:
     return total
 
 
+def cue_count(items: tuple[Item, ...]) -> int:
+    """How many cues the routine will have, near enough, by arithmetic alone."""
+    total = 0
+    for item in items:
+        if isinstance(item, Repeat):
+            total += item.times * cue_count(item.items)
+            continue
+        sides = max(1, len(item.sides))
+        per_side = item.countdown + 8  # side, go (and tone), halfway, stop (and tone), ...
+        for work in item.sets:
+            total += sides * (per_side + (work.reps or 0)) + 4  # set, rest, next, tone
+        total += 2 + len(item.tips)
+    return total
+
+
 class _Planner:
     def __init__(self, routine: Routine, measure: Measure, minutes: int) -> None:
         self.routine = routine
@@ -162,6 +177,8 @@ class _Planner:
             if not text:
                 return desired_ms
             length_ms = self.measure(text)
+            if length_ms <= 0:  # nothing audible to say (punctuation alone, say)
+                return desired_ms
         assert length_ms is not None
         self.candidates.append(
             _Candidate(

@@ -119,8 +119,9 @@ def read_yaml(path: Path) -> Any:
         raise RoutineError(
             "expected text, found a NUL byte (is this a binary file?)", source=source, line=line
         )
-    loader = _Loader(text, source)
+    loader = None
     try:
+        loader = _Loader(text, source)
         value = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -131,13 +132,25 @@ def read_yaml(path: Path) -> Any:
         if "\t" in text and "'\\t'" in problem:
             problem += "; indent with spaces, not tabs"
         raise RoutineError(f"invalid YAML: {problem}", source=source, line=mark_line) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise RoutineError(
+            f"expected printable text, found the control character #x{exc.character:04x}",
+            source=source,
+            line=line,
+        ) from None
     except yaml.YAMLError as exc:
         raise RoutineError(f"invalid YAML: {exc}", source=source) from None
     except RecursionError:
         raise RoutineError("invalid YAML: nested too deeply", source=source) from None
     finally:
-        loader.dispose()
-    if _expanded_size(value, {}) > MAX_EXPANDED_NODES:
+        if loader is not None:
+            loader.dispose()
+    try:
+        size = _expanded_size(value, {})
+    except RecursionError:
+        size = MAX_EXPANDED_NODES + 1
+    if size > MAX_EXPANDED_NODES:
         raise RoutineError(
             f"expected at most {MAX_EXPANDED_NODES} values once aliases are expanded, found more "
             "(an alias bomb?)",

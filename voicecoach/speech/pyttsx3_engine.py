@@ -80,7 +80,8 @@ def resolve_voice(name: str) -> VoiceInfo:
     close = difflib.get_close_matches(name, names, n=4, cutoff=0.5)
     hint = f"close ones: {', '.join(close)}; " if close else ""
     raise SpeechError(
-        f"voice '{name}' is not available; {hint}run 'voicecoach voices' to list them all"
+        f"expected a voice that espeak-ng has, found '{name}'; {hint}"
+        "run 'voicecoach voices' to list them all"
     )
 
 
@@ -89,7 +90,10 @@ class Pyttsx3Synthesizer:
 
     def __init__(self, voice: Voice) -> None:
         self.voice = voice
-        self.voice_info = resolve_voice(voice.name or DEFAULT_VOICE)
+        try:
+            self.voice_info = resolve_voice(voice.name or DEFAULT_VOICE)
+        except SpeechError as exc:
+            raise SpeechError(f"{voice.where}: {exc}" if voice.where else str(exc)) from None
         self._engine = _engine()
         self._folder = Path(tempfile.mkdtemp(prefix="voicecoach-speech-"))
         self._finished = threading.Event()
