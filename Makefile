@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test lint clean
+.PHONY: build test lint bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,12 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check voicecoach tests
-	$(BIN)/ruff format --check voicecoach tests
+	$(BIN)/ruff check voicecoach tests bench
+	$(BIN)/ruff format --check voicecoach tests bench
 	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py
 
 clean:
 	rm -rf $(VENV) output/*.mp3 output/*.json .pytest_cache

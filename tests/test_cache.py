@@ -4,6 +4,7 @@ import multiprocessing
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests.conftest import FakeSynthesizer
 from voicecoach.speech import Clip
@@ -80,3 +81,17 @@ def test_cache_location_follows_the_environment(monkeypatch, tmp_path: Path) -> 
     assert default_cache_dir() == tmp_path / "here"
     monkeypatch.delenv("VOICECOACH_CACHE_DIR")
     assert "voicecoach" in str(default_cache_dir())
+
+
+def test_loudness_analyses_are_kept_and_checked(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    sound = (0.3 * np.sin(np.arange(44100) / 7)).astype(np.float32)
+    first = cache.analysis(sound, 44100)
+    stored = [p for p in cache.entries() if p.suffix == ".loud"]
+    assert len(stored) == 1
+    again = cache.analysis(sound, 44100)
+    assert again.loudness == first.loudness
+    assert np.allclose(again.energy_ms, first.energy_ms, rtol=1e-6)
+    stored[0].write_bytes(stored[0].read_bytes()[:-8])  # truncated: measured again
+    assert cache.analysis(sound, 44100).loudness == pytest.approx(first.loudness)
+    assert cache.clear() == 1 and cache.entries() == []

@@ -151,3 +151,49 @@ def test_python_dash_m_runs_in_a_real_process(tmp_path: Path) -> None:
         "empty list\n"
     )
     assert "Traceback" not in done.stderr
+
+
+def test_cache_info_and_clear(runner: CliRunner, tmp_path: Path) -> None:
+    routine = tmp_path / "tiny.yaml"
+    routine.write_text(TINY)
+    cache = tmp_path / "cache"
+    built = runner.invoke(
+        main, ["build", str(routine), "-o", str(tmp_path / "t.mp3"), "--cache-dir", str(cache)]
+    )
+    assert built.exit_code == 0, built.output
+    info = runner.invoke(main, ["cache", "info", "--cache-dir", str(cache)])
+    assert info.exit_code == 0
+    lines = info.stdout.splitlines()
+    assert lines[0] == f"Location: {cache}"
+    clips = int(lines[1].split()[1])
+    assert clips >= 5 and lines[2].startswith("Size:")
+    cleared = runner.invoke(main, ["cache", "clear", "--cache-dir", str(cache)])
+    assert cleared.exit_code == 0 and cleared.stdout.startswith("Removed ")
+    after = runner.invoke(main, ["cache", "info", "--cache-dir", str(cache)])
+    assert "Entries:  0 clips, 0 loudness analyses" in after.stdout
+
+
+def test_several_routines_in_parallel_match_one_at_a_time(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, reps in (("a", 3), ("b", 4), ("c", 2)):
+        (tmp_path / f"{name}.yaml").write_text(
+            TINY.replace("Tiny Hops", f"Hops {name}").replace("reps: 3", f"reps: {reps}")
+        )
+    (tmp_path / "bad.yaml").write_text("title: X\nexercises: []\n")
+    result = runner.invoke(main, ["build", "a.yaml", "bad.yaml", "b.yaml", "c.yaml", "-j", "2"])
+    assert result.exit_code == 1
+    assert "Error: bad.yaml:2: exercises: expected a list of at least one exercise" in result.stderr
+    assert result.stderr.rstrip().endswith("Error: 1 of 4 routines failed")
+    parallel = {n: json.loads((tmp_path / "output" / f"hops-{n}.json").read_text()) for n in "abc"}
+    one = runner.invoke(main, ["build", "a.yaml", "-o", "alone/a.mp3"])
+    assert one.exit_code == 0
+    assert json.loads((tmp_path / "alone" / "a.json").read_text()) == parallel["a"]
+    assert [parallel[n]["title"] for n in "abc"] == ["Hops a", "Hops b", "Hops c"]
+
+
+def test_one_output_name_for_several_routines_is_refused(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["build", "a.yaml", "b.yaml", "-o", "x.mp3"])
+    assert result.exit_code == 2
+    assert "-o names one output file; give one routine with it" in result.stderr

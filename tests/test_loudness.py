@@ -6,8 +6,10 @@ import pytest
 
 from voicecoach.loudness import (
     CEILING_DBTP,
+    analyze,
     clip_loudness,
-    energy_profile,
+    k_filter_coefficients,
+    k_weighted,
     level,
     limit,
     session_loudness,
@@ -26,22 +28,24 @@ def _word(seconds: float, hz: float, amplitude: float) -> np.ndarray:
 @pytest.mark.parametrize("channels", [1, 2])
 def test_session_loudness_equals_a_meter_run_over_the_rendered_session(channels: int) -> None:
     rng = np.random.default_rng(3)
-    total = RATE * 40
-    session = np.zeros(total)
+    total_ms = 40_000
+    session = np.zeros(total_ms * RATE // 1000)
     placements = []
-    start = RATE // 2
-    while start < total - 3 * RATE:
+    start_ms = 500
+    while start_ms < total_ms - 3_000:
         word = _word(
             float(rng.uniform(0.15, 2.0)),
             float(rng.uniform(150, 3000)),
             float(rng.uniform(0.05, 0.6)),
         )
-        session[start : start + len(word)] += word
-        placements.append((start, energy_profile(word, RATE), 1.0))
-        start += len(word) + int(rng.integers(RATE // 20, 3 * RATE))
+        at = round(start_ms * RATE / 1000)
+        session[at : at + len(word)] += word
+        placements.append((start_ms, analyze(word, RATE).energy_ms, 1.0))
+        start_ms += len(word) * 1000 // RATE + int(rng.integers(60, 3000))
     signal = session if channels == 1 else np.stack([session, session], axis=1)
     expected = pyloudnorm.Meter(RATE).integrated_loudness(signal)
-    assert session_loudness(placements, total, RATE, channels) == pytest.approx(expected, abs=0.01)
+    measured = session_loudness(placements, total_ms, RATE, channels)
+    assert measured == pytest.approx(expected, abs=0.02)
 
 
 def test_a_short_word_measures_as_loud_as_a_long_one_of_the_same_sound() -> None:
@@ -62,14 +66,32 @@ def test_limiter_holds_the_true_peak_and_leaves_quiet_sound_alone() -> None:
 
 def test_level_brings_a_session_to_target_with_every_clip_alike() -> None:
     sounds = {"short": _word(0.25, 500, 0.9), "long": _word(3.0, 300, 0.05)}
-    placements = [(RATE * (1 + 2 * n), "short" if n % 2 else "long") for n in range(12)]
-    total = RATE * 30
-    leveled = level(sounds, placements, total, RATE, 1, -19.0)
-    profiles = {key: energy_profile(samples, RATE) for key, samples in leveled.items()}
-    measured = session_loudness([(s, profiles[k], 1.0) for s, k in placements], total, RATE, 1)
-    assert measured == pytest.approx(-19.0, abs=0.1)
+    analyses = {key: analyze(samples, RATE) for key, samples in sounds.items()}
+    placements = [(1000 + 4000 * n, "short" if n % 2 else "long") for n in range(12)]
+    total_ms = 50_000
+    leveled = level(sounds, analyses, placements, total_ms, RATE, 1, -19.0)
+    # render the session for real and measure it with pyloudnorm itself
+    session = np.zeros(total_ms * RATE // 1000)
+    for start_ms, key in placements:
+        at = round(start_ms * RATE / 1000)
+        session[at : at + len(leveled[key])] += leveled[key]
+    assert pyloudnorm.Meter(RATE).integrated_loudness(session) == pytest.approx(-19.0, abs=0.2)
     assert clip_loudness(leveled["short"], RATE) == pytest.approx(
         clip_loudness(leveled["long"], RATE), abs=1.0
     )
     for samples in leveled.values():
         assert true_peak_db(samples, RATE) <= CEILING_DBTP + 0.05
+
+
+@pytest.mark.parametrize("rate", [32000, 44100, 48000])
+def test_k_weighting_is_pyloudnorms(rate: int) -> None:
+    meter = pyloudnorm.Meter(rate)
+    theirs = [(stage.b, stage.a) for stage in meter._filters.values()]
+    for (b, a), (their_b, their_a) in zip(k_filter_coefficients(rate), theirs, strict=True):
+        assert np.allclose(b, their_b, rtol=1e-12) and np.allclose(a, their_a, rtol=1e-12)
+    noise = np.random.default_rng(rate).standard_normal(rate * 3) * 0.1
+    expected = noise
+    for stage in meter._filters.values():
+        expected = stage.apply_filter(expected)
+    assert np.max(np.abs(k_weighted(noise, rate)[: len(noise)] - expected)) < 1e-9
+    assert clip_loudness(noise, rate) == pytest.approx(meter.integrated_loudness(noise), abs=1e-6)

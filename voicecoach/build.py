@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -155,13 +155,16 @@ def build(
                 sounds[key] = synthesize_tone(cue.cue, tone, rate)
     leveled = level(
         sounds,
-        [(sample_at(cue.start_ms, rate), sound_key(cue)) for cue in timeline.cues],
-        heard,
+        {key: cache.analysis(samples, rate) for key, samples in sounds.items()},
+        [(cue.start_ms, sound_key(cue)) for cue in timeline.cues],
+        timeline.duration_ms,
         rate,
         audio.channels,
         audio.target_lufs,
         offsets_db={key: TONE_OFFSET_DB for key in sounds if key.startswith("tone:")},
     )
+    del sounds  # only the leveled sounds are needed from here on
+    synthesizer.forget()
     windows = render(
         timeline,
         lambda cue: leveled[sound_key(cue)],
@@ -207,6 +210,35 @@ def build(
     return BuildResult(
         out_path, timeline, synthesizer.stats, time.perf_counter() - started, tuple(files)
     )
+
+
+def _build_in_worker(path: Path, options: BuildOptions) -> BuildResult | str:
+    try:
+        return build(path, options)
+    except VoicecoachError as exc:
+        return str(exc)
+
+
+def build_many(
+    paths: Sequence[Path], options: BuildOptions, jobs: int
+) -> Iterator[tuple[Path, BuildResult | str]]:
+    """Build several routines, `jobs` at a time in separate processes, in the given order.
+
+    Yields each routine with its result, or the message of the error that stopped it.
+    """
+    if jobs == 1:
+        for path in paths:
+            yield path, _build_in_worker(path, options)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: espeak-ng and pyttsx3 keep global state that must not be shared
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = [pool.submit(_build_in_worker, path, options) for path in paths]
+        for path, future in zip(paths, futures, strict=True):
+            yield path, future.result()
 
 
 def settle_audio(audio: AudioSettings, options: BuildOptions) -> AudioSettings:

@@ -86,7 +86,15 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("routine", default=DEFAULT_ROUTINE, type=click.Path(path_type=Path))
+@click.argument("routines", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Build this many routines at once, each in its own process.",
+)
 @click.option(
     "-o",
     "--output",
@@ -123,7 +131,8 @@ def main() -> None:
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
 def build(
-    routine: Path,
+    routines: tuple[Path, ...],
+    jobs: int,
     output: Path | None,
     cache_dir: Path | None,
     max_minutes: int,
@@ -135,10 +144,11 @@ def build(
     no_sidecars: bool,
     quiet: bool,
 ) -> None:
-    """Build the session MP3 (and its JSON timeline) from ROUTINE.
+    """Build the session MP3 (and its JSON timeline and captions) from each ROUTINE.
 
     ROUTINE defaults to scripts/routine.yaml; the MP3 goes to output/<slug>.mp3, where
-    <slug> is the title in lower case joined by '-'.
+    <slug> is the title in lower case joined by '-'. Several routines are built one after
+    another, or --jobs at a time in parallel processes.
 
     \b
     Examples:
@@ -146,32 +156,48 @@ def build(
       voicecoach build my-run.yaml -o sessions/tuesday.mp3
       voicecoach build my-run.yaml --channels 2 --bitrate 128
       voicecoach build my-run.yaml --format wav -o raw/tuesday.wav
+      voicecoach build plans/*.yaml --jobs 2
     """
-    from voicecoach.build import BuildOptions
+    from voicecoach.build import BuildOptions, build_many
     from voicecoach.build import build as run_build
 
-    bars = _Bars() if not quiet else None
-    try:
-        result = run_build(
-            routine,
-            BuildOptions(
-                output=output,
-                cache_dir=cache_dir,
-                max_minutes=max_minutes,
-                sidecars=not no_sidecars,
-                audio={
-                    "format": audio_format,
-                    "sample_rate": sample_rate,
-                    "channels": channels,
-                    "bitrate": bitrate,
-                    "loudness": loudness,
-                },
-            ),
-            progress=bars,
-        )
-    finally:
-        if bars:
-            bars.close()
+    options = BuildOptions(
+        output=output,
+        cache_dir=cache_dir,
+        max_minutes=max_minutes,
+        sidecars=not no_sidecars,
+        audio={
+            "format": audio_format,
+            "sample_rate": sample_rate,
+            "channels": channels,
+            "bitrate": bitrate,
+            "loudness": loudness,
+        },
+    )
+    paths = routines or (Path(DEFAULT_ROUTINE),)
+    if output is not None and len(paths) > 1:
+        raise click.UsageError("-o names one output file; give one routine with it")
+    if len(paths) == 1:
+        bars = _Bars() if not quiet else None
+        try:
+            result = run_build(paths[0], options, progress=bars)
+        finally:
+            if bars:
+                bars.close()
+        _report(result, quiet)
+        return
+    failed = 0
+    for _path, outcome in build_many(paths, options, jobs):
+        if isinstance(outcome, str):
+            failed += 1
+            click.echo(f"Error: {one_line(outcome)}", err=True)
+        else:
+            _report(outcome, quiet)
+    if failed:
+        raise click.ClickException(f"{failed} of {len(paths)} routines failed")
+
+
+def _report(result: Any, quiet: bool) -> None:
     for warning in result.timeline.warnings:
         click.echo(f"Warning: {warning}", err=True)
     if quiet:
@@ -290,6 +316,61 @@ def info(mp3: Path) -> None:
             click.echo(
                 f"  {_clock(chapter.start_ms):>9} - {_clock(chapter.end_ms):>9}  {chapter.title}"
             )
+
+
+@main.group()
+def cache() -> None:
+    """See or empty the clip cache (spoken phrases kept between builds).
+
+    \b
+    Examples:
+      voicecoach cache info
+      voicecoach cache clear
+    """
+
+
+_cache_dir_option = click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="VOICECOACH_CACHE_DIR",
+    help="The cache folder [env: VOICECOACH_CACHE_DIR; default: your user cache folder].",
+)
+
+
+@cache.command("info")
+@_cache_dir_option
+def cache_info(cache_dir: Path | None) -> None:
+    """Show where the clip cache is, how many entries it has and its size.
+
+    \b
+    Example:
+      voicecoach cache info
+    """
+    from voicecoach.speech.cache import ClipCache, default_cache_dir
+
+    store = ClipCache(cache_dir or default_cache_dir())
+    entries = store.entries()
+    clips = sum(1 for path in entries if path.suffix == ".clip")
+    size = sum(path.stat().st_size for path in entries)
+    click.echo(f"Location: {store.folder}")
+    click.echo(f"Entries:  {clips} clips, {len(entries) - clips} loudness analyses")
+    click.echo(f"Size:     {size / 1_000_000:.1f} MB")
+
+
+@cache.command("clear")
+@_cache_dir_option
+def cache_clear(cache_dir: Path | None) -> None:
+    """Delete every entry of the clip cache (the next build speaks everything again).
+
+    \b
+    Example:
+      voicecoach cache clear
+    """
+    from voicecoach.speech.cache import ClipCache, default_cache_dir
+
+    store = ClipCache(cache_dir or default_cache_dir())
+    removed = store.clear()
+    click.echo(f"Removed {removed} entries from {store.folder}")
 
 
 @main.command()

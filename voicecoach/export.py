@@ -38,7 +38,13 @@ def decoded_samples(fed_samples: int) -> int:
 
 
 def encode_mp3(
-    windows: Iterable[np.ndarray], out: BinaryIO, *, sample_rate: int, channels: int, bitrate: int
+    windows: Iterable[np.ndarray],
+    out: BinaryIO,
+    *,
+    sample_rate: int,
+    channels: int,
+    bitrate: int,
+    gain: float = 1.0,
 ) -> int:
     """Encode float windows into `out` as CBR MP3; return the bytes written."""
     import lameenc
@@ -51,7 +57,7 @@ def encode_mp3(
     encoder.set_quality(5)  # LAME's own default: 3x faster than 2, no audible loss for speech
     written = 0
     for window in windows:
-        chunk = encoder.encode(to_pcm16(window, channels))
+        chunk = encoder.encode(to_pcm16(window, channels, gain))
         out.write(chunk)
         written += len(chunk)
     tail = encoder.flush()
@@ -141,11 +147,12 @@ class Mp3Format:
     def write(self, windows: Iterable[np.ndarray], out: BinaryIO, audio: AudioSettings) -> None:
         """Encode the windows into `out`, undoing LAME's own input scaling."""
         encode_mp3(
-            (window * (1 / LAME_INPUT_SCALE) for window in windows),
+            windows,
             out,
             sample_rate=audio.sample_rate,
             channels=audio.channels,
             bitrate=audio.bitrate,
+            gain=1 / LAME_INPUT_SCALE,
         )
 
     def tag(self, path: Path, timeline: Timeline, routine: Routine) -> None:

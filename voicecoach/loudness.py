@@ -12,7 +12,6 @@ import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -25,81 +24,147 @@ RELATIVE_GATE = -10.0
 CEILING_DBTP = -2.0  # leaves room for the MP3 encoder's overshoot under -1 dBTP
 OVERSAMPLE = 4  # true peak as BS.1770 Annex 2: the peak of a 4x oversampled signal
 TONE_OFFSET_DB = -4.0  # tones sit a little under the voice: a beep cuts through easily
-_FLOOR = 1e-12
 _HOLD_S = 0.020
 _SMOOTH_S = 0.008
 
 
+def k_filter_coefficients(rate: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The two biquads (b, a) of BS.1770's K-weighting at `rate`.
+
+    The shelving pre-filter (+4 dB above about 1.5 kHz) and the RLB high-pass (38 Hz), in
+    the same cookbook form pyloudnorm uses; tests check them against pyloudnorm's own.
+    Computing them here spares every build SciPy, which pyloudnorm needs and which alone
+    costs 80 MB and a second to load.
+    """
+    sections = []
+    for kind, gain_db, q, fc in (
+        ("shelf", 4.0, 1 / math.sqrt(2), 1500.0),
+        ("high_pass", 0.0, 0.5, 38.0),
+    ):
+        amp = 10 ** (gain_db / 40)
+        w0 = 2 * math.pi * fc / rate
+        alpha, cos = math.sin(w0) / (2 * q), math.cos(w0)
+        if kind == "shelf":
+            root = 2 * math.sqrt(amp) * alpha
+            b = [
+                amp * ((amp + 1) + (amp - 1) * cos + root),
+                -2 * amp * ((amp - 1) + (amp + 1) * cos),
+                amp * ((amp + 1) + (amp - 1) * cos - root),
+            ]
+            a = [
+                (amp + 1) - (amp - 1) * cos + root,
+                2 * ((amp - 1) - (amp + 1) * cos),
+                (amp + 1) - (amp - 1) * cos - root,
+            ]
+        else:
+            b = [(1 + cos) / 2, -(1 + cos), (1 + cos) / 2]
+            a = [1 + alpha, -2 * cos, 1 - alpha]
+        sections.append((np.array(b) / a[0], np.array(a) / a[0]))
+    return sections
+
+
+_IMPULSE_SAMPLES = 1 << 14  # the K-filter's response has died away (< -300 dB) by then
+_BLOCK = 1 << 18
+
+
 @functools.lru_cache(maxsize=8)
-def _meter(rate: int) -> Any:
-    import warnings
+def _k_impulse_response(rate: int) -> np.ndarray:
+    """The K-filter's impulse response, by running its recursion once on an impulse."""
+    signal = [0.0] * _IMPULSE_SAMPLES
+    signal[0] = 1.0
+    for b, a in k_filter_coefficients(rate):
+        out = [0.0] * _IMPULSE_SAMPLES
+        x1 = x2 = y1 = y2 = 0.0
+        for n, x0 in enumerate(signal):
+            y0 = b[0] * x0 + b[1] * x1 + b[2] * x2 - a[1] * y1 - a[2] * y2
+            out[n] = y0
+            x2, x1, y2, y1 = x1, x0, y1, y0
+        signal = out
+    return np.array(signal)
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pyloudnorm
 
-    return pyloudnorm.Meter(rate)
+def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
+    """The sound through the K-weighting filter, with a 40 ms tail (FFT overlap-add)."""
+    response = _k_impulse_response(rate)
+    length = len(samples) + int(0.04 * rate)
+    block_len = max(1, min(_BLOCK, len(samples)))
+    size = 1 << (block_len + len(response) - 1).bit_length()
+    spectrum = np.fft.rfft(response, size)
+    out = np.zeros(length + size)
+    for start in range(0, len(samples), block_len):
+        block = np.asarray(samples[start : start + block_len], dtype=np.float64)
+        out[start : start + size] += np.fft.irfft(np.fft.rfft(block, size) * spectrum, size)
+    weighted: np.ndarray = out[:length]
+    return weighted
 
 
 def clip_loudness(samples: np.ndarray, rate: int) -> float:
-    """The loudness (LUFS) of a clip's own sound, however short it is."""
+    """The gated loudness (LUFS) of a sound's own sound, however short it is."""
     if len(samples) == 0 or not np.any(samples):
         return -math.inf
     needed = int(BLOCK_S * rate) * 2
     if len(samples) < needed:
         # a word shorter than a gating block is measured as itself, repeated
         samples = np.tile(samples, needed // len(samples) + 1)
-    with np.errstate(divide="ignore"):
-        return float(_meter(rate).integrated_loudness(samples.astype(np.float64)))
+    return _measure(samples, rate)
 
 
-def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
-    """The clip through pyloudnorm's K-weighting filters (plus a short tail)."""
-    padded = np.concatenate([samples.astype(np.float64), np.zeros(int(0.04 * rate))])
-    # In silence an IIR filter's state decays into subnormal numbers, which the CPU handles
-    # a hundred times slower; a -240 dB alternating floor keeps it normal and changes nothing.
-    padded[::2] += _FLOOR
-    padded[1::2] -= _FLOOR
-    for stage in _meter(rate)._filters.values():  # the meter's own filters, not a copy
-        padded = stage.apply_filter(padded)
-    return padded
+def _measure(samples: np.ndarray, rate: int) -> float:
+    weighted = k_weighted(samples, rate)[: len(samples)]
+    energy = per_ms(weighted * weighted, rate)
+    return session_loudness([(0, energy, 1.0)], len(energy), rate, 1)
 
 
-@dataclass(frozen=True)
-class Placement:
-    """A sound placed at a sample, with the cumulative K-weighted energy of that sound."""
-
-    start: int
-    energy: np.ndarray  # cumulative sum of squares of the K-weighted sound, len + 1
+def _ms_bounds(length: int, rate: int) -> np.ndarray:
+    """Sample index where each millisecond of a sound begins, and where the last ends."""
+    count = math.ceil(length * 1000 / rate)
+    return np.minimum(np.round(np.arange(count + 1) * rate / 1000).astype(np.int64), length)
 
 
-def energy_profile(samples: np.ndarray, rate: int) -> np.ndarray:
-    """The cumulative K-weighted energy of a sound, for session_loudness."""
+def per_ms(values: np.ndarray, rate: int) -> np.ndarray:
+    """Sums of `values` over each millisecond."""
+    cumulative = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
+    return np.diff(cumulative[_ms_bounds(len(values), rate)])
+
+
+@dataclass(frozen=True, eq=False)
+class ClipAnalysis:
+    """What leveling needs to know of a sound: its own loudness, its energy over time."""
+
+    loudness: float  # LUFS of the sound itself (-inf when silent)
+    energy_ms: np.ndarray  # K-weighted energy (sum of squares) of each millisecond
+
+
+def analyze(samples: np.ndarray, rate: int) -> ClipAnalysis:
+    """Measure a sound: its own loudness and its K-weighted energy per millisecond."""
     weighted = k_weighted(samples, rate)
-    return np.concatenate([[0.0], np.cumsum(weighted * weighted)])
+    return ClipAnalysis(clip_loudness(samples, rate), per_ms(weighted * weighted, rate))
 
 
 def session_loudness(
-    placements: Iterable[tuple[int, np.ndarray, float]], total: int, rate: int, channels: int
+    placements: Iterable[tuple[int, np.ndarray, np.ndarray | float]],
+    total_ms: int,
+    rate: int,
+    channels: int,
 ) -> float:
     """Gated integrated loudness (LUFS) of a session made of sounds placed in silence.
 
-    `placements` gives each sound's start sample, its energy_profile and a gain factor
-    (amplitude). The result equals BS.1770 run over the rendered session, without
-    rendering it.
+    `placements` gives each sound's start in ms, its energy per ms (ClipAnalysis.energy_ms)
+    and a power factor (one number, or one per ms). The result is BS.1770 run over the
+    rendered session, without rendering it: 400 ms gating blocks starting every 100 ms.
     """
-    step = round(STEP_S * rate)
+    step_ms = round(STEP_S * 1000)
     placed = list(placements)
-    end = max([total] + [start + len(energy) for start, energy, _ in placed])
-    per_step = np.zeros(end // step + 2)
-    for start, energy, gain in placed:
-        length = len(energy) - 1
-        first, last = start // step, (start + length) // step
-        bounds = np.arange(first, last + 2) * step - start
-        cumulative = energy[np.clip(bounds, 0, length)]
-        per_step[first : last + 1] += np.diff(cumulative) * gain * gain
+    end = max([total_ms] + [start + len(energy) for start, energy, _ in placed])
+    per_step = np.zeros(end // step_ms + 2)
+    for start, energy, power in placed:
+        length = len(energy)
+        first, last = start // step_ms, (start + length) // step_ms
+        bounds = np.clip(np.arange(first, last + 2) * step_ms - start, 0, length)
+        cumulative = np.concatenate([[0.0], np.cumsum(energy * power)])[bounds]
+        per_step[first : last + 1] += np.diff(cumulative)
     blocks_per = round(BLOCK_S / STEP_S)
-    count = max(1, (total - round(BLOCK_S * rate)) // step + 1)
+    count = max(1, (total_ms - round(BLOCK_S * 1000)) // step_ms + 1)
     window = np.convolve(per_step, np.ones(blocks_per), mode="valid")[:count]
     z = window / (BLOCK_S * rate) * channels  # identical channels, each weighted 1.0
     with np.errstate(divide="ignore"):
@@ -140,46 +205,50 @@ def peak_envelope(samples: np.ndarray, rate: int) -> np.ndarray:
     """Each sample's true-peak magnitude: the largest of its four oversampled neighbours."""
     over = np.abs(resample(samples.astype(np.float32), rate, rate * OVERSAMPLE))
     length = min(len(samples), len(over) // OVERSAMPLE)
-    peaks: np.ndarray = np.abs(samples).astype(np.float64)
+    peaks: np.ndarray = np.abs(samples).astype(np.float32)
     peaks[:length] = np.maximum(
         peaks[:length], over[: length * OVERSAMPLE].reshape(length, OVERSAMPLE).max(axis=1)
     )
     return peaks
 
 
-def limit(
-    samples: np.ndarray,
-    rate: int,
-    ceiling_db: float = CEILING_DBTP,
-    peaks: np.ndarray | None = None,
-) -> np.ndarray:
-    """A look-ahead peak limiter: smooth gain that keeps the true peak under the ceiling.
+def limiter_gain(
+    peaks: np.ndarray, rate: int, ceiling_db: float = CEILING_DBTP
+) -> np.ndarray | None:
+    """The smooth gain that keeps a sound with these true peaks under the ceiling.
 
-    `peaks` (the peak_envelope of `samples`) may be passed in when it is already known.
+    None when no reduction is needed.
     """
-    if len(samples) == 0:
-        return samples
-    if peaks is None:
-        peaks = peak_envelope(samples, rate)
     ceiling = 10 ** (ceiling_db / 20)
-    if float(peaks.max()) <= ceiling:
-        return samples
-    needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-9))
+    if len(peaks) == 0 or float(peaks.max()) <= ceiling:
+        return None
+    needed = np.minimum(np.float32(1.0), np.float32(ceiling) / np.maximum(peaks, 1e-9))
     # hold each reduction a little either side, then average it: an average of minima
     # that all include sample n can never exceed what n itself needs
     smooth = max(1, round(_SMOOTH_S * rate))
     held = _running_min(needed, max(smooth, round(_HOLD_S * rate)))
-    padded = np.concatenate([[0.0], np.cumsum(np.pad(held, smooth, mode="edge"))])
+    padded = np.concatenate([[0.0], np.cumsum(np.pad(held, smooth, mode="edge"), dtype=np.float64)])
     width = 2 * smooth + 1
-    gain = (padded[width:] - padded[:-width]) / width  # a moving average, in O(n)
-    limited: np.ndarray = (samples * np.minimum(gain, needed)).astype(np.float32)
+    gain: np.ndarray = np.minimum((padded[width:] - padded[:-width]) / width, needed).astype(
+        np.float32
+    )
+    return gain
+
+
+def limit(samples: np.ndarray, rate: int, ceiling_db: float = CEILING_DBTP) -> np.ndarray:
+    """A look-ahead peak limiter: the sound with its true peak held under the ceiling."""
+    gain = limiter_gain(peak_envelope(samples, rate), rate, ceiling_db)
+    if gain is None:
+        return samples
+    limited: np.ndarray = (samples * gain).astype(np.float32)
     return limited
 
 
 def level(
     sounds: Mapping[str, np.ndarray],
+    analyses: Mapping[str, ClipAnalysis],
     placements: list[tuple[int, str]],
-    total: int,
+    total_ms: int,
     rate: int,
     channels: int,
     target_lufs: float,
@@ -187,33 +256,45 @@ def level(
 ) -> dict[str, np.ndarray]:
     """Scale and limit every sound so the session measures `target_lufs`.
 
-    `sounds` maps a key to mono samples; `placements` lists (start sample, key) for every
-    cue. Each sound is first matched to a common loudness of its own, give or take its
-    offset in `offsets_db`.
+    `sounds` maps a key to mono samples and `analyses` to their analysis; `placements`
+    lists (start ms, key) for every cue. Each sound is first matched to a common loudness
+    of its own, give or take its offset in `offsets_db`.
     """
     offsets = offsets_db or {}
-    own = {key: clip_loudness(samples, rate) for key, samples in sounds.items()}
     gains_db = {
-        key: (0.0 if math.isinf(value) else target_lufs - value) + offsets.get(key, 0.0)
-        for key, value in own.items()
+        key: (0.0 if math.isinf(found.loudness) else target_lufs - found.loudness)
+        + offsets.get(key, 0.0)
+        for key, found in analyses.items()
     }
-    # a sound's peaks and energy scale with its gain: measure them once, unless limited
-    peaks = {key: peak_envelope(samples, rate) for key, samples in sounds.items()}
-    base_energy = {key: energy_profile(samples, rate) for key, samples in sounds.items()}
-    result: dict[str, np.ndarray] = {}
+    # half precision is plenty for a limiter's threshold and halves what is kept in memory
+    peaks = {
+        key: peak_envelope(samples, rate).astype(np.float16) for key, samples in sounds.items()
+    }
+
+    def gain_of(key: str, shift: float) -> tuple[float, np.ndarray | None]:
+        factor = 10 ** ((gains_db[key] + shift) / 20)
+        return factor, limiter_gain(peaks[key].astype(np.float32) * np.float32(factor), rate)
+
     shift, slope = 0.0, 1.0  # dB added to every gain, and how much of it was heard
     previous: tuple[float, float] | None = None
-    for _ in range(6):
-        profiles: dict[str, np.ndarray] = {}
-        for key, samples in sounds.items():
-            factor = 10 ** ((gains_db[key] + shift) / 20)
-            result[key] = limit(samples * factor, rate, peaks=peaks[key] * factor)
-            if float(peaks[key].max()) * factor <= 10 ** (CEILING_DBTP / 20):
-                profiles[key] = base_energy[key] * (factor * factor)
+    for _ in range(8):
+        power: dict[str, np.ndarray | float] = {}
+        for key in sounds:
+            factor, limiter = gain_of(key, shift)
+            if limiter is None:
+                power[key] = factor * factor
             else:
-                profiles[key] = energy_profile(result[key], rate)
+                # the gain moves slowly next to the K-filter, so it scales energy as it is
+                gain_ms = per_ms(limiter * limiter, rate) / np.maximum(
+                    np.diff(_ms_bounds(len(limiter), rate)), 1
+                )
+                tail = len(analyses[key].energy_ms) - len(gain_ms)
+                power[key] = np.concatenate([gain_ms, np.full(tail, gain_ms[-1])]) * factor**2
         measured = session_loudness(
-            ((start, profiles[key], 1.0) for start, key in placements), total, rate, channels
+            ((start, analyses[key].energy_ms, power[key]) for start, key in placements),
+            total_ms,
+            rate,
+            channels,
         )
         if math.isinf(measured) or abs(target_lufs - measured) < 0.05:
             break
@@ -222,4 +303,9 @@ def level(
             slope = min(1.0, max(0.2, (measured - previous[1]) / (shift - previous[0])))
         previous = (shift, measured)
         shift += (target_lufs - measured) / slope
-    return result
+    leveled = {}
+    for key, samples in sounds.items():
+        factor, limiter = gain_of(key, shift)
+        scaled = samples * np.float32(factor)
+        leveled[key] = (scaled if limiter is None else scaled * limiter).astype(np.float32)
+    return leveled

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -9,6 +10,8 @@ import numpy as np
 from voicecoach.timeline import Cue, Timeline
 
 WINDOW_SAMPLES = 1152 * 128  # about 3.3 s at 44.1 kHz; a whole number of MP3 frames
+SILENT_WINDOW = np.zeros(WINDOW_SAMPLES, dtype=np.float32)
+SILENT_WINDOW.setflags(write=False)
 
 
 def resample(samples: np.ndarray, source_rate: int, target_rate: int) -> np.ndarray:
@@ -43,10 +46,15 @@ def render(
     position = start_sample
     while position < total:
         stop = min(position + WINDOW_SAMPLES, total)
-        window = np.zeros(stop - position, dtype=np.float32)
         while first < len(cues) and sample_at(cues[first].end_ms, sample_rate) <= position:
             first += 1
         index = first
+        if stop - position == WINDOW_SAMPLES and (
+            index == len(cues) or sample_at(cues[index].start_ms, sample_rate) >= stop
+        ):
+            window = SILENT_WINDOW  # most of a session is silence: share one window for it
+        else:
+            window = np.zeros(stop - position, dtype=np.float32)
         while index < len(cues) and sample_at(cues[index].start_ms, sample_rate) < stop:
             cue = cues[index]
             sound = sound_of(cue)
@@ -61,12 +69,19 @@ def render(
         position = stop
 
 
-def to_pcm16(window: np.ndarray, channels: int) -> bytes:
-    """Float samples to interleaved 16-bit PCM, limited to full scale (never wrapped)."""
-    pcm = (np.clip(window, -1.0, 32767 / 32768) * 32768).astype("<i2")
+def to_pcm16(window: np.ndarray, channels: int, gain: float = 1.0) -> bytes:
+    """Float samples (times `gain`) to interleaved 16-bit PCM, limited, never wrapped."""
+    if window is SILENT_WINDOW:
+        return _silent_pcm(channels)
+    pcm = np.clip(window * (gain * 32768), -32768, 32767).astype("<i2")
     if channels == 2:
         pcm = np.repeat(pcm, 2)
     return bytes(pcm.tobytes())
+
+
+@functools.lru_cache(maxsize=4)
+def _silent_pcm(channels: int) -> bytes:
+    return bytes(WINDOW_SAMPLES * channels * 2)
 
 
 def sound_key(cue: Cue) -> str:

@@ -12,11 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
+from voicecoach.loudness import ClipAnalysis, analyze
 from voicecoach.speech import Clip, Synthesizer
 
-_MAGIC = b"VCCLIP1\n"
-_HEADER = struct.Struct("<8sII32s")  # magic, sample rate, sample count, sha256 of the samples
-_FORMAT_VERSION = 1  # bump when trimming or the stored format changes
+_MAGIC = b"VCCLIP2\n"
+# magic, a number (a clip's sample rate, an analysis's loudness), the count of float32
+# values that follow, and the sha256 of those values
+_HEADER = struct.Struct("<8sdI32s")
+_FORMAT_VERSION = 2  # bump when trimming, analysis or the stored format changes
 
 
 def default_cache_dir() -> Path:
@@ -38,55 +41,91 @@ class CacheStats:
 
 
 class ClipCache:
-    """Clips on disk, named by a hash of everything that made them; checked when read."""
+    """Clips (and their loudness analyses) on disk, named by a hash of what made them.
+
+    Every entry carries a checksum and is checked when read: a truncated or corrupt entry
+    reads as missing, so it is made again, never served.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def path_for(self, key: str) -> Path:
-        """Where the clip with this key lives."""
-        return self.folder / key[:2] / f"{key}.clip"
+    def path_for(self, key: str, suffix: str = ".clip") -> Path:
+        """Where the entry with this key lives."""
+        return self.folder / key[:2] / f"{key}{suffix}"
 
-    def get(self, key: str) -> Clip | None:
-        """The stored clip, or None if it is missing, truncated or corrupt."""
+    def _read(self, path: Path) -> tuple[float, np.ndarray] | None:
         try:
-            data = self.path_for(key).read_bytes()
+            data = path.read_bytes()
         except OSError:
             return None
         if len(data) < _HEADER.size:
             return None
-        magic, rate, count, digest = _HEADER.unpack_from(data)
+        magic, meta, count, digest = _HEADER.unpack_from(data)
         payload = data[_HEADER.size :]
         if (
             magic != _MAGIC
             or len(payload) != count * 4
-            or rate <= 0
             or hashlib.sha256(payload).digest() != digest
         ):
             return None
-        return Clip(np.frombuffer(payload, dtype="<f4").copy(), rate)
+        return meta, np.frombuffer(payload, dtype="<f4").copy()
 
-    def put(self, key: str, clip: Clip) -> None:
-        """Store a clip atomically: readers see the whole entry or none of it."""
-        path = self.path_for(key)
+    def _write(self, path: Path, meta: float, values: np.ndarray) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        payload = np.asarray(clip.samples, dtype="<f4").tobytes()
-        header = _HEADER.pack(
-            _MAGIC, clip.sample_rate, len(clip.samples), hashlib.sha256(payload).digest()
-        )
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".clip")
+        payload = np.asarray(values, dtype="<f4").tobytes()
+        header = _HEADER.pack(_MAGIC, meta, len(values), hashlib.sha256(payload).digest())
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(header)
                 out.write(payload)
-            os.replace(temporary, path)
+            os.replace(temporary, path)  # atomic: readers see the whole entry or none of it
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
 
+    def get(self, key: str) -> Clip | None:
+        """The stored clip, or None if it is missing, truncated or corrupt."""
+        found = self._read(self.path_for(key))
+        if found is None or found[0] <= 0:
+            return None
+        return Clip(found[1], int(found[0]))
+
+    def put(self, key: str, clip: Clip) -> None:
+        """Store a clip atomically."""
+        self._write(self.path_for(key), clip.sample_rate, clip.samples)
+
+    def analysis(self, samples: np.ndarray, rate: int) -> ClipAnalysis:
+        """The loudness analysis of a sound, from disk or measured now and stored."""
+        digest = hashlib.sha256(f"{rate}:{_FORMAT_VERSION}:".encode())
+        digest.update(np.ascontiguousarray(samples, dtype="<f4").tobytes())
+        path = self.path_for(digest.hexdigest(), ".loud")
+        found = self._read(path)
+        if found is not None:
+            return ClipAnalysis(found[0], found[1].astype(np.float64))
+        measured = analyze(samples, rate)
+        self._write(path, measured.loudness, measured.energy_ms)
+        return measured
+
+    def clear(self) -> int:
+        """Delete every entry (and stray temporary file); return how many entries went."""
+        entries = self.entries()
+        for path in entries:
+            path.unlink(missing_ok=True)
+        if self.folder.is_dir():
+            for stray in self.folder.glob("*/.tmp-*.part"):
+                stray.unlink(missing_ok=True)
+            for sub in self.folder.iterdir():
+                if sub.is_dir() and len(sub.name) == 2 and not any(sub.iterdir()):
+                    sub.rmdir()
+        return len(entries)
+
     def entries(self) -> list[Path]:
         """Every stored clip file."""
-        return sorted(self.folder.glob("*/*.clip")) if self.folder.is_dir() else []
+        if not self.folder.is_dir():
+            return []
+        return sorted(p for p in self.folder.glob("*/*") if p.suffix in (".clip", ".loud"))
 
 
 class CachedSynthesizer:
@@ -102,6 +141,10 @@ class CachedSynthesizer:
     def identity(self) -> dict[str, object]:
         """The inner synthesizer's identity."""
         return self.inner.identity()
+
+    def forget(self) -> None:
+        """Drop the clips kept in memory (the disk cache stays)."""
+        self._memory.clear()
 
     def key(self, text: str) -> str:
         """The cache key of a text spoken by this synthesizer."""

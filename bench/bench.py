@@ -1,0 +1,195 @@
+"""voicecoach's benchmark: build speed and memory against the MP3 encoder's own cost.
+
+Generates run/walk routines of 15, 60 and 120 minutes (the routine format's keys only),
+then for each measures, each in a fresh process: a cold build (empty clip cache), a warm
+build (cache filled), and the floor: lameenc alone encoding the same audio with the same
+settings. For the 60-minute routine it also runs the grow-a-segment pipeline that peer
+tools use (pydub, `session += clip`) side by side. Prints one table; `make bench` runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+LENGTHS = (15, 60, 120)
+
+# A beginner's run/walk plan: one minute running, ninety seconds walking, between a
+# five-minute warm-up and cool-down.
+ROUTINE = """title: Run Walk {minutes}
+description: Run for a minute, walk for ninety seconds.
+defaults: {{rest: 0}}
+exercises:
+  - {{name: Warm-up walk, duration: 5m}}
+  - repeat: {rounds}
+    exercises:
+      - {{name: Run, duration: 1m}}
+      - {{name: Walk, duration: 90s}}
+  - {{name: Cool-down walk, duration: 5m}}
+"""
+RUNS = 3  # each figure is the best of this many runs: the machine is shared and noisy
+
+
+def best(
+    command: list[str], env: dict[str, str], fresh_cache: Path | None = None
+) -> tuple[float, float]:
+    """The shortest wall time and largest peak RSS of RUNS runs of a command."""
+    results = []
+    for run in range(RUNS):
+        if fresh_cache is not None:
+            env = {**env, "VOICECOACH_CACHE_DIR": f"{fresh_cache}-{run}"}
+        results.append(timed(command, env))
+    return min(wall for wall, _ in results), max(rss for _, rss in results)
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Run a command; return its wall time (s) and peak RSS (MB)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
+    return wall, usage.ru_maxrss / 1024
+
+
+FLOOR = r"""
+import sys, time, wave, lameenc
+path, bitrate = sys.argv[1], int(sys.argv[2])
+with wave.open(path) as wav:
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(bitrate)
+    encoder.set_in_sample_rate(wav.getframerate())
+    encoder.set_out_sample_rate(wav.getframerate())
+    encoder.set_channels(wav.getnchannels())
+    encoder.set_quality(5)
+    while True:
+        frames = wav.readframes(1 << 17)
+        if not frames:
+            break
+        encoder.encode(frames)
+    encoder.flush()
+"""
+
+GROW = r"""
+import json, sys, warnings
+import numpy as np
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from pydub import AudioSegment
+from voicecoach.speech.cache import ClipCache, CachedSynthesizer
+from voicecoach.speech.pyttsx3_engine import Pyttsx3Synthesizer
+from voicecoach.routine import Voice
+import lameenc
+
+document = json.load(open(sys.argv[1]))
+cache = ClipCache(__import__("pathlib").Path(sys.argv[2]))
+synth = CachedSynthesizer(Pyttsx3Synthesizer(Voice()), cache)
+rate = document["sample_rate"]  # the same audio settings as voicecoach's build
+session = AudioSegment.silent(duration=0, frame_rate=rate)
+for cue in document["cues"]:
+    if cue["kind"] != "speech":
+        continue
+    gap = cue["start_ms"] - len(session)
+    if gap > 0:
+        session += AudioSegment.silent(duration=gap, frame_rate=rate)   # the peers' way
+    clip = synth.synthesize(cue["text"])
+    pcm = (np.clip(clip.samples, -1, 1) * 32767).astype("<i2").tobytes()
+    piece = AudioSegment(pcm, sample_width=2, frame_rate=clip.sample_rate, channels=1)
+    session += piece.set_frame_rate(rate)
+session += AudioSegment.silent(duration=max(0, document["duration_ms"] - len(session)),
+                               frame_rate=rate)
+encoder = lameenc.Encoder()
+encoder.set_bit_rate(96); encoder.set_in_sample_rate(rate); encoder.set_out_sample_rate(rate)
+encoder.set_channels(1); encoder.set_quality(5)
+encoder.encode(session.raw_data); encoder.flush()
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lengths", type=int, nargs="+", default=list(LENGTHS))
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the (slow) grow-a-segment baseline"
+    )
+    args = parser.parse_args()
+    python = sys.executable
+    rows = []
+    baseline: tuple[float, float] | None = None
+    with tempfile.TemporaryDirectory(prefix="voicecoach-bench-") as scratch:
+        root = Path(scratch)
+        for minutes in args.lengths:
+            routine = root / f"run-walk-{minutes}.yaml"
+            rounds = max(1, round((minutes - 10.5) / 2.67))  # ~10 s of cues a round
+            routine.write_text(ROUTINE.format(minutes=minutes, rounds=rounds))
+            cache = root / f"cache-{minutes}"
+            env = {**os.environ, "VOICECOACH_CACHE_DIR": str(cache)}
+            out = root / f"run-walk-{minutes}.mp3"
+            build = [python, "-m", "voicecoach", "build", "-q", str(routine), "-o", str(out)]
+            cold = best(build, env, fresh_cache=root / f"cold-{minutes}")
+            timed(build, env)  # fill the cache
+            warm = best(build, env)
+            document = json.loads(out.with_suffix(".json").read_text())
+            wav = root / f"run-walk-{minutes}.wav"
+            subprocess.run(
+                [
+                    python,
+                    "-m",
+                    "voicecoach",
+                    "build",
+                    "-q",
+                    str(routine),
+                    "-o",
+                    str(wav),
+                    "--no-sidecars",
+                ],
+                env=env,
+                check=True,
+            )
+            floor = best([python, "-c", FLOOR, str(wav), str(document["bitrate_kbps"])], env)
+            with wave.open(str(wav)) as opened:
+                audio_minutes = opened.getnframes() / opened.getframerate() / 60
+            rows.append((minutes, audio_minutes, cold, warm, floor))
+            if minutes == 60 and not args.no_baseline:
+                baseline = timed(
+                    [python, "-c", GROW, str(out.with_suffix(".json")), str(cache)], env
+                )
+            wav.unlink()
+
+    print(
+        "\nvoicecoach benchmark: run/walk sessions (1 min run, 90 s walk), 44.1 kHz mono "
+        f"96 kbps, best of {RUNS} runs, {os.cpu_count()} cores\n"
+    )
+    print(
+        f"{'session':>8} {'lameenc alone':>14} {'warm build':>11} {'cold build':>11} "
+        f"{'warm/floor':>10} {'cold/floor':>10} {'warm RSS':>9} {'cold RSS':>9}"
+    )
+    for _, audio_minutes, cold, warm, floor in rows:
+        print(
+            f"{audio_minutes:>6.1f} m {floor[0]:>12.2f} s {warm[0]:>9.2f} s {cold[0]:>9.2f} s "
+            f"{warm[0] / floor[0]:>10.2f} {cold[0] / floor[0]:>10.2f} "
+            f"{warm[1]:>6.0f} MB {cold[1]:>6.0f} MB"
+        )
+    by_length = {minutes: warm[0] for minutes, _, _, warm, _ in rows}
+    if 60 in by_length and 120 in by_length:
+        print(
+            f"\nlinearity: the 120-minute warm build takes "
+            f"{by_length[120] / by_length[60]:.2f} x the 60-minute one"
+        )
+    if baseline is not None and 60 in by_length:
+        print(
+            f"grow-a-segment baseline (pydub, same settings), 60 minutes: {baseline[0]:.1f} s, "
+            f"{baseline[1]:.0f} MB peak; voicecoach warm is "
+            f"{baseline[0] / by_length[60]:.1f} x faster"
+        )
+
+
+if __name__ == "__main__":
+    main()
