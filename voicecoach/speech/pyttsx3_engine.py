@@ -8,6 +8,7 @@ import io
 import shutil
 import tempfile
 import threading
+import time
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from voicecoach.speech import Clip, trim_silence
 from voicecoach.speech.bundled import load_bundled_espeak
 
 DEFAULT_VOICE = "en-us"
-_ATTEMPTS = 3
+_ATTEMPTS = 4
 _TIMEOUT_S = 60
 
 
@@ -117,29 +118,41 @@ class Pyttsx3Synthesizer:
         )
 
     def synthesize(self, text: str) -> Clip:
-        """Speak `text` into a trimmed clip; check the settings really applied."""
+        """Speak `text` into a trimmed clip; check the audio and the settings, retry if not.
+
+        pyttsx3's espeak driver finishes each utterance on espeak's own thread and can race
+        the next one (an empty file, a lost setting); a failed try is made again.
+        """
+        failure = SpeechError(f"pyttsx3 could not speak '{text}'")
+        for attempt in range(_ATTEMPTS):
+            if attempt:
+                time.sleep(0.05 * attempt)  # let the driver's thread settle
+            try:
+                return self._speak_once(text)
+            except SpeechError as exc:
+                failure = exc
+        raise failure
+
+    def _speak_once(self, text: str) -> Clip:
         target = self._folder / "clip.wav"
-        for _ in range(_ATTEMPTS):
-            if not self._settings_hold():
-                # espeak is one global synthesizer: set every property before the utterance
-                # they must apply to, in one run, then check them (a set can be lost).
-                self._engine.setProperty("voice", self.voice_info.id)
-                self._engine.setProperty("rate", self.voice.rate)
-                self._engine.setProperty("volume", self.voice.volume)
-            target.unlink(missing_ok=True)
-            self._finished.clear()
-            with contextlib.redirect_stdout(io.StringIO()):  # it prints "Audio saved to ..."
-                self._engine.save_to_file(text, str(target))
-                self._engine.runAndWait()
-                # runAndWait returns while espeak's thread is still speaking; the file is
-                # complete only once the driver reports the utterance finished.
-                if not self._finished.wait(_TIMEOUT_S):
-                    raise SpeechError(
-                        f"pyttsx3 did not finish speaking '{text}' within {_TIMEOUT_S} s"
-                    )
-            if self._settings_hold():
-                return Clip(*_read_wav(target, text))
-        raise SpeechError(f"pyttsx3 did not apply the voice settings while speaking '{text}'")
+        if not self._settings_hold():
+            # espeak is one global synthesizer: set every property before the utterance
+            # they must apply to, in one run, then check them (a set can be lost).
+            self._engine.setProperty("voice", self.voice_info.id)
+            self._engine.setProperty("rate", self.voice.rate)
+            self._engine.setProperty("volume", self.voice.volume)
+        target.unlink(missing_ok=True)
+        self._finished.clear()
+        with contextlib.redirect_stdout(io.StringIO()):  # it prints "Audio saved to ..."
+            self._engine.save_to_file(text, str(target))
+            self._engine.runAndWait()
+            # runAndWait returns while espeak's thread is still speaking; the file is
+            # complete only once the driver reports the utterance finished.
+            if not self._finished.wait(_TIMEOUT_S):
+                raise SpeechError(f"pyttsx3 did not finish speaking '{text}' within {_TIMEOUT_S} s")
+        if not self._settings_hold():
+            raise SpeechError(f"pyttsx3 did not apply the voice settings while speaking '{text}'")
+        return Clip(*_read_wav(target, text))
 
     def close(self) -> None:
         """Stop listening to the engine and remove the scratch folder."""
