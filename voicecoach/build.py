@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from voicecoach import export, sidecars
-from voicecoach.errors import ExportError, RoutineError, SpeechError, VoicecoachError
+from voicecoach.errors import ExportError, RoutineError, VoicecoachError
 from voicecoach.loudness import TONE_OFFSET_DB, level
 from voicecoach.render import render, resample, sample_at, sound_key
 from voicecoach.routine import AudioSettings, Routine, audio_value, load_routine
@@ -46,7 +46,7 @@ class BuildOptions:
     cache_dir: Path | None = None
     max_minutes: int = DEFAULT_MAX_MINUTES
     sidecars: bool = True  # the .json timeline and .vtt/.lrc captions beside the MP3
-    audio: Mapping[str, Any] = field(default_factory=dict)  # overrides of the routine's audio:
+    audio: Mapping[str, Any] = field(default_factory=dict)  # overrides of the routine's audio
 
 
 @dataclass(frozen=True)
@@ -94,13 +94,9 @@ def check_length(routine: Routine, max_minutes: int) -> None:
 
 def check_voice(routine: Routine) -> None:
     """Refuse a voice the engine does not have, before any audio is made."""
-    from voicecoach.speech.pyttsx3_engine import DEFAULT_VOICE, resolve_voice
+    from voicecoach.speech.pyttsx3_engine import voice_for
 
-    try:
-        resolve_voice(routine.voice.name or DEFAULT_VOICE)
-    except SpeechError as exc:
-        where = routine.voice.where
-        raise SpeechError(f"{where}: {exc}" if where else str(exc)) from None
+    voice_for(routine.voice)
 
 
 def plan(routine: Routine, synthesizer: Synthesizer, progress: Progress | None = None) -> Timeline:

@@ -86,15 +86,20 @@ def resolve_voice(name: str) -> VoiceInfo:
     )
 
 
+def voice_for(voice: Voice) -> VoiceInfo:
+    """The engine's voice for a routine's voice settings; the error names where it was set."""
+    try:
+        return resolve_voice(voice.name or DEFAULT_VOICE)
+    except SpeechError as exc:
+        raise SpeechError(f"{voice.where}: {exc}" if voice.where else str(exc)) from None
+
+
 class Pyttsx3Synthesizer:
     """Speaks through pyttsx3, working around its espeak driver's known defects."""
 
     def __init__(self, voice: Voice) -> None:
         self.voice = voice
-        try:
-            self.voice_info = resolve_voice(voice.name or DEFAULT_VOICE)
-        except SpeechError as exc:
-            raise SpeechError(f"{voice.where}: {exc}" if voice.where else str(exc)) from None
+        self.voice_info = voice_for(voice)
         self._engine = _engine()
         self._folder = Path(tempfile.mkdtemp(prefix="voicecoach-speech-"))
         self._finished = threading.Event()
