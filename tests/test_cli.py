@@ -197,3 +197,29 @@ def test_one_output_name_for_several_routines_is_refused(runner: CliRunner) -> N
     result = runner.invoke(main, ["build", "a.yaml", "b.yaml", "-o", "x.mp3"])
     assert result.exit_code == 2
     assert "-o names one output file; give one routine with it" in result.stderr
+
+
+def test_output_names_are_taken_as_given_unless_they_name_the_other_format(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    routine = tmp_path / "tiny.yaml"
+    routine.write_text(TINY)
+    plain = runner.invoke(main, ["build", "-q", str(routine), "-o", str(tmp_path / "s" / "run")])
+    assert plain.exit_code == 0, plain.output
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
+        "run",
+        "run.json",
+        "run.lrc",
+        "run.vtt",
+    ]
+    assert (tmp_path / "s" / "run").read_bytes()[:3] == b"ID3"
+    clash = runner.invoke(
+        main, ["build", str(routine), "-o", str(tmp_path / "x.wav"), "--format", "mp3"]
+    )
+    assert clash.exit_code == 1
+    assert clash.stderr == (
+        f"Error: -o {tmp_path / 'x.wav'}: expected a name ending in .mp3 "
+        "for mp3 output, found '.wav'\n"
+    )
+    wav = runner.invoke(main, ["build", "-q", str(routine), "-o", str(tmp_path / "x.wav")])
+    assert wav.exit_code == 0 and (tmp_path / "x.wav").read_bytes()[:4] == b"RIFF"

@@ -255,9 +255,11 @@ def settle_audio(audio: AudioSettings, options: BuildOptions) -> AudioSettings:
             changes["format"] = by_suffix[options.output.suffix.lower()]
     settled = replace(audio, **changes)
     suffix = export.FORMATS[settled.format].suffix
-    if options.output is not None and options.output.suffix.lower() != suffix:
+    given = options.output.suffix.lower() if options.output is not None else suffix
+    # any name is taken as it is, except one that says it is the other format
+    if given != suffix and given in {f.suffix for f in export.FORMATS.values()}:
         raise VoicecoachError(
             f"-o {options.output}: expected a name ending in {suffix} for {settled.format} "
-            f"output, found '{options.output.suffix or 'no extension'}'"
+            f"output, found '{given}'"
         )
     return settled
