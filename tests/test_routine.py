@@ -255,6 +255,15 @@ def test_bad_routines_get_one_exact_message(
     assert _error(path) == where + message
 
 
+def test_a_runaway_text_is_refused(write_routine: WriteRoutine) -> None:
+    path = write_routine(
+        "title: X\nexercises:\n  - name: A\n    reps: 3\n    tips: [" + "a" * 2001 + "]\n"
+    )
+    assert _error(path) == (
+        f"{path}:5: exercises[0].tips[0]: expected at most 2000 characters, found 2001"
+    )
+
+
 def test_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "latin1.yaml"
     path.write_bytes("title: Übung\n".encode("latin-1"))

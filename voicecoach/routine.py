@@ -41,6 +41,7 @@ MAX_COUNTDOWN = 10
 MAX_REPS = 1000
 MAX_SETS = 100
 MAX_REPEAT = 1000
+MAX_TEXT = 2000
 SAMPLE_RATES = (32000, 44100, 48000)
 FORMATS = ("mp3", "wav")
 LOUDNESS_RANGE = (-31.0, -10.0)
@@ -283,6 +284,9 @@ def _text(value: Any, at: _At, *, allow_empty: bool = False) -> str:
     text = str(value).strip()
     if not text and not allow_empty:
         at.expected("non-empty text", value)
+    if len(text) > MAX_TEXT:
+        # about two minutes of speech: longer is a paste gone wrong, and costly to speak
+        at.expected(f"at most {MAX_TEXT} characters", len(text))
     return text
 
 
