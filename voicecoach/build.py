@@ -19,7 +19,7 @@ from voicecoach.loudness import TONE_OFFSET_DB, level
 from voicecoach.render import render, resample, sample_at, sound_key
 from voicecoach.routine import AudioSettings, Routine, audio_value, load_routine
 from voicecoach.speech import Synthesizer
-from voicecoach.speech.cache import CachedSynthesizer, CacheStats, ClipCache, default_cache_dir
+from voicecoach.speech.cache import CachedSynthesizer, CacheStats, ClipCache
 from voicecoach.timeline import Timeline, cue_count, expand, minimum_duration_ms
 from voicecoach.tones import synthesize_tone
 
@@ -127,7 +127,7 @@ def build(
         options.output or options.output_dir / f"{slugify(routine.title)}{audio_format.suffix}"
     )
 
-    cache = ClipCache(options.cache_dir or default_cache_dir())
+    cache = ClipCache.at(options.cache_dir)
     synthesizer = CachedSynthesizer(make_synthesizer(routine), cache)
     timeline = plan(replace(routine, audio=audio), synthesizer, progress)
 

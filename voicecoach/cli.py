@@ -73,6 +73,14 @@ def _clock(ms: int) -> str:
     return format_clock(ms)
 
 
+_cache_dir_option = click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="VOICECOACH_CACHE_DIR",
+    help="The cache folder [env: VOICECOACH_CACHE_DIR; default: your user cache folder].",
+)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="voicecoach")
 def main() -> None:
@@ -101,12 +109,7 @@ def main() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the MP3 here; the .json goes beside it with the same name.",
 )
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="VOICECOACH_CACHE_DIR",
-    help="Where spoken clips are kept between builds [env: VOICECOACH_CACHE_DIR].",
-)
+@_cache_dir_option
 @click.option(
     "--max-minutes",
     type=click.IntRange(1, 24 * 60),
@@ -222,12 +225,7 @@ def _report(result: Any, quiet: bool) -> None:
     is_flag=True,
     help="Guess speech lengths from the text instead of speaking it (rougher).",
 )
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="VOICECOACH_CACHE_DIR",
-    help="Where spoken clips are kept.",
-)
+@_cache_dir_option
 def plan(routine: Path, estimate: bool, cache_dir: Path | None) -> None:
     """Print ROUTINE's timeline as a table of times and cues, without writing an MP3.
 
@@ -241,7 +239,7 @@ def plan(routine: Path, estimate: bool, cache_dir: Path | None) -> None:
     from voicecoach.build import check_length, make_synthesizer
     from voicecoach.build import plan as run_plan
     from voicecoach.routine import load_routine
-    from voicecoach.speech.cache import CachedSynthesizer, ClipCache, default_cache_dir
+    from voicecoach.speech.cache import CachedSynthesizer, ClipCache
     from voicecoach.timeline import expand
 
     loaded = load_routine(routine)
@@ -249,9 +247,7 @@ def plan(routine: Path, estimate: bool, cache_dir: Path | None) -> None:
     if estimate:
         timeline = expand(loaded, lambda text: 60_000 * len(text.split()) // loaded.voice.rate)
     else:
-        synthesizer = CachedSynthesizer(
-            make_synthesizer(loaded), ClipCache(cache_dir or default_cache_dir())
-        )
+        synthesizer = CachedSynthesizer(make_synthesizer(loaded), ClipCache.at(cache_dir))
         timeline = run_plan(loaded, synthesizer)
     chapters = {chapter.start_ms: chapter.title for chapter in timeline.chapters}
     pending = sorted(chapters)
@@ -329,14 +325,6 @@ def cache() -> None:
     """
 
 
-_cache_dir_option = click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="VOICECOACH_CACHE_DIR",
-    help="The cache folder [env: VOICECOACH_CACHE_DIR; default: your user cache folder].",
-)
-
-
 @cache.command("info")
 @_cache_dir_option
 def cache_info(cache_dir: Path | None) -> None:
@@ -346,9 +334,9 @@ def cache_info(cache_dir: Path | None) -> None:
     Example:
       voicecoach cache info
     """
-    from voicecoach.speech.cache import ClipCache, default_cache_dir
+    from voicecoach.speech.cache import ClipCache
 
-    store = ClipCache(cache_dir or default_cache_dir())
+    store = ClipCache.at(cache_dir)
     entries = store.entries()
     clips = sum(1 for path in entries if path.suffix == ".clip")
     size = sum(path.stat().st_size for path in entries)
@@ -366,9 +354,9 @@ def cache_clear(cache_dir: Path | None) -> None:
     Example:
       voicecoach cache clear
     """
-    from voicecoach.speech.cache import ClipCache, default_cache_dir
+    from voicecoach.speech.cache import ClipCache
 
-    store = ClipCache(cache_dir or default_cache_dir())
+    store = ClipCache.at(cache_dir)
     removed = store.clear()
     click.echo(f"Removed {removed} entries from {store.folder}")
 

@@ -97,40 +97,43 @@ def minimum_duration_ms(items: tuple[Item, ...]) -> int:
     last = items[-1]
     while isinstance(last, Repeat):
         last = last.items[-1]
-    return _active_and_rest_ms(items) - last.sets[-1].rest_ms  # no rest ends the session
+    return _summed(items, _active_and_rest_ms) - last.sets[-1].rest_ms  # no rest ends it
 
 
-def _active_and_rest_ms(items: tuple[Item, ...]) -> int:
+def _summed(items: tuple[Item, ...], per_exercise: Callable[[Exercise], int]) -> int:
+    """Add `per_exercise` over every occurrence, multiplying repeats instead of unrolling."""
+    return sum(
+        item.times * _summed(item.items, per_exercise)
+        if isinstance(item, Repeat)
+        else per_exercise(item)
+        for item in items
+    )
+
+
+def _active_and_rest_ms(exercise: Exercise) -> int:
+    sides = max(1, len(exercise.sides))
     total = 0
-    for item in items:
-        if isinstance(item, Repeat):
-            total += item.times * _active_and_rest_ms(item.items)
-            continue
-        sides = max(1, len(item.sides))
-        for work in item.sets:
-            active = (
-                work.duration_ms
-                if work.duration_ms is not None
-                else BEAT_MS + (work.reps or 0) * work.tempo_ms
-            )
-            total += sides * (active + item.countdown * BEAT_MS) + work.rest_ms
-            total += (sides - 1) * item.switch_ms
+    for work in exercise.sets:
+        active = (
+            work.duration_ms
+            if work.duration_ms is not None
+            else BEAT_MS + (work.reps or 0) * work.tempo_ms
+        )
+        total += sides * (active + exercise.countdown * BEAT_MS) + work.rest_ms
+        total += (sides - 1) * exercise.switch_ms
     return total
+
+
+def _cues_of(exercise: Exercise) -> int:
+    sides = max(1, len(exercise.sides))
+    per_side = exercise.countdown + 8  # side, go (and tone), halfway, stop (and tone), ...
+    per_sets = sum(sides * (per_side + (work.reps or 0)) + 4 for work in exercise.sets)
+    return per_sets + 2 + len(exercise.tips)  # + set, rest, next, tone per set; announcement
 
 
 def cue_count(items: tuple[Item, ...]) -> int:
     """How many cues the routine will have, near enough, by arithmetic alone."""
-    total = 0
-    for item in items:
-        if isinstance(item, Repeat):
-            total += item.times * cue_count(item.items)
-            continue
-        sides = max(1, len(item.sides))
-        per_side = item.countdown + 8  # side, go (and tone), halfway, stop (and tone), ...
-        for work in item.sets:
-            total += sides * (per_side + (work.reps or 0)) + 4  # set, rest, next, tone
-        total += 2 + len(item.tips)
-    return total
+    return _summed(items, _cues_of)
 
 
 class _Planner:

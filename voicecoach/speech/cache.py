@@ -50,6 +50,11 @@ class ClipCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
+    @classmethod
+    def at(cls, folder: Path | None) -> ClipCache:
+        """The cache in `folder`, or in the default location when None."""
+        return cls(folder or default_cache_dir())
+
     def path_for(self, key: str, suffix: str = ".clip") -> Path:
         """Where the entry with this key lives."""
         return self.folder / key[:2] / f"{key}{suffix}"
