@@ -86,7 +86,7 @@ with warnings.catch_warnings():
     from pydub import AudioSegment
 from voicecoach.speech.cache import ClipCache, CachedSynthesizer
 from voicecoach.speech.pyttsx3_engine import Pyttsx3Synthesizer
-from voicecoach.routine import Voice
+from voicecoach.model import Voice
 import lameenc
 
 document = json.load(open(sys.argv[1]))

@@ -57,9 +57,9 @@ def assert_sounds_right(mp3: Path) -> dict[str, Any]:
 
 
 def test_seed_session_is_heard_exactly_as_its_timeline_says(seed: BuildResult) -> None:
-    assert seed.mp3_path.name == "leg-workout-for-runners.mp3"
-    assert seed.json_path == seed.mp3_path.with_suffix(".json")
-    document = assert_sounds_right(seed.mp3_path)
+    assert seed.audio_path.name == "leg-workout-for-runners.mp3"
+    assert seed.json_path == seed.audio_path.with_suffix(".json")
+    document = assert_sounds_right(seed.audio_path)
     assert document["title"] == "Leg Workout for Runners"
     assert 8 * 60_000 < document["duration_ms"] < 20 * 60_000
     names = [c["title"] for c in document["chapters"]]
@@ -85,13 +85,13 @@ def test_seed_session_is_heard_exactly_as_its_timeline_says(seed: BuildResult) -
     assert {c["kind"] for c in document["cues"]} == {"speech", "tone"}
     assert document["cues"][0]["exercise"] is None and document["cues"][-1]["exercise"] is None
     assert not document["warnings"]
-    assert sorted(p.name for p in seed.mp3_path.parent.iterdir()) == [
+    assert sorted(p.name for p in seed.audio_path.parent.iterdir()) == [
         "leg-workout-for-runners.json",
         "leg-workout-for-runners.lrc",
         "leg-workout-for-runners.mp3",
         "leg-workout-for-runners.vtt",
     ]
-    vtt = seed.mp3_path.with_suffix(".vtt").read_text()
+    vtt = seed.audio_path.with_suffix(".vtt").read_text()
     spoken = [c for c in document["cues"] if c["kind"] == "speech"]
     assert vtt.startswith("WEBVTT") and vtt.count(" --> ") == len(spoken)
 
@@ -100,12 +100,12 @@ def test_seed_session_chapters_and_tags_read_back(seed: BuildResult) -> None:
     from mutagen.id3 import ID3
 
     document = json.loads(seed.json_path.read_text())
-    tags = ID3(seed.mp3_path)
+    tags = ID3(seed.audio_path)
     assert str(tags["TIT2"]) == "Leg Workout for Runners"
     assert tags.version[:2] == (2, 3)
     toc = tags.getall("CTOC")[0]
     assert len(toc.child_element_ids) == len(document["chapters"])
-    read = chapters_by_ffmpeg(seed.mp3_path)
+    read = chapters_by_ffmpeg(seed.audio_path)
     assert [t for t, _, _ in read] == [c["title"] for c in document["chapters"]]
     for (_, start, end), chapter in zip(read, document["chapters"], strict=True):
         assert abs(start - chapter["start_ms"]) <= 1 and abs(end - chapter["end_ms"]) <= 1
@@ -126,8 +126,8 @@ def test_routines_written_from_the_contract_alone(
     routine: Path, tmp_path: Path, clip_cache: Path
 ) -> None:
     result = build(routine, BuildOptions(output_dir=tmp_path, cache_dir=clip_cache))
-    document = assert_sounds_right(result.mp3_path)
-    assert result.mp3_path.name == f"{slugify(document['title'])}.mp3"
+    document = assert_sounds_right(result.audio_path)
+    assert result.audio_path.name == f"{slugify(document['title'])}.mp3"
     assert len(document["chapters"]) >= 3
 
 
@@ -138,14 +138,14 @@ def test_output_path_names_every_file_beside_it(
     result = build(
         routine, BuildOptions(output=tmp_path / "sessions" / "x.mp3", cache_dir=clip_cache)
     )
-    assert result.mp3_path == tmp_path / "sessions" / "x.mp3"
+    assert result.audio_path == tmp_path / "sessions" / "x.mp3"
     assert sorted(p.name for p in (tmp_path / "sessions").iterdir()) == [
         "x.json",
         "x.lrc",
         "x.mp3",
         "x.vtt",
     ]
-    assert_sounds_right(result.mp3_path)
+    assert_sounds_right(result.audio_path)
     alone = build(
         routine, BuildOptions(output=tmp_path / "alone.mp3", cache_dir=clip_cache, sidecars=False)
     )
@@ -198,7 +198,7 @@ def test_ffmpegs_ebu_r128_meter_agrees(tmp_path: Path, clip_cache: Path) -> None
     # the shortest-cue routine, measured by a second, independent meter
     routine = REPO / "tests" / "routines" / "counts-only.yaml"
     result = build(routine, BuildOptions(output_dir=tmp_path, cache_dir=clip_cache))
-    lufs, true_peak = ebur128(result.mp3_path)
+    lufs, true_peak = ebur128(result.audio_path)
     assert lufs == pytest.approx(-19.0, abs=1.0)
     assert true_peak <= -1.0
 
@@ -217,13 +217,13 @@ def test_wav_output_and_stereo_at_the_stereo_target(
             output_dir=tmp_path, cache_dir=clip_cache, audio={"format": "wav", "channels": 2}
         ),
     )
-    assert result.mp3_path.name == "wav.wav"
+    assert result.audio_path.name == "wav.wav"
     document = json.loads(result.json_path.read_text())
     assert (document["format"], document["channels"], document["bitrate_kbps"]) == ("wav", 2, None)
-    lufs, true_peak = ebur128(result.mp3_path)
+    lufs, true_peak = ebur128(result.audio_path)
     assert lufs == pytest.approx(-16.0, abs=1.0) and true_peak <= -1.0
     import wave
 
-    with wave.open(str(result.mp3_path)) as wav:
+    with wave.open(str(result.audio_path)) as wav:
         assert wav.getnchannels() == 2 and wav.getframerate() == 44100
         assert round(wav.getnframes() * 1000 / 44100) == document["duration_ms"]

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import FakeSynthesizer
+from voicecoach.loudness import stored_analysis
 from voicecoach.speech import Clip
 from voicecoach.speech.cache import CachedSynthesizer, ClipCache, default_cache_dir
 
@@ -86,12 +87,12 @@ def test_cache_location_follows_the_environment(monkeypatch, tmp_path: Path) -> 
 def test_loudness_analyses_are_kept_and_checked(tmp_path: Path) -> None:
     cache = ClipCache(tmp_path)
     sound = (0.3 * np.sin(np.arange(44100) / 7)).astype(np.float32)
-    first = cache.analysis(sound, 44100)
+    first = stored_analysis(sound, 44100, cache)
     stored = [p for p in cache.entries() if p.suffix == ".loud"]
     assert len(stored) == 1
-    again = cache.analysis(sound, 44100)
+    again = stored_analysis(sound, 44100, cache)
     assert again.loudness == first.loudness
     assert np.allclose(again.energy_ms, first.energy_ms, rtol=1e-6)
     stored[0].write_bytes(stored[0].read_bytes()[:-8])  # truncated: measured again
-    assert cache.analysis(sound, 44100).loudness == pytest.approx(first.loudness)
+    assert stored_analysis(sound, 44100, cache).loudness == pytest.approx(first.loudness)
     assert cache.clear() == 1 and cache.entries() == []

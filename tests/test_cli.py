@@ -129,7 +129,7 @@ def test_info_refuses_what_is_not_an_mp3(runner: CliRunner, tmp_path: Path) -> N
 def test_voices_lists_and_filters(runner: CliRunner) -> None:
     result = runner.invoke(main, ["voices", "--lang", "en-us"])
     assert result.exit_code == 0
-    assert "English (America)  (gmw/en-us)" in result.stdout
+    assert "English (America)  (gmw/en-us; engine pyttsx3)" in result.stdout
     missing = runner.invoke(main, ["voices", "--lang", "zz"])
     assert (
         missing.exit_code == 1 and missing.stderr == "Error: no voice's language starts with 'zz'\n"

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from voicecoach.render import WINDOW_SAMPLES, render, resample, sample_at, to_pcm16
+from voicecoach.dsp import WINDOW_SAMPLES, resample, sample_at, to_pcm16
+from voicecoach.render import render
 from voicecoach.timeline import Chapter, Cue, Timeline
 
 
@@ -22,7 +23,8 @@ def test_streamed_windows_equal_one_straight_mix() -> None:
         cues.append(Cue(start, start + length, "speech", text, None, "tip"))
         start += length + int(rng.integers(0, 3000))
     timeline = _timeline(cues, start + 500)
-    windows = list(render(timeline, lambda cue: sounds[cue.text], rate))
+    total = sample_at(timeline.duration_ms, rate)
+    windows = list(render(timeline.cues, lambda cue: sounds[cue.text], rate, total))
     assert all(len(w) == WINDOW_SAMPLES for w in windows[:-1])
     mixed = np.concatenate(windows)
     expected = np.zeros(sample_at(timeline.duration_ms, rate), dtype=np.float32)
@@ -31,7 +33,9 @@ def test_streamed_windows_equal_one_straight_mix() -> None:
         expected[at : at + len(sounds[cue.text])] = sounds[cue.text]
     assert np.array_equal(mixed, expected)
     # starting part-way skips exactly that many samples
-    offset = list(render(timeline, lambda cue: sounds[cue.text], rate, start_sample=1105))
+    offset = list(
+        render(timeline.cues, lambda cue: sounds[cue.text], rate, total, start_sample=1105)
+    )
     assert np.array_equal(np.concatenate(offset), expected[1105:])
 
 

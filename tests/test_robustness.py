@@ -20,16 +20,16 @@ from tests.conftest import REPO, SEED_ROUTINE
 from tests.test_routine import BAD
 from voicecoach.cli import main
 from voicecoach.errors import RoutineError
-from voicecoach.routine import (
+from voicecoach.loader import (
     AUDIO_KEYS,
     DEFAULT_KEYS,
     EXERCISE_KEYS,
     SET_KEYS,
     TOP_KEYS,
     VOICE_KEYS,
-    Routine,
     load_routine,
 )
+from voicecoach.model import Routine
 from voicecoach.wording import PLACEHOLDERS
 
 KEYS = sorted(

@@ -7,7 +7,9 @@ import pytest
 
 from tests.conftest import REPO, SEED_ROUTINE
 from voicecoach.errors import RoutineError
-from voicecoach.routine import Exercise, Repeat, Routine, closest, load_routine
+from voicecoach.loader import load_routine
+from voicecoach.model import Exercise, Repeat, Routine
+from voicecoach.suggest import closest
 
 WriteRoutine = Callable[..., Path]
 

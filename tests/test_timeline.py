@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import REPO
-from voicecoach.routine import (
+from voicecoach.loader import load_routine
+from voicecoach.model import (
     NO_TONES,
     AudioSettings,
     Cues,
@@ -16,7 +17,6 @@ from voicecoach.routine import (
     Routine,
     Tones,
     WorkSet,
-    load_routine,
 )
 from voicecoach.timeline import (
     BEAT_MS,

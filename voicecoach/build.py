@@ -1,4 +1,11 @@
-"""Run the stages in order: load, plan, synthesize, render, export."""
+"""Build a session from a loaded Routine, one stage after another, as mkdocs builds a site.
+
+    settle settings -> speak and lay out (timeline) -> fit to the codec -> gather sounds
+    -> level -> mix layers -> encode, tag and write the sidecars
+
+`build_routine` is the library's build; `build` reads a file first. `plan_routine` and
+`validate_routine` run the first stages alone, for the commands of the same names.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +13,24 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from voicecoach import export, sidecars
+from voicecoach import export, limits, sidecars
+from voicecoach.dsp import resample, sample_at
 from voicecoach.errors import ExportError, RoutineError, VoicecoachError
-from voicecoach.loudness import TONE_OFFSET_DB, level
-from voicecoach.render import render, resample, sample_at, sound_key
-from voicecoach.routine import AudioSettings, Routine, audio_value, load_routine
-from voicecoach.speech import Synthesizer
+from voicecoach.loader import audio_value, load_routine
+from voicecoach.loudness import TONE_OFFSET_DB, level, stored_analysis
+from voicecoach.model import AudioSettings, Routine
+from voicecoach.render import CueLayer, mix
 from voicecoach.speech.cache import CachedSynthesizer, CacheStats, ClipCache
-from voicecoach.timeline import Timeline, cue_count, expand, minimum_duration_ms
+from voicecoach.speech.registry import engine
+from voicecoach.timeline import Cue, Measure, Timeline, cue_count, expand, minimum_duration_ms
 from voicecoach.tones import synthesize_tone
-
-DEFAULT_MAX_MINUTES = 360
-MAX_CUES = 200_000  # a six-hour session at a 1 s tempo has about 22,000
 
 # progress(stage, done, total): stage is "speech" or "audio"
 Progress = Callable[[str, int, int], None]
@@ -41,11 +47,11 @@ def slugify(title: str) -> str:
 class BuildOptions:
     """What a build is asked for besides the routine."""
 
-    output: Path | None = None  # the MP3's path; default output/<slug>.mp3
+    output: Path | None = None  # the audio's path; default output/<slug>.mp3
     output_dir: Path = Path("output")
     cache_dir: Path | None = None
-    max_minutes: int = DEFAULT_MAX_MINUTES
-    sidecars: bool = True  # the .json timeline and .vtt/.lrc captions beside the MP3
+    max_minutes: int = limits.DEFAULT_MAX_MINUTES
+    sidecars: bool = True  # the .json timeline and .vtt/.lrc captions beside the audio
     audio: Mapping[str, Any] = field(default_factory=dict)  # overrides of the routine's audio
 
 
@@ -53,7 +59,7 @@ class BuildOptions:
 class BuildResult:
     """What a build wrote and what it cost."""
 
-    mp3_path: Path
+    audio_path: Path
     timeline: Timeline
     cache: CacheStats
     seconds: float
@@ -62,23 +68,26 @@ class BuildResult:
     @property
     def json_path(self) -> Path:
         """Where the JSON timeline is (when sidecars were written)."""
-        return self.mp3_path.with_suffix(".json")
+        return self.audio_path.with_suffix(".json")
 
 
-def make_synthesizer(routine: Routine) -> Synthesizer:
-    """The routine's speech engine (the registry of engines lives here)."""
-    from voicecoach.speech.pyttsx3_engine import Pyttsx3Synthesizer
+@dataclass(frozen=True)
+class Validation:
+    """What `validate` learns of a routine without making audio."""
 
-    engines: dict[str, Callable[..., Synthesizer]] = {"pyttsx3": Pyttsx3Synthesizer}
-    return engines[routine.voice.engine](routine.voice)
+    routine: Routine
+    least_ms: int  # the session is at least this long
+
+
+# -- checks by arithmetic, before anything is spoken -------------------------------------
 
 
 def check_length(routine: Routine, max_minutes: int) -> None:
     """Refuse, by arithmetic alone, a routine longer than `max_minutes` or with too many cues."""
     cues = cue_count(routine.items)
-    if cues > MAX_CUES:
+    if cues > limits.MAX_CUES:
         raise RoutineError(
-            f"expected at most {MAX_CUES} cues, found a routine of about {cues}; check "
+            f"expected at most {limits.MAX_CUES} cues, found a routine of about {cues}; check "
             "'repeat', 'sets' and 'reps'",
             source=routine.source,
         )
@@ -94,64 +103,101 @@ def check_length(routine: Routine, max_minutes: int) -> None:
 
 def check_voice(routine: Routine) -> None:
     """Refuse a voice the engine does not have, before any audio is made."""
-    from voicecoach.speech.pyttsx3_engine import voice_for
-
-    voice_for(routine.voice)
+    engine(routine.voice.engine).check(routine.voice)
 
 
-def plan(routine: Routine, synthesizer: Synthesizer, progress: Progress | None = None) -> Timeline:
+def validate_routine(routine: Routine, max_minutes: int = limits.DEFAULT_MAX_MINUTES) -> Validation:
+    """Every check a build makes before it speaks: length, cue count, voice."""
+    check_length(routine, max_minutes)
+    check_voice(routine)
+    return Validation(routine, minimum_duration_ms(routine.items))
+
+
+# -- the stages ---------------------------------------------------------------------------
+
+
+def open_synthesizer(routine: Routine, cache: ClipCache) -> CachedSynthesizer:
+    """The routine's engine and voice, behind the clip cache; the caller closes it."""
+    return CachedSynthesizer(engine(routine.voice.engine).open(routine.voice), cache)
+
+
+def estimate_measure(routine: Routine) -> Measure:
+    """How long a text takes to say, guessed from its words and the voice's rate."""
+    rate = routine.voice.rate
+    return lambda text: 60_000 * len(text.split()) // rate
+
+
+def speak_and_lay_out(
+    routine: Routine, synthesizer: CachedSynthesizer, progress: Progress | None = None
+) -> Timeline:
     """Speak every text the routine needs (showing progress), then lay out the timeline."""
     # A first pass with rough lengths finds (nearly) every text, so the speech can be made
     # with a known total; the real pass then measures the actual clips.
-    rough = expand(routine, lambda text: 60 * len(text))
-    texts = rough.speech_texts()
+    texts = expand(routine, lambda text: 60 * len(text)).speech_texts()
     for done, text in enumerate(texts, start=1):
         synthesizer.synthesize(text)
         if progress:
             progress("speech", done, len(texts))
-    return expand(routine, lambda text: synthesizer.synthesize(text).length_ms)
+    return expand(routine, synthesizer.length_ms)
 
 
-def build(
-    routine_path: str | Path,
-    options: BuildOptions = BuildOptions(),
-    progress: Progress | None = None,
-) -> BuildResult:
-    """Build the session audio and its sidecars from a routine file."""
-    started = time.perf_counter()
-    routine = load_routine(routine_path)
-    check_length(routine, options.max_minutes)
-    audio = settle_audio(routine.audio, options)
-    audio_format = export.FORMATS[audio.format]
-    out_path = (
-        options.output or options.output_dir / f"{slugify(routine.title)}{audio_format.suffix}"
-    )
+def plan_routine(
+    routine: Routine, *, cache_dir: Path | None = None, estimate: bool = False
+) -> Timeline:
+    """The routine's timeline without audio: speech measured through the cache, or guessed."""
+    check_length(routine, limits.MAX_MINUTES)
+    if estimate:
+        return expand(routine, estimate_measure(routine))
+    with closing(open_synthesizer(routine, ClipCache.at(cache_dir))) as synthesizer:
+        return speak_and_lay_out(routine, synthesizer)
 
-    cache = ClipCache.at(options.cache_dir)
-    synthesizer = CachedSynthesizer(make_synthesizer(routine), cache)
-    timeline = plan(replace(routine, audio=audio), synthesizer, progress)
 
-    rate = audio.sample_rate
-    # The player hears the codec's delay, then what was fed, then the codec's padding:
-    # feed from that far into the lead-in silence, so each cue is heard at its start_ms.
+def fit_to_codec(
+    timeline: Timeline, audio_format: export.AudioFormat, rate: int
+) -> tuple[Timeline, int]:
+    """The samples to feed the encoder, and the timeline lengthened to what a player plays.
+
+    The player hears the codec's delay, then what was fed, then the codec's padding:
+    feed from that far into the lead-in silence, so each cue is heard at its start_ms.
+    """
     fed = sample_at(timeline.duration_ms, rate) - audio_format.delay_samples
     heard = audio_format.heard_samples(fed)
-    timeline = timeline.with_duration(max(timeline.duration_ms, round(heard * 1000 / rate)))
+    return timeline.with_duration(max(timeline.duration_ms, round(heard * 1000 / rate))), fed
 
+
+def sound_key(cue: Cue) -> str:
+    """The name of a cue's sound: speech by its text, tones by their name."""
+    return f"{cue.kind}:{cue.text if cue.kind == 'speech' else cue.cue}"
+
+
+def gather_sounds(
+    timeline: Timeline, synthesizer: CachedSynthesizer, audio: AudioSettings
+) -> dict[str, np.ndarray]:
+    """Every distinct sound of the timeline at the session's rate."""
+    rate = audio.sample_rate
     sounds: dict[str, np.ndarray] = {}
     for cue in timeline.cues:
         key = sound_key(cue)
-        if key not in sounds:
-            if cue.kind == "speech":
-                clip = synthesizer.synthesize(cue.text)
-                sounds[key] = resample(clip.samples, clip.sample_rate, rate)
-            else:
-                tone = audio.tones.get(cue.cue)
-                assert tone is not None
-                sounds[key] = synthesize_tone(cue.cue, tone, rate)
-    leveled = level(
+        if key in sounds:
+            continue
+        if cue.kind == "speech":
+            clip = synthesizer.synthesize(cue.text)
+            sounds[key] = resample(clip.samples, clip.sample_rate, rate)
+        else:
+            tone = audio.tones.get(cue.cue)
+            assert tone is not None
+            sounds[key] = synthesize_tone(cue.cue, tone, rate)
+    return sounds
+
+
+def level_sounds(
+    sounds: dict[str, np.ndarray], timeline: Timeline, audio: AudioSettings, cache: ClipCache
+) -> dict[str, np.ndarray]:
+    """The sounds scaled and limited so the session measures the loudness target."""
+    rate = audio.sample_rate
+    return level(
         sounds,
-        {key: cache.analysis(samples, rate) for key, samples in sounds.items()},
+        {key: stored_analysis(samples, rate, cache) for key, samples in sounds.items()},
         [(cue.start_ms, sound_key(cue)) for cue in timeline.cues],
         timeline.duration_ms,
         rate,
@@ -159,34 +205,30 @@ def build(
         audio.target_lufs,
         offsets_db={key: TONE_OFFSET_DB for key in sounds if key.startswith("tone:")},
     )
-    del sounds  # only the leveled sounds are needed from here on
-    synthesizer.forget()
-    windows = render(
-        timeline,
-        lambda cue: leveled[sound_key(cue)],
-        rate,
-        start_sample=audio_format.delay_samples,
-        end_sample=audio_format.delay_samples + fed,
-        on_window=(lambda done, total: progress("audio", done, total)) if progress else None,
-    )
-    document = sidecars.timeline_document(
-        timeline,
-        {
-            "format": audio.format,
-            "sample_rate": rate,
-            "channels": audio.channels,
-            "bitrate_kbps": audio.bitrate if audio.format == "mp3" else None,
-            "loudness_lufs": audio.target_lufs,
-            "voice": synthesizer.identity(),
-        },
-    )
-    texts = {}
-    if options.sidecars:
-        texts = {
-            ".json": sidecars.json_text(document),
-            ".vtt": sidecars.vtt_text(timeline),
-            ".lrc": sidecars.lrc_text(timeline),
-        }
+
+
+def describe_audio(audio: AudioSettings, synthesizer: CachedSynthesizer) -> dict[str, Any]:
+    """What the JSON sidecar says of how the audio was made."""
+    return {
+        "format": audio.format,
+        "sample_rate": audio.sample_rate,
+        "channels": audio.channels,
+        "bitrate_kbps": audio.bitrate if audio.format == "mp3" else None,
+        "loudness_lufs": audio.target_lufs,
+        "voice": synthesizer.identity(),
+    }
+
+
+def write_session(
+    out_path: Path,
+    windows: Iterator[np.ndarray],
+    audio: AudioSettings,
+    texts: Mapping[str, str],
+    timeline: Timeline,
+    routine: Routine,
+) -> list[Path]:
+    """Encode, tag and write the sidecars under temporary names, then publish them all."""
+    audio_format = export.FORMATS[audio.format]
     files = [out_path] + [out_path.with_suffix(suffix) for suffix in texts]
     with ExitStack() as stack:
         parts = {final: stack.enter_context(export.staged(final)) for final in files}
@@ -203,9 +245,64 @@ def build(
         # every file is complete: only now replace what was there
         for final, part in parts.items():
             export.publish(part, final)
-    return BuildResult(
-        out_path, timeline, synthesizer.stats, time.perf_counter() - started, tuple(files)
+    return files
+
+
+# -- the build ----------------------------------------------------------------------------
+
+
+def output_path(routine: Routine, options: BuildOptions, audio: AudioSettings) -> Path:
+    """Where the session's audio goes: -o, or the output folder with the title's slug."""
+    suffix = export.FORMATS[audio.format].suffix
+    return options.output or options.output_dir / f"{slugify(routine.title)}{suffix}"
+
+
+def build_routine(
+    routine: Routine, options: BuildOptions = BuildOptions(), progress: Progress | None = None
+) -> BuildResult:
+    """Build the session audio and its sidecars from a loaded routine."""
+    started = time.perf_counter()
+    check_length(routine, options.max_minutes)
+    audio = settle_audio(routine.audio, options)
+    routine = replace(routine, audio=audio)
+    out_path = output_path(routine, options, audio)
+    audio_format = export.FORMATS[audio.format]
+    rate = audio.sample_rate
+    cache = ClipCache.at(options.cache_dir)
+    with closing(open_synthesizer(routine, cache)) as synthesizer:
+        timeline, fed = fit_to_codec(
+            speak_and_lay_out(routine, synthesizer, progress), audio_format, rate
+        )
+        leveled = level_sounds(gather_sounds(timeline, synthesizer, audio), timeline, audio, cache)
+        synthesizer.forget()  # only the leveled sounds are needed from here on
+        voice = describe_audio(audio, synthesizer)
+        stats = synthesizer.stats
+    layers = [CueLayer(timeline.cues, lambda cue: leveled[sound_key(cue)], rate)]
+    windows = mix(
+        layers,
+        audio_format.delay_samples + fed,
+        sample_rate=rate,
+        start_sample=audio_format.delay_samples,
+        on_window=(lambda done, total: progress("audio", done, total)) if progress else None,
     )
+    texts: dict[str, str] = {}
+    if options.sidecars:
+        texts = {
+            ".json": sidecars.json_text(sidecars.timeline_document(timeline, voice)),
+            ".vtt": sidecars.vtt_text(timeline),
+            ".lrc": sidecars.lrc_text(timeline),
+        }
+    files = write_session(out_path, windows, audio, texts, timeline, routine)
+    return BuildResult(out_path, timeline, stats, time.perf_counter() - started, tuple(files))
+
+
+def build(
+    routine_path: str | Path,
+    options: BuildOptions = BuildOptions(),
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build the session audio and its sidecars from a routine file."""
+    return build_routine(load_routine(routine_path), options, progress)
 
 
 def _build_in_worker(path: Path, options: BuildOptions) -> BuildResult | str:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from voicecoach import __version__
+from voicecoach import __version__, limits
 from voicecoach.errors import VoicecoachError, one_line
 
 DEFAULT_ROUTINE = "scripts/routine.yaml"
@@ -112,8 +112,8 @@ def main() -> None:
 @_cache_dir_option
 @click.option(
     "--max-minutes",
-    type=click.IntRange(1, 24 * 60),
-    default=360,
+    type=click.IntRange(1, limits.MAX_MINUTES),
+    default=limits.DEFAULT_MAX_MINUTES,
     show_default=True,
     help="Refuse routines longer than this before making any audio.",
 )
@@ -208,7 +208,7 @@ def _report(result: Any, quiet: bool) -> None:
     stats = result.cache
     beside = ", ".join(path.name for path in result.files[1:])
     click.echo(
-        f"Wrote {result.mp3_path} ({_clock(result.timeline.duration_ms)})"
+        f"Wrote {result.audio_path} ({_clock(result.timeline.duration_ms)})"
         + (f" and {beside}" if beside else "")
     )
     click.echo(
@@ -236,19 +236,10 @@ def plan(routine: Path, estimate: bool, cache_dir: Path | None) -> None:
     Example:
       voicecoach plan scripts/routine.yaml | less
     """
-    from voicecoach.build import check_length, make_synthesizer
-    from voicecoach.build import plan as run_plan
-    from voicecoach.routine import load_routine
-    from voicecoach.speech.cache import CachedSynthesizer, ClipCache
-    from voicecoach.timeline import expand
+    from voicecoach.build import plan_routine
+    from voicecoach.loader import load_routine
 
-    loaded = load_routine(routine)
-    check_length(loaded, 24 * 60)
-    if estimate:
-        timeline = expand(loaded, lambda text: 60_000 * len(text.split()) // loaded.voice.rate)
-    else:
-        synthesizer = CachedSynthesizer(make_synthesizer(loaded), ClipCache.at(cache_dir))
-        timeline = run_plan(loaded, synthesizer)
+    timeline = plan_routine(load_routine(routine), cache_dir=cache_dir, estimate=estimate)
     chapters = {chapter.start_ms: chapter.title for chapter in timeline.chapters}
     pending = sorted(chapters)
     lines = []
@@ -275,18 +266,15 @@ def validate(routine: tuple[Path, ...]) -> None:
     Example:
       voicecoach validate scripts/routine.yaml
     """
-    from voicecoach.build import DEFAULT_MAX_MINUTES, check_length, check_voice
-    from voicecoach.routine import load_routine
-    from voicecoach.timeline import minimum_duration_ms
+    from voicecoach.build import validate_routine
+    from voicecoach.loader import load_routine
 
     for path in routine or (Path(DEFAULT_ROUTINE),):
-        loaded = load_routine(path)
-        check_length(loaded, DEFAULT_MAX_MINUTES)
-        check_voice(loaded)
-        count = len(loaded.exercises())
+        checked = validate_routine(load_routine(path))
+        count = len(checked.routine.exercises())
         click.echo(
-            f"{path}: OK — '{loaded.title}', {count} exercise{'s' * (count != 1)}, "
-            f"at least {_clock(minimum_duration_ms(loaded.items))} long"
+            f"{path}: OK — '{checked.routine.title}', {count} exercise{'s' * (count != 1)}, "
+            f"at least {_clock(checked.least_ms)} long"
         )
 
 
@@ -299,7 +287,7 @@ def info(mp3: Path) -> None:
     Example:
       voicecoach info output/leg-workout-for-runners.mp3
     """
-    from voicecoach.inspect import read_session
+    from voicecoach.info import read_session
 
     session = read_session(mp3)
     width = max(len(name) for name, _ in session.tags) if session.tags else 0
@@ -336,13 +324,10 @@ def cache_info(cache_dir: Path | None) -> None:
     """
     from voicecoach.speech.cache import ClipCache
 
-    store = ClipCache.at(cache_dir)
-    entries = store.entries()
-    clips = sum(1 for path in entries if path.suffix == ".clip")
-    size = sum(path.stat().st_size for path in entries)
-    click.echo(f"Location: {store.folder}")
-    click.echo(f"Entries:  {clips} clips, {len(entries) - clips} loudness analyses")
-    click.echo(f"Size:     {size / 1_000_000:.1f} MB")
+    summary = ClipCache.at(cache_dir).summary()
+    click.echo(f"Location: {summary.folder}")
+    click.echo(f"Entries:  {summary.clips} clips, {summary.others} loudness analyses")
+    click.echo(f"Size:     {summary.size_bytes / 1_000_000:.1f} MB")
 
 
 @cache.command("clear")
@@ -364,21 +349,26 @@ def cache_clear(cache_dir: Path | None) -> None:
 @main.command()
 @click.option("--lang", help="Only voices whose language code starts with this, e.g. 'en'.")
 def voices(lang: str | None) -> None:
-    """List the voices the bundled espeak-ng offers (use an id or language as voice.name).
+    """List the voices of every speech engine (use an id or language as voice.name).
 
     \b
     Examples:
       voicecoach voices
       voicecoach voices --lang de
     """
-    from voicecoach.speech.pyttsx3_engine import list_voices
+    from voicecoach.speech.registry import engine, engine_names
 
-    found = [v for v in list_voices() if not lang or v.language.startswith(lang.lower())]
+    found = [
+        (name, voice)
+        for name in engine_names()
+        for voice in engine(name).voices()
+        if not lang or voice.language.startswith(lang.lower())
+    ]
     if not found:
         raise click.ClickException(f"no voice's language starts with '{lang}'")
-    width = max(len(v.language) for v in found)
-    for voice in found:
-        click.echo(f"{voice.language:<{width}}  {voice.name}  ({voice.id})")
+    width = max(len(voice.language) for _, voice in found)
+    for name, voice in found:
+        click.echo(f"{voice.language:<{width}}  {voice.name}  ({voice.id}; engine {name})")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,17 +18,13 @@ class RoutineError(VoicecoachError):
         line: int | None = None,
         path: str | None = None,
     ) -> None:
-        message = one_line(message)
-        self.source = source
-        self.line = line
-        self.path = path
-        self.detail = message
         where = []
         if source:
             where.append(f"{source}:{line}" if line else source)
         if path:
             where.append(path)
         prefix = ": ".join(where)
+        message = one_line(message)
         super().__init__(f"{prefix}: {message}" if prefix else message)
 
 

@@ -14,9 +14,9 @@ from typing import BinaryIO
 
 import numpy as np
 
+from voicecoach.dsp import to_pcm16
 from voicecoach.errors import ExportError
-from voicecoach.render import to_pcm16
-from voicecoach.routine import AudioSettings, Routine
+from voicecoach.model import AudioSettings, Routine
 from voicecoach.timeline import Timeline
 
 FRAME_SAMPLES = 1152  # MPEG-1 Layer III, which every supported sample rate uses
@@ -183,7 +183,8 @@ class WavFormat:
         """WAV files carry no tags here; the JSON sidecar has the chapters."""
 
 
-FORMATS: dict[str, Mp3Format | WavFormat] = {"mp3": Mp3Format(), "wav": WavFormat()}
+AudioFormat = Mp3Format | WavFormat
+FORMATS: dict[str, AudioFormat] = {"mp3": Mp3Format(), "wav": WavFormat()}
 
 
 @contextmanager

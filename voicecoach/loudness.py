@@ -9,13 +9,15 @@ clip's true peak under the ceiling. Clips never overlap, so limiting each clip l
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-from voicecoach.render import resample
+from voicecoach.dsp import resample
 
 BLOCK_S = 0.4  # BS.1770 gating block
 STEP_S = 0.1  # 75 % overlap
@@ -139,6 +141,30 @@ def analyze(samples: np.ndarray, rate: int) -> ClipAnalysis:
     """Measure a sound: its own loudness and its K-weighted energy per millisecond."""
     weighted = k_weighted(samples, rate)
     return ClipAnalysis(clip_loudness(samples, rate), per_ms(weighted * weighted, rate))
+
+
+class ValueStore(Protocol):
+    """Where analyses are kept between builds (the clip cache is one)."""
+
+    def read_values(self, key: str, suffix: str) -> tuple[float, np.ndarray] | None: ...
+
+    def write_values(self, key: str, suffix: str, meta: float, values: np.ndarray) -> None: ...
+
+
+ANALYSIS_VERSION = 2  # bump when the analysis changes: stored ones are then made again
+
+
+def stored_analysis(samples: np.ndarray, rate: int, store: ValueStore) -> ClipAnalysis:
+    """The analysis of a sound, from `store` (by a hash of its samples) or measured and kept."""
+    digest = hashlib.sha256(f"{rate}:{ANALYSIS_VERSION}:".encode())
+    digest.update(np.ascontiguousarray(samples, dtype="<f4").tobytes())
+    key = digest.hexdigest()
+    found = store.read_values(key, ".loud")
+    if found is not None:
+        return ClipAnalysis(found[0], found[1].astype(np.float64))
+    measured = analyze(samples, rate)
+    store.write_values(key, ".loud", measured.loudness, measured.energy_ms)
+    return measured
 
 
 def session_loudness(

@@ -1,89 +1,110 @@
-"""Mix a Timeline's clips into PCM, streamed in fixed windows so memory stays flat."""
+"""Mix the session's layers into PCM, window by window, so memory stays flat.
+
+A layer is a source of samples over time (the speech and tones now; a music bed and a
+metronome later). Each window asks every layer for its samples; the mixer sums them, and
+where two layers sound at once a look-ahead limiter holds the sum's true peak down. A
+single layer is limited by its own maker (each speech clip is limited when it is leveled).
+"""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol
 
 import numpy as np
 
-from voicecoach.timeline import Cue, Timeline
-
-WINDOW_SAMPLES = 1152 * 128  # about 3.3 s at 44.1 kHz; a whole number of MP3 frames
-SILENT_WINDOW = np.zeros(WINDOW_SAMPLES, dtype=np.float32)
-SILENT_WINDOW.setflags(write=False)
+from voicecoach.dsp import SILENT_WINDOW, WINDOW_SAMPLES, sample_at
+from voicecoach.timeline import Cue
 
 
-def resample(samples: np.ndarray, source_rate: int, target_rate: int) -> np.ndarray:
-    """Change a clip's sample rate with libsoxr (a no-op when the rates agree)."""
-    if source_rate == target_rate or len(samples) == 0:
-        return samples
-    import soxr
+class Layer(Protocol):
+    """Something that sounds over the session."""
 
-    return np.asarray(
-        soxr.resample(samples, source_rate, target_rate, quality="HQ"), dtype=np.float32
-    )
+    def window(self, start_sample: int, stop_sample: int) -> np.ndarray | None:
+        """Its float32 mono samples in [start, stop), or None where it is silent."""
+        ...
 
 
-def sample_at(ms: int, sample_rate: int) -> int:
-    """The sample index of a time in ms."""
-    return round(ms * sample_rate / 1000)
+class CueLayer:
+    """The timeline's cues (speech and tones), each its sound placed at its start."""
+
+    def __init__(
+        self, cues: Sequence[Cue], sound_of: Callable[[Cue], np.ndarray], sample_rate: int
+    ) -> None:
+        self.cues = cues
+        self.sound_of = sound_of
+        self.sample_rate = sample_rate
+        self._first = 0  # the first cue that may still sound; windows come in order
+
+    def window(self, start_sample: int, stop_sample: int) -> np.ndarray | None:
+        """The cues sounding in [start, stop), mixed."""
+        cues, rate = self.cues, self.sample_rate
+        while self._first < len(cues) and sample_at(cues[self._first].end_ms, rate) <= start_sample:
+            self._first += 1
+        index = self._first
+        window: np.ndarray | None = None
+        while index < len(cues) and sample_at(cues[index].start_ms, rate) < stop_sample:
+            cue = cues[index]
+            sound = self.sound_of(cue)
+            begin = sample_at(cue.start_ms, rate)
+            lo, hi = max(begin, start_sample), min(begin + len(sound), stop_sample)
+            if hi > lo:
+                if window is None:
+                    window = np.zeros(stop_sample - start_sample, dtype=np.float32)
+                window[lo - start_sample : hi - start_sample] += sound[lo - begin : hi - begin]
+            index += 1
+        return window
 
 
-def render(
-    timeline: Timeline,
-    sound_of: Callable[[Cue], np.ndarray],
-    sample_rate: int,
+def mix(
+    layers: Sequence[Layer],
+    total_samples: int,
     *,
+    sample_rate: int,
     start_sample: int = 0,
-    end_sample: int | None = None,
     on_window: Callable[[int, int], None] | None = None,
 ) -> Iterator[np.ndarray]:
-    """Yield the mixed session as float32 mono windows from `start_sample` to `end_sample`."""
-    total = sample_at(timeline.duration_ms, sample_rate) if end_sample is None else end_sample
-    cues = timeline.cues
-    first = 0  # the first cue that may still sound in the current window
+    """Yield the layers summed as float32 mono windows from `start_sample` to `total_samples`."""
     position = start_sample
-    while position < total:
-        stop = min(position + WINDOW_SAMPLES, total)
-        while first < len(cues) and sample_at(cues[first].end_ms, sample_rate) <= position:
-            first += 1
-        index = first
-        if stop - position == WINDOW_SAMPLES and (
-            index == len(cues) or sample_at(cues[index].start_ms, sample_rate) >= stop
-        ):
-            window = SILENT_WINDOW  # most of a session is silence: share one window for it
+    while position < total_samples:
+        stop = min(position + WINDOW_SAMPLES, total_samples)
+        parts = [part for layer in layers if (part := layer.window(position, stop)) is not None]
+        if not parts:
+            # most of a session is silence: share one window for it
+            window = (
+                SILENT_WINDOW
+                if stop - position == WINDOW_SAMPLES
+                else np.zeros(stop - position, dtype=np.float32)
+            )
+        elif len(parts) == 1:
+            window = parts[0]
         else:
-            window = np.zeros(stop - position, dtype=np.float32)
-        while index < len(cues) and sample_at(cues[index].start_ms, sample_rate) < stop:
-            cue = cues[index]
-            sound = sound_of(cue)
-            begin = sample_at(cue.start_ms, sample_rate)
-            lo, hi = max(begin, position), min(begin + len(sound), stop)
-            if hi > lo:
-                window[lo - position : hi - position] += sound[lo - begin : hi - begin]
-            index += 1
+            window = _limit_sum(np.add.reduce(parts, dtype=np.float32), sample_rate)
         yield window
         if on_window is not None:
-            on_window(stop - start_sample, total - start_sample)
+            on_window(stop - start_sample, total_samples - start_sample)
         position = stop
 
 
-def to_pcm16(window: np.ndarray, channels: int, gain: float = 1.0) -> bytes:
-    """Float samples (times `gain`) to interleaved 16-bit PCM, limited, never wrapped."""
-    if window is SILENT_WINDOW:
-        return _silent_pcm(channels)
-    pcm = np.clip(window * (gain * 32768), -32768, 32767).astype("<i2")
-    if channels == 2:
-        pcm = np.repeat(pcm, 2)
-    return bytes(pcm.tobytes())
+def _limit_sum(window: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Two layers summed can peak above either: hold the sum under the ceiling."""
+    from voicecoach.loudness import limit
+
+    return limit(window, sample_rate)
 
 
-@functools.lru_cache(maxsize=4)
-def _silent_pcm(channels: int) -> bytes:
-    return bytes(WINDOW_SAMPLES * channels * 2)
-
-
-def sound_key(cue: Cue) -> str:
-    """The name of a cue's sound: speech by its text, tones by their name."""
-    return f"{cue.kind}:{cue.text if cue.kind == 'speech' else cue.cue}"
+def render(
+    cues: Sequence[Cue],
+    sound_of: Callable[[Cue], np.ndarray],
+    sample_rate: int,
+    total_samples: int,
+    *,
+    start_sample: int = 0,
+) -> Iterator[np.ndarray]:
+    """The cues alone, mixed: a one-layer `mix`."""
+    return mix(
+        [CueLayer(cues, sound_of, sample_rate)],
+        total_samples,
+        sample_rate=sample_rate,
+        start_sample=start_sample,
+    )

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from voicecoach.durations import format_clock
-from voicecoach.routine import Cues, Exercise, Item, Repeat, Routine, WorkSet
+from voicecoach.model import Cues, Exercise, Item, Repeat, Routine, WorkSet
 from voicecoach.wording import (
     DEFAULTS,
     Template,
@@ -144,7 +144,7 @@ class _Planner:
         self.candidates: list[_Candidate] = []
         self.chapters: list[Chapter] = []
         self.picks: dict[str, int] = {}
-        self.t = LEAD_IN_MS
+        self.now_ms = LEAD_IN_MS
 
     # -- wording ---------------------------------------------------------------------------
 
@@ -201,7 +201,7 @@ class _Planner:
     def say(self, text: str, cue: str, exercise: str | None) -> None:
         """Speak now and move on once the words (and a pause) are over."""
         if text:
-            self.t = self.add(self.t, text, cue, exercise) + PAUSE_MS
+            self.now_ms = self.add(self.now_ms, text, cue, exercise) + PAUSE_MS
 
     def tone(self, at_ms: int, name: str, exercise: str | None) -> int:
         tone = self.routine.audio.tones.get(name)
@@ -237,24 +237,26 @@ class _Planner:
             number = seen.get(id(exercise), 0) + 1
             seen[id(exercise)] = number
             self.close_chapter(chapter_title, chapter_start)
-            chapter_start = self.t
+            chapter_start = self.now_ms
             total = totals[id(exercise)]
             chapter_title = exercise.name if total == 1 else f"{exercise.name} ({number}/{total})"
             following = plan[index + 1] if index + 1 < len(plan) else None
             self.exercise(exercise, first=number == 1, following=following)
         self.close_chapter(chapter_title, chapter_start)
-        outro_start = self.t
+        outro_start = self.now_ms
         self.say(
             self.words(routine.cues, "outro", {"title": routine.title, "minutes": self.minutes}),
             "outro",
             None,
         )
-        self.end_ms = self.t - PAUSE_MS + TAIL_MS if self.t > outro_start else self.t + TAIL_MS
+        self.end_ms = (
+            self.now_ms - PAUSE_MS + TAIL_MS if self.now_ms > outro_start else self.now_ms + TAIL_MS
+        )
         self.chapters.append(Chapter("Outro", outro_start, self.end_ms))
 
     def close_chapter(self, title: str, start_ms: int) -> None:
-        if self.t > start_ms:
-            self.chapters.append(Chapter(title, start_ms, self.t))
+        if self.now_ms > start_ms:
+            self.chapters.append(Chapter(title, start_ms, self.now_ms))
 
     def exercise(self, exercise: Exercise, *, first: bool, following: Exercise | None) -> None:
         name, cues, sets = exercise.name, exercise.cues, exercise.sets
@@ -315,7 +317,7 @@ class _Planner:
                 self.rest(cues, work.rest_ms, upcoming, name)
 
     def switch(self, exercise: Exercise, side: str) -> None:
-        start = self.t
+        start = self.now_ms
         end = self.add(
             start,
             self.words(
@@ -324,19 +326,19 @@ class _Planner:
             "switch",
             exercise.name,
         )
-        self.t = max(start + exercise.switch_ms, end + (PAUSE_MS if end > start else 0))
+        self.now_ms = max(start + exercise.switch_ms, end + (PAUSE_MS if end > start else 0))
 
     def work(self, exercise: Exercise, work: WorkSet) -> None:
         name, cues = exercise.name, exercise.cues
         for beat in range(exercise.countdown):
             count = exercise.countdown - beat
             self.add(
-                self.t + beat * BEAT_MS,
+                self.now_ms + beat * BEAT_MS,
                 self.words(cues, "countdown", {"count": count}),
                 "countdown",
                 name,
             )
-        go_ms = self.t + exercise.countdown * BEAT_MS
+        go_ms = self.now_ms + exercise.countdown * BEAT_MS
         after_tone = self.tone(go_ms, "go", name)
         if work.reps is not None:
             first_rep = go_ms + BEAT_MS
@@ -388,11 +390,11 @@ class _Planner:
             fixed=False,
             deadline_ms=end_ms,
         )
-        self.t = self.tone(end_ms, "stop", name)
+        self.now_ms = self.tone(end_ms, "stop", name)
         self.say(self.words(cues, "stop", {"name": name}), "stop", name)
 
     def rest(self, cues: Cues, rest_ms: int, upcoming: str, name: str) -> None:
-        start = self.t
+        start = self.now_ms
         end = start + rest_ms
         spoken_end = self.add(
             start,
@@ -412,7 +414,7 @@ class _Planner:
             )
         if rest_ms >= REST_TONE_MIN_MS:
             self.tone(end - BEAT_MS, "rest", name)  # the final second of the rest
-        self.t = max(end, spoken_end + PAUSE_MS)
+        self.now_ms = max(end, spoken_end + PAUSE_MS)
 
     # -- resolving -------------------------------------------------------------------------
 

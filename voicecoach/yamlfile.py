@@ -7,12 +7,8 @@ from typing import Any
 
 import yaml
 
+from voicecoach import limits
 from voicecoach.errors import RoutineError
-
-# A routine has a few hundred nodes; these caps refuse alias bombs and runaway files
-# long before they cost memory or time.
-MAX_FILE_BYTES = 1_000_000
-MAX_EXPANDED_NODES = 200_000
 
 
 class LineDict(dict):  # type: ignore[type-arg]
@@ -84,7 +80,7 @@ def _expanded_size(value: Any, memo: dict[int, int]) -> int:
         size = 1 + sum(_expanded_size(v, memo) for v in value)
     else:
         size = 1
-    memo[key] = min(size, MAX_EXPANDED_NODES + 1)
+    memo[key] = min(size, limits.MAX_EXPANDED_NODES + 1)
     return memo[key]
 
 
@@ -95,14 +91,15 @@ def read_yaml(path: Path) -> Any:
         raise RoutineError("expected a routine file, found a directory", source=source)
     try:
         with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            data = handle.read(limits.MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise RoutineError("no such file", source=source) from None
     except OSError as exc:
         raise RoutineError(f"cannot read the file: {exc.strerror}", source=source) from None
-    if len(data) > MAX_FILE_BYTES:
+    if len(data) > limits.MAX_FILE_BYTES:
         raise RoutineError(
-            f"expected a routine of at most {MAX_FILE_BYTES // 1000} kB, found a larger file",
+            f"expected a routine of at most {limits.MAX_FILE_BYTES // 1000} kB, "
+            "found a larger file",
             source=source,
         )
     try:
@@ -149,11 +146,11 @@ def read_yaml(path: Path) -> Any:
     try:
         size = _expanded_size(value, {})
     except RecursionError:
-        size = MAX_EXPANDED_NODES + 1
-    if size > MAX_EXPANDED_NODES:
+        size = limits.MAX_EXPANDED_NODES + 1
+    if size > limits.MAX_EXPANDED_NODES:
         raise RoutineError(
-            f"expected at most {MAX_EXPANDED_NODES} values once aliases are expanded, found more "
-            "(an alias bomb?)",
+            f"expected at most {limits.MAX_EXPANDED_NODES} values once aliases are expanded, "
+            "found more (an alias bomb?)",
             source=source,
         )
     return value

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from voicecoach.model import Voice
 
 # Below this level (about -40 dBFS) a clip's edges count as silence and are trimmed, so a
 # cue's start_ms is where its sound begins.
@@ -29,7 +32,7 @@ class Clip:
 
 
 class Synthesizer(Protocol):
-    """Something that speaks text into clips."""
+    """Something that speaks text into clips, in one voice, until it is closed."""
 
     def identity(self) -> dict[str, object]:
         """Everything that changes the sound of a clip besides its text (the cache key)."""
@@ -37,6 +40,35 @@ class Synthesizer(Protocol):
 
     def synthesize(self, text: str) -> Clip:
         """Speak `text` into a clip trimmed of leading and trailing silence."""
+        ...
+
+    def close(self) -> None:
+        """Release what the synthesizer holds (scratch files, engine callbacks)."""
+        ...
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """A voice an engine has."""
+
+    id: str
+    name: str
+    language: str
+
+
+class Engine(Protocol):
+    """A speech engine: lists and checks its voices, and opens synthesizers."""
+
+    def voices(self) -> list[VoiceInfo]:
+        """Every voice the engine offers."""
+        ...
+
+    def check(self, voice: Voice) -> None:
+        """Raise SpeechError (naming `voice.where`) unless the engine has this voice."""
+        ...
+
+    def open(self, voice: Voice) -> Synthesizer:
+        """A synthesizer speaking in `voice`; the caller closes it."""
         ...
 
 

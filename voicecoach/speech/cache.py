@@ -12,14 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.loudness import ClipAnalysis, analyze
 from voicecoach.speech import Clip, Synthesizer
 
 _MAGIC = b"VCCLIP2\n"
 # magic, a number (a clip's sample rate, an analysis's loudness), the count of float32
 # values that follow, and the sha256 of those values
 _HEADER = struct.Struct("<8sdI32s")
-_FORMAT_VERSION = 2  # bump when trimming, analysis or the stored format changes
+FORMAT_VERSION = 2  # bump when trimming, analysis or the stored format changes
 
 
 def default_cache_dir() -> Path:
@@ -40,8 +39,18 @@ class CacheStats:
     misses: int = 0
 
 
+@dataclass(frozen=True)
+class CacheSummary:
+    """What the cache holds."""
+
+    folder: Path
+    clips: int
+    others: int  # loudness analyses
+    size_bytes: int
+
+
 class ClipCache:
-    """Clips (and their loudness analyses) on disk, named by a hash of what made them.
+    """Clips (and other arrays, such as loudness analyses) on disk, named by a hash.
 
     Every entry carries a checksum and is checked when read: a truncated or corrupt entry
     reads as missing, so it is made again, never served.
@@ -58,6 +67,14 @@ class ClipCache:
     def path_for(self, key: str, suffix: str = ".clip") -> Path:
         """Where the entry with this key lives."""
         return self.folder / key[:2] / f"{key}{suffix}"
+
+    def read_values(self, key: str, suffix: str) -> tuple[float, np.ndarray] | None:
+        """The number and float32 values stored under `key`, or None if missing or damaged."""
+        return self._read(self.path_for(key, suffix))
+
+    def write_values(self, key: str, suffix: str, meta: float, values: np.ndarray) -> None:
+        """Store a number and float32 values under `key`, atomically."""
+        self._write(self.path_for(key, suffix), meta, values)
 
     def _read(self, path: Path) -> tuple[float, np.ndarray] | None:
         try:
@@ -101,18 +118,6 @@ class ClipCache:
         """Store a clip atomically."""
         self._write(self.path_for(key), clip.sample_rate, clip.samples)
 
-    def analysis(self, samples: np.ndarray, rate: int) -> ClipAnalysis:
-        """The loudness analysis of a sound, from disk or measured now and stored."""
-        digest = hashlib.sha256(f"{rate}:{_FORMAT_VERSION}:".encode())
-        digest.update(np.ascontiguousarray(samples, dtype="<f4").tobytes())
-        path = self.path_for(digest.hexdigest(), ".loud")
-        found = self._read(path)
-        if found is not None:
-            return ClipAnalysis(found[0], found[1].astype(np.float64))
-        measured = analyze(samples, rate)
-        self._write(path, measured.loudness, measured.energy_ms)
-        return measured
-
     def clear(self) -> int:
         """Delete every entry (and stray temporary file); return how many entries went."""
         entries = self.entries()
@@ -127,10 +132,17 @@ class ClipCache:
         return len(entries)
 
     def entries(self) -> list[Path]:
-        """Every stored clip file."""
+        """Every stored entry."""
         if not self.folder.is_dir():
             return []
-        return sorted(p for p in self.folder.glob("*/*") if p.suffix in (".clip", ".loud"))
+        return sorted(p for p in self.folder.glob("*/*") if not p.name.startswith("."))
+
+    def summary(self) -> CacheSummary:
+        """How many clips and other entries the cache holds, and their size."""
+        entries = self.entries()
+        clips = sum(1 for path in entries if path.suffix == ".clip")
+        size = sum(path.stat().st_size for path in entries)
+        return CacheSummary(self.folder, clips, len(entries) - clips, size)
 
 
 class CachedSynthesizer:
@@ -141,7 +153,7 @@ class CachedSynthesizer:
         self.cache = cache
         self.stats = CacheStats()
         self._memory: dict[str, Clip] = {}
-        self._identity = json.dumps({**inner.identity(), "format": _FORMAT_VERSION}, sort_keys=True)
+        self._identity = json.dumps({**inner.identity(), "format": FORMAT_VERSION}, sort_keys=True)
 
     def identity(self) -> dict[str, object]:
         """The inner synthesizer's identity."""
@@ -151,9 +163,17 @@ class CachedSynthesizer:
         """Drop the clips kept in memory (the disk cache stays)."""
         self._memory.clear()
 
+    def close(self) -> None:
+        """Close the inner synthesizer."""
+        self.inner.close()
+
     def key(self, text: str) -> str:
         """The cache key of a text spoken by this synthesizer."""
         return hashlib.sha256(f"{self._identity}\n{text}".encode()).hexdigest()
+
+    def length_ms(self, text: str) -> int:
+        """How long `text` takes to say (it is spoken, or read from the cache, if need be)."""
+        return self.synthesize(text).length_ms
 
     def synthesize(self, text: str) -> Clip:
         """The clip for `text`: from memory, from disk, or freshly spoken and stored."""

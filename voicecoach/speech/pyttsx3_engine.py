@@ -3,36 +3,26 @@
 from __future__ import annotations
 
 import contextlib
-import difflib
 import io
 import shutil
 import tempfile
 import threading
 import time
 import wave
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from voicecoach.errors import SpeechError
-from voicecoach.routine import Voice
-from voicecoach.speech import Clip, trim_silence
+from voicecoach.model import Voice
+from voicecoach.speech import Clip, VoiceInfo, trim_silence
 from voicecoach.speech.bundled import load_bundled_espeak
+from voicecoach.suggest import close_ones
 
 DEFAULT_VOICE = "en-us"
 _ATTEMPTS = 4
 _TIMEOUT_S = 60
-
-
-@dataclass(frozen=True)
-class VoiceInfo:
-    """A voice the engine has."""
-
-    id: str
-    name: str
-    language: str
 
 
 _ENGINE: Any = None
@@ -77,8 +67,7 @@ def resolve_voice(name: str) -> VoiceInfo:
             voice.name.lower(),
         ):
             return voice
-    names = [v.language for v in voices] + [v.name for v in voices]
-    close = difflib.get_close_matches(name, names, n=4, cutoff=0.5)
+    close = close_ones(name, [v.language for v in voices] + [v.name for v in voices])
     hint = f"close ones: {', '.join(close)}; " if close else ""
     raise SpeechError(
         f"expected a voice that espeak-ng has, found '{name}'; {hint}"
@@ -92,6 +81,22 @@ def voice_for(voice: Voice) -> VoiceInfo:
         return resolve_voice(voice.name or DEFAULT_VOICE)
     except SpeechError as exc:
         raise SpeechError(f"{voice.where}: {exc}" if voice.where else str(exc)) from None
+
+
+class Pyttsx3Engine:
+    """pyttsx3 over the bundled espeak-ng: the default engine."""
+
+    def voices(self) -> list[VoiceInfo]:
+        """Every voice the bundled espeak-ng offers."""
+        return list_voices()
+
+    def check(self, voice: Voice) -> None:
+        """Raise SpeechError unless espeak-ng has the routine's voice."""
+        voice_for(voice)
+
+    def open(self, voice: Voice) -> Pyttsx3Synthesizer:
+        """A synthesizer for `voice`."""
+        return Pyttsx3Synthesizer(voice)
 
 
 class Pyttsx3Synthesizer:

@@ -1,0 +1,509 @@
+"""Load a routine: YAML -> validated, frozen Routine (model.py), every mistake one clear line."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, NoReturn, TypeVar
+
+from voicecoach import limits
+from voicecoach.durations import parse_duration
+from voicecoach.errors import RoutineError
+from voicecoach.model import (
+    NO_TONES,
+    TONE_NAMES,
+    AudioSettings,
+    Cues,
+    Exercise,
+    Item,
+    Repeat,
+    Routine,
+    Tags,
+    Timing,
+    Tone,
+    Tones,
+    Voice,
+    WorkSet,
+)
+from voicecoach.suggest import closest
+from voicecoach.wording import PLACEHOLDERS, Template, TemplateError, check_template
+from voicecoach.yamlfile import LineDict, LineList, read_yaml
+
+TOP_KEYS = ("title", "description", "voice", "defaults", "cues", "exercises", "audio", "tags")
+VOICE_KEYS = ("engine", "name", "rate", "volume")
+DEFAULT_KEYS = ("rest", "tempo", "switch", "countdown")
+EXERCISE_KEYS = (
+    "name",
+    "tips",
+    "sets",
+    "reps",
+    "duration",
+    "sides",
+    "rest",
+    "tempo",
+    "switch",
+    "countdown",
+    "cues",
+)
+SET_KEYS = ("reps", "duration", "tempo", "rest", "note")
+REPEAT_KEYS = ("repeat", "exercises")
+AUDIO_KEYS = ("sample_rate", "channels", "bitrate", "format", "loudness", "tones")
+TAG_KEYS = ("artist", "album", "genre", "year")
+
+SAMPLE_RATES = (32000, 44100, 48000)
+FORMATS = ("mp3", "wav")
+BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+
+T = TypeVar("T")
+
+
+def _describe(value: Any) -> str:
+    """A found value as the person wrote it."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"'{str(value).lower()}' (a yes/no value)"
+    if isinstance(value, dict):
+        return "a mapping" if value else "an empty mapping"
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"'{shown}'" if value else "an empty string"
+    return f"{value!r}"
+
+
+@dataclass(frozen=True)
+class _At:
+    """Where a value sits in the file: its key path and line, for messages."""
+
+    source: str
+    path: str
+    line: int | None
+
+    def fail(self, message: str) -> NoReturn:
+        raise RoutineError(message, source=self.source, line=self.line, path=self.path or None)
+
+    def expected(self, what: str, found: Any) -> NoReturn:
+        self.fail(f"expected {what}, found {_describe(found)}")
+
+    def key(self, mapping: LineDict, key: str) -> _At:
+        path = f"{self.path}.{key}" if self.path else key
+        return _At(self.source, path, mapping.key_lines.get(key, mapping.line or self.line))
+
+    def item(self, sequence: LineList, index: int) -> _At:
+        return _At(self.source, f"{self.path}[{index}]", sequence.item_lines[index])
+
+    def optional(
+        self, mapping: LineDict, key: str, parse: Callable[[Any, _At], T], default: T
+    ) -> T:
+        """`parse` the value under `key`, or `default` when the key is absent."""
+        if key not in mapping:
+            return default
+        return parse(mapping[key], self.key(mapping, key))
+
+
+def _mapping(value: Any, at: _At, allowed: tuple[str, ...], what: str) -> LineDict:
+    if not isinstance(value, LineDict):
+        at.expected(what, value)
+    for key in value:
+        if not isinstance(key, str) or key not in allowed:
+            key_at = _At(at.source, at.path, value.key_lines.get(key, value.line))
+            close = closest(str(key), allowed)
+            hint = f"did you mean '{close}'?" if close else "allowed keys: " + ", ".join(allowed)
+            key_at.fail(f"unknown key '{key}' — {hint}")
+    return value
+
+
+def _text(value: Any, at: _At, *, allow_empty: bool = False) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        at.expected("text", value)
+    text = str(value).strip()
+    if not text and not allow_empty:
+        at.expected("non-empty text", value)
+    if len(text) > limits.MAX_TEXT:
+        # about two minutes of speech: longer is a paste gone wrong, and costly to speak
+        at.expected(f"at most {limits.MAX_TEXT} characters", len(text))
+    if any(0xD800 <= ord(char) <= 0xDFFF for char in text):
+        at.expected("text (a lone surrogate such as \\ud83d is half of an emoji)", value)
+    return text
+
+
+def _some_text(value: Any, at: _At) -> str:
+    return _text(value, at, allow_empty=True)
+
+
+def _count(value: Any, at: _At, *, minimum: int, maximum: int, what: str) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        at.expected(f"a whole number from {minimum} to {maximum} ({what})", value)
+    return value
+
+
+def _counter(minimum: int, maximum: int, what: str) -> Callable[[Any, _At], int]:
+    return lambda value, at: _count(value, at, minimum=minimum, maximum=maximum, what=what)
+
+
+def _number(value: Any, at: _At, low: float, high: float, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        at.expected(what, value)
+    return float(value)
+
+
+def _duration(value: Any, at: _At, *, positive: bool) -> int:
+    try:
+        ms = parse_duration(value)
+    except ValueError:
+        at.expected('a duration such as 30, "45s", "4m", "1m30s" or "1:30"', value)
+    if positive and ms <= 0:
+        at.expected("a duration above zero", value)
+    return ms
+
+
+def _gap(value: Any, at: _At) -> int:
+    return _duration(value, at, positive=False)
+
+
+def _span(value: Any, at: _At) -> int:
+    return _duration(value, at, positive=True)
+
+
+def _template(value: Any, at: _At, cue: str) -> Template | None:
+    if value is None or value == "":
+        return None
+    texts: list[tuple[str, _At]] = []
+    if isinstance(value, LineList):
+        if not value:
+            at.expected("a template or a non-empty list of templates", value)
+        for index, item in enumerate(value):
+            texts.append((_text(item, at.item(value, index)), at.item(value, index)))
+    else:
+        texts.append((_text(value, at, allow_empty=True), at))
+    for text, where in texts:
+        try:
+            check_template(text, cue)
+        except TemplateError as exc:
+            where.fail(str(exc))
+    return Template(tuple(text for text, _ in texts))
+
+
+def _cues(value: Any, at: _At) -> Cues:
+    mapping = _mapping(value, at, tuple(PLACEHOLDERS), "a mapping of cue names to templates")
+    return Cues(
+        MappingProxyType(
+            {name: _template(mapping[name], at.key(mapping, name), name) for name in mapping}
+        )
+    )
+
+
+def _engine(value: Any, at: _At) -> str:
+    from voicecoach.speech.registry import engine_names
+
+    engine = _text(value, at)
+    if engine not in engine_names():
+        at.expected("one of " + ", ".join(engine_names()), engine)
+    return engine
+
+
+def _voice(value: Any, at: _At) -> Voice:
+    mapping = _mapping(value, at, VOICE_KEYS, "a mapping with engine, name, rate or volume")
+    base = Voice()
+    name_at = at.key(mapping, "name") if "name" in mapping else at
+    return Voice(
+        engine=at.optional(mapping, "engine", _engine, base.engine),
+        name=at.optional(mapping, "name", _text, None),
+        rate=at.optional(mapping, "rate", _counter(*limits.RATE_RANGE, "words per minute"), 165),
+        volume=at.optional(
+            mapping,
+            "volume",
+            lambda v, a: _number(v, a, 0.0, 1.0, "a number from 0.0 to 1.0"),
+            base.volume,
+        ),
+        where=f"{name_at.source}:{name_at.line}: {name_at.path}" if name_at.line else at.source,
+    )
+
+
+def _timing(mapping: LineDict, at: _At, base: Timing) -> Timing:
+    return Timing(
+        rest_ms=at.optional(mapping, "rest", _gap, base.rest_ms),
+        tempo_ms=at.optional(mapping, "tempo", _span, base.tempo_ms),
+        switch_ms=at.optional(mapping, "switch", _gap, base.switch_ms),
+        countdown=at.optional(
+            mapping,
+            "countdown",
+            _counter(0, limits.MAX_COUNTDOWN, "seconds of countdown"),
+            base.countdown,
+        ),
+    )
+
+
+def _work(mapping: LineDict, at: _At) -> tuple[int | None, int | None]:
+    """The reps or duration a mapping sets, or (None, None) if it sets neither."""
+    if "reps" in mapping and "duration" in mapping:
+        at.key(mapping, "duration").fail(
+            "expected either 'reps' or 'duration', found both; keep one"
+        )
+    reps = at.optional(mapping, "reps", _counter(1, limits.MAX_REPS, "repetitions"), None)
+    return reps, at.optional(mapping, "duration", _span, None)
+
+
+def _texts(value: Any, at: _At) -> tuple[str, ...]:
+    if isinstance(value, LineList):
+        return tuple(_text(text, at.item(value, i)) for i, text in enumerate(value))
+    return () if value is None else (_text(value, at),)
+
+
+def _sides(value: Any, at: _At) -> tuple[str, ...]:
+    if not isinstance(value, LineList) or not value:
+        at.expected("a list of side names such as [left, right]", value)
+    return _texts(value, at)
+
+
+def _sets(
+    value: Any, at: _At, exercise: _At, work: tuple[int | None, int | None], timing: Timing
+) -> tuple[WorkSet, ...]:
+    reps, duration = work
+    if not isinstance(value, LineList):
+        count = _count(value, at, minimum=1, maximum=limits.MAX_SETS, what="sets")
+        if reps is None and duration is None:
+            exercise.fail(
+                "expected 'reps' (counted repetitions) or 'duration' (a timed block), found neither"
+            )
+        return tuple(WorkSet(reps, duration, timing.tempo_ms, timing.rest_ms) for _ in range(count))
+    if not value:
+        at.expected("a number of sets or a non-empty list of sets", value)
+    if len(value) > limits.MAX_SETS:
+        at.expected(f"at most {limits.MAX_SETS} sets", f"{len(value)} sets")
+    sets = []
+    for index, raw in enumerate(value):
+        set_at = at.item(value, index)
+        raw = _mapping(raw, set_at, SET_KEYS, "a set: a mapping with reps or duration")
+        set_reps, set_duration = _work(raw, set_at)
+        if set_reps is None and set_duration is None:
+            set_reps, set_duration = reps, duration
+        if set_reps is None and set_duration is None:
+            set_at.fail("expected 'reps' or 'duration' on the set or its exercise, found neither")
+        own = _timing(raw, set_at, timing)
+        note = set_at.optional(
+            raw, "note", lambda v, a: None if v is None else _some_text(v, a), None
+        )
+        sets.append(WorkSet(set_reps, set_duration, own.tempo_ms, own.rest_ms, note or None))
+    return tuple(sets)
+
+
+def _exercise(mapping: LineDict, at: _At, timing: Timing, cues: Cues) -> Exercise:
+    _mapping(mapping, at, EXERCISE_KEYS, "an exercise")
+    own = _timing(mapping, at, timing)
+    if "cues" in mapping:
+        cues = cues.merged(_cues(mapping["cues"], at.key(mapping, "cues")))
+    return Exercise(
+        name=_text(mapping["name"], at.key(mapping, "name")),
+        sets=_sets(mapping.get("sets", 1), at.key(mapping, "sets"), at, _work(mapping, at), own),
+        tips=at.optional(mapping, "tips", _texts, ()),
+        sides=at.optional(mapping, "sides", _sides, ()),
+        switch_ms=own.switch_ms,
+        countdown=own.countdown,
+        cues=cues,
+    )
+
+
+def _items(value: Any, at: _At, timing: Timing, cues: Cues) -> tuple[Item, ...]:
+    if not isinstance(value, LineList) or not value:
+        at.expected("a list of at least one exercise", value)
+    items: list[Item] = []
+    for index, raw in enumerate(value):
+        item_at = at.item(value, index)
+        if not isinstance(raw, LineDict):
+            item_at.expected("an exercise (a mapping with 'name') or a 'repeat' block", raw)
+        if "repeat" in raw:
+            block = _mapping(raw, item_at, REPEAT_KEYS, "a repeat block")
+            times = _count(
+                block["repeat"],
+                item_at.key(block, "repeat"),
+                minimum=1,
+                maximum=limits.MAX_REPEAT,
+                what="times to repeat",
+            )
+            if "exercises" not in block:
+                item_at.fail("expected 'exercises' in the repeat block, found none")
+            inner = _items(block["exercises"], item_at.key(block, "exercises"), timing, cues)
+            items.append(Repeat(times, inner))
+        elif "name" in raw:
+            items.append(_exercise(raw, item_at, timing, cues))
+        else:
+            _mapping(raw, item_at, EXERCISE_KEYS + ("repeat",), "an exercise")
+            found = ", ".join(str(k) for k in raw) or "no keys"
+            if any(k in raw for k in EXERCISE_KEYS):
+                item_at.fail(f"expected 'name' on the exercise, found only {found}")
+            item_at.fail(f"expected an exercise with 'name' or a 'repeat' block, found {found}")
+    return tuple(items)
+
+
+def audio_value(key: str, value: Any) -> Any:
+    """Check one audio setting; raise ValueError with what was expected."""
+    if key == "sample_rate":
+        if isinstance(value, bool) or value not in SAMPLE_RATES:
+            raise ValueError("one of " + ", ".join(map(str, SAMPLE_RATES)) + " (Hz)")
+    elif key == "channels":
+        if isinstance(value, bool) or value not in (1, 2):
+            raise ValueError("1 (mono) or 2 (stereo)")
+    elif key == "bitrate":
+        if isinstance(value, bool) or value not in BITRATES:
+            raise ValueError("a bitrate in kbit/s, one of " + ", ".join(map(str, BITRATES)))
+    elif key == "format":
+        if value not in FORMATS:
+            raise ValueError("one of " + ", ".join(FORMATS))
+    elif key == "loudness":
+        low, high = limits.LOUDNESS_RANGE
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not low <= value <= high
+        ):
+            raise ValueError(f"a loudness in LUFS from {low} to {high}, such as -19")
+        value = float(value)
+    return value
+
+
+def _audio(value: Any, at: _At) -> AudioSettings:
+    mapping = _mapping(value, at, AUDIO_KEYS, "a mapping of audio settings")
+    settings: dict[str, Any] = {}
+    for key in ("sample_rate", "channels", "bitrate", "format", "loudness"):
+        if key in mapping:
+            try:
+                settings[key] = audio_value(key, mapping[key])
+            except ValueError as exc:
+                at.key(mapping, key).expected(str(exc), mapping[key])
+    if "tones" in mapping:
+        raw = mapping["tones"]
+        if isinstance(raw, bool):
+            settings["tones"] = Tones() if raw else NO_TONES
+        else:
+            settings["tones"] = _tones(raw, at.key(mapping, "tones"))
+    return AudioSettings(**settings)
+
+
+def _pitch(value: Any, at: _At) -> float:
+    low, high = limits.TONE_PITCH_RANGE
+    return _number(value, at, low, high, f"a pitch from {low:g} to {high:g} (Hz)")
+
+
+def _tone_length(value: Any, at: _At) -> int:
+    length = _span(value, at)
+    low, high = limits.TONE_LENGTH_RANGE_MS
+    if not low <= length <= high:
+        at.expected(f"a length from {low / 1000:g}s to {high / 1000:g}s", value)
+    return length
+
+
+def _tones(value: Any, at: _At) -> Tones:
+    mapping = _mapping(value, at, TONE_NAMES, "true, false or a mapping of go, stop, rest tones")
+    base = Tones()
+    found: dict[str, Tone | None] = {}
+    for name in TONE_NAMES:
+        default = base.get(name)
+        assert default is not None
+        if name not in mapping:
+            continue
+        tone_at = at.key(mapping, name)
+        raw = mapping[name]
+        if isinstance(raw, bool):
+            found[name] = default if raw else None
+            continue
+        spec = _mapping(
+            raw, tone_at, ("pitch", "length"), "true, false or a mapping with pitch (Hz) and length"
+        )
+        found[name] = Tone(
+            tone_at.optional(spec, "pitch", _pitch, default.pitch_hz),
+            tone_at.optional(spec, "length", _tone_length, default.length_ms),
+        )
+    return Tones(**{**{n: base.get(n) for n in TONE_NAMES}, **found})
+
+
+def _tags(value: Any, at: _At) -> Tags:
+    mapping = _mapping(value, at, TAG_KEYS, "a mapping of artist, album, genre, year")
+    base = Tags()
+    return Tags(
+        artist=at.optional(mapping, "artist", _text, base.artist),
+        album=at.optional(mapping, "album", _text, base.album),
+        genre=at.optional(mapping, "genre", _text, base.genre),
+        year=at.optional(mapping, "year", _counter(1900, 9999, "a year"), base.year),
+    )
+
+
+def _defaults(value: Any, at: _At) -> Timing:
+    mapping = _mapping(value, at, DEFAULT_KEYS, "a mapping of rest, tempo, switch and countdown")
+    return _timing(mapping, at, Timing())
+
+
+def _present(mapping: LineDict, key: str) -> bool:
+    return mapping.get(key) is not None
+
+
+def parse_routine(data: Any, source: str) -> Routine:
+    """Validate YAML data (as read_yaml returns it) into a Routine."""
+    try:
+        return _parse_routine(data, source)
+    except RecursionError:
+        raise RoutineError(
+            "expected repeat blocks nested a few levels deep, found them nested too deeply",
+            source=source,
+        ) from None
+
+
+def _parse_routine(data: Any, source: str) -> Routine:
+    if data is None:
+        _At(source, "", None).fail(
+            "expected a routine (a mapping with 'title' and 'exercises'), found an empty file"
+        )
+    top = _mapping(
+        data,
+        _At(source, "", getattr(data, "line", 1)),
+        TOP_KEYS,
+        "a routine: a mapping with 'title' and 'exercises'",
+    )
+    at = _At(source, "", top.line)
+    if "title" not in top:
+        at.fail("expected a 'title', found none")
+    title = _text(top["title"], at.key(top, "title"))
+    description = (
+        _some_text(top["description"], at.key(top, "description"))
+        if _present(top, "description")
+        else ""
+    )
+    voice = _voice(top["voice"], at.key(top, "voice")) if _present(top, "voice") else Voice()
+    timing = (
+        _defaults(top["defaults"], at.key(top, "defaults"))
+        if _present(top, "defaults")
+        else Timing()
+    )
+    cues = _cues(top["cues"], at.key(top, "cues")) if _present(top, "cues") else Cues()
+    if "exercises" not in top:
+        at.fail("expected 'exercises' (a list of at least one exercise), found none")
+    items = _items(top["exercises"], at.key(top, "exercises"), timing, cues)
+    audio = (
+        _audio(top["audio"], at.key(top, "audio")) if _present(top, "audio") else AudioSettings()
+    )
+    tags = _tags(top["tags"], at.key(top, "tags")) if _present(top, "tags") else Tags()
+    return Routine(
+        title=title,
+        items=items,
+        description=description,
+        voice=voice,
+        cues=cues,
+        audio=audio,
+        tags=tags,
+        source=source,
+    )
+
+
+def load_routine(path: str | Path) -> Routine:
+    """Read and validate a routine file."""
+    path = Path(path)
+    return parse_routine(read_yaml(path), str(path))

@@ -1,0 +1,157 @@
+"""The routine model: frozen dataclasses every stage reads. No YAML, no validation here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from voicecoach.wording import Template
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Which engine speaks, in which voice, how fast and how loud."""
+
+    engine: str = "pyttsx3"
+    name: str | None = None
+    rate: int = 165
+    volume: float = 1.0
+    where: str = ""  # "file:line: voice.name", for messages about the voice
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The timing settings an exercise inherits from `defaults` unless it overrides them."""
+
+    rest_ms: int = 30_000
+    tempo_ms: int = 3_000
+    switch_ms: int = 5_000
+    countdown: int = 3
+
+
+@dataclass(frozen=True)
+class Cues:
+    """The cue templates a routine (or one exercise) rewords; None silences a cue."""
+
+    templates: Mapping[str, Template | None] = field(default_factory=lambda: MappingProxyType({}))
+
+    def merged(self, override: Cues) -> Cues:
+        """These templates with `override`'s taking precedence."""
+        return Cues(MappingProxyType({**self.templates, **override.templates}))
+
+
+@dataclass(frozen=True)
+class WorkSet:
+    """One set: counted reps at a tempo, or a timed block, then a rest."""
+
+    reps: int | None
+    duration_ms: int | None
+    tempo_ms: int
+    rest_ms: int
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An exercise with its sets, sides and wording fully resolved."""
+
+    name: str
+    sets: tuple[WorkSet, ...]
+    tips: tuple[str, ...] = ()
+    sides: tuple[str, ...] = ()
+    switch_ms: int = 5_000
+    countdown: int = 3
+    cues: Cues = field(default_factory=Cues)
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A block of exercises done `times` times in order."""
+
+    times: int
+    items: tuple[Item, ...]
+
+
+Item = Exercise | Repeat
+
+
+@dataclass(frozen=True)
+class Tone:
+    """One synthesized tone: its pitch and length."""
+
+    pitch_hz: float
+    length_ms: int
+
+
+@dataclass(frozen=True)
+class Tones:
+    """The go, stop and end-of-rest tones; None turns one off."""
+
+    go: Tone | None = Tone(880.0, 180)
+    stop: Tone | None = Tone(660.0, 260)
+    rest: Tone | None = Tone(1320.0, 120)
+
+    def get(self, name: str) -> Tone | None:
+        """The tone called `name`, or None when it is off."""
+        tone: Tone | None = getattr(self, name)
+        return tone
+
+
+TONE_NAMES = ("go", "stop", "rest")
+NO_TONES = Tones(go=None, stop=None, rest=None)
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    """How the session file is made: format, rate, channels, bitrate, loudness, tones."""
+
+    sample_rate: int = 44100
+    channels: int = 1
+    bitrate: int = 96
+    format: str = "mp3"
+    loudness: float | None = None  # LUFS; None: -19 for mono, -16 for stereo
+    tones: Tones = field(default_factory=Tones)
+
+    @property
+    def target_lufs(self) -> float:
+        """The integrated loudness the session is brought to."""
+        if self.loudness is not None:
+            return self.loudness
+        return -19.0 if self.channels == 1 else -16.0
+
+
+@dataclass(frozen=True)
+class Tags:
+    """ID3 tags beyond the title."""
+
+    artist: str = "voicecoach"
+    album: str = "voicecoach sessions"
+    genre: str = "Fitness"
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class Routine:
+    """A whole validated routine."""
+
+    title: str
+    items: tuple[Item, ...]
+    description: str = ""
+    voice: Voice = field(default_factory=Voice)
+    cues: Cues = field(default_factory=Cues)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    tags: Tags = field(default_factory=Tags)
+    source: str = ""
+
+    def exercises(self) -> list[Exercise]:
+        """The distinct exercises as written, in order, each once (repeats not unrolled)."""
+        return list(_written(self.items))
+
+
+def _written(items: tuple[Item, ...]) -> Iterator[Exercise]:
+    for item in items:
+        if isinstance(item, Repeat):
+            yield from _written(item.items)
+        else:
+            yield item
