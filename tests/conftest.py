@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from voicecoach.speech import Clip
+from voicecoach.errors import SpeechError
+from voicecoach.model import Voice
+from voicecoach.speech import Clip, VoiceInfo
+from voicecoach.speech.registry import register_engine, unregister_engine
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +52,9 @@ class FakeSynthesizer:
     def identity(self) -> dict[str, object]:
         return {"engine": "fake", "ms_per_char": self.ms_per_char}
 
+    def close(self) -> None:
+        pass
+
     def synthesize(self, text: str) -> Clip:
         self.calls.append(text)
         n = math.ceil(len(text) * self.ms_per_char * self.rate / 1000)
@@ -59,6 +65,41 @@ class FakeSynthesizer:
 @pytest.fixture
 def fake_synth() -> FakeSynthesizer:
     return FakeSynthesizer()
+
+
+class FakeEngine:
+    """An engine that speaks tones (see FakeSynthesizer): a build without espeak."""
+
+    def __init__(self) -> None:
+        self.opened: list[FakeSynthesizer] = []
+        self.closed = 0
+
+    def voices(self) -> list[VoiceInfo]:
+        return [VoiceInfo("fake/beep", "Beeper", "xx")]
+
+    def check(self, voice: Voice) -> None:
+        if voice.name not in (None, "beep"):
+            raise SpeechError(f"expected the voice 'beep', found '{voice.name}'")
+
+    def open(self, voice: Voice) -> FakeSynthesizer:
+        engine = self
+
+        class Opened(FakeSynthesizer):
+            def close(self) -> None:
+                engine.closed += 1
+
+        synthesizer = Opened()
+        self.opened.append(synthesizer)
+        return synthesizer
+
+
+@pytest.fixture
+def fake_engine() -> Iterator[FakeEngine]:
+    """A FakeEngine registered as `engine: fake` for the length of one test."""
+    engine = FakeEngine()
+    register_engine("fake", lambda: engine)
+    yield engine
+    unregister_engine("fake")
 
 
 REPO = Path(__file__).resolve().parent.parent

@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 
 from tests.audio import check_session, ebur128, ffmpeg
-from tests.conftest import REPO, SEED_ROUTINE
+from tests.conftest import REPO, SEED_ROUTINE, FakeEngine
+from tests.test_routine import WriteRoutine
 from voicecoach import export
-from voicecoach.build import BuildOptions, BuildResult, build, slugify
+from voicecoach.build import BuildOptions, BuildResult, build, build_routine, slugify
 from voicecoach.errors import VoicecoachError
+from voicecoach.loader import load_routine
 
 ONSET_TOLERANCE_MS = 20
 SILENCE = 0.003  # -50 dBFS: what counts as silent between cues
@@ -227,3 +229,34 @@ def test_wav_output_and_stereo_at_the_stereo_target(
     with wave.open(str(result.audio_path)) as wav:
         assert wav.getnchannels() == 2 and wav.getframerate() == 44100
         assert round(wav.getnframes() * 1000 / 44100) == document["duration_ms"]
+
+
+def test_a_whole_session_builds_through_a_registered_engine(
+    fake_engine: FakeEngine, write_routine: WriteRoutine, tmp_path: Path
+) -> None:
+    # the library build over a loaded routine, with an engine from the registry: no espeak
+    path = write_routine(
+        """
+        title: Beeps
+        voice: {engine: fake, name: beep}
+        exercises:
+          - {name: Hop, reps: 4, tempo: 2s, countdown: 2}
+          - {name: Hold, duration: 25s, sets: 2, rest: 8s}
+        """
+    )
+    result = build_routine(load_routine(path), BuildOptions(output=tmp_path / "beeps.mp3"))
+    document = assert_sounds_right(result.audio_path)
+    assert document["voice"] == {"engine": "fake", "ms_per_char": 40}
+    assert [c["title"] for c in document["chapters"]] == ["Intro", "Hop", "Hold", "Outro"]
+    spoken = [c["text"] for c in document["cues"] if c["kind"] == "speech"]
+    assert set(spoken) <= set(fake_engine.opened[0].calls)
+    assert len(fake_engine.opened) == 1 and fake_engine.closed == 1  # closed after use
+
+
+def test_an_engine_the_registry_lacks_is_refused_with_the_known_ones(
+    write_routine: WriteRoutine,
+) -> None:
+    path = write_routine("title: T\nvoice: {engine: fake}\nexercises: [{name: A, reps: 1}]\n")
+    with pytest.raises(VoicecoachError) as caught:
+        load_routine(path)
+    assert str(caught.value) == f"{path}:2: voice.engine: expected one of pyttsx3, found 'fake'"

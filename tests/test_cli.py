@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -19,11 +20,27 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-@pytest.mark.parametrize("command", ["build", "plan", "validate", "voices", "info"])
-def test_every_command_has_help_with_an_example(runner: CliRunner, command: str) -> None:
-    result = runner.invoke(main, [command, "--help"])
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((*prefix, name))
+        if isinstance(command, click.Group):
+            found += _commands(command, (*prefix, name))
+    return found
+
+
+COMMANDS = _commands(main)
+
+
+def test_the_commands_are_walked() -> None:
+    assert {("build",), ("plan",), ("validate",), ("cache", "clear")} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help_with_an_example(runner: CliRunner, command: tuple[str]) -> None:
+    result = runner.invoke(main, [*command, "--help"])
     assert result.exit_code == 0
-    assert "Example" in result.output and f"voicecoach {command}" in result.output
+    assert "Example" in result.output and f"voicecoach {' '.join(command)}" in result.output
 
 
 def test_top_level_help_and_version(runner: CliRunner) -> None:

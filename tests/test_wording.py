@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from tests.conftest import REPO
 from voicecoach.wording import (
     DEFAULTS,
     PLACEHOLDERS,
@@ -12,24 +15,18 @@ from voicecoach.wording import (
 )
 
 
-def test_every_cue_of_the_contract_has_its_placeholders() -> None:
-    assert PLACEHOLDERS == {
-        "intro": ("title", "description", "exercises", "minutes"),
-        "exercise": ("name", "sets", "reps", "duration", "sides"),
-        "set": ("set", "sets", "reps", "duration", "note"),
-        "last_set": ("set", "sets", "reps", "duration", "note"),
-        "side": ("side",),
-        "switch": ("side", "seconds"),
-        "countdown": ("count",),
-        "go": ("name",),
-        "rep": ("rep", "reps", "remaining"),
-        "halfway": ("name", "seconds"),
-        "remaining": ("seconds",),
-        "stop": ("name",),
-        "rest": ("seconds", "next"),
-        "next": ("next", "seconds"),
-        "outro": ("title", "minutes"),
-    }
+def readme_cue_table() -> dict[str, tuple[str, ...]]:
+    """The cue table of the README: each cue with the placeholders it lists."""
+    table = {}
+    for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and re.fullmatch(r"`[a-z_]+`", cells[0]):
+            table[cells[0].strip("`")] = tuple(re.findall(r"`([a-z_]+)`", cells[2]))
+    return table
+
+
+def test_the_readme_lists_every_cue_with_its_placeholders() -> None:
+    assert readme_cue_table() == PLACEHOLDERS
 
 
 @pytest.mark.parametrize("cue", sorted(DEFAULTS))
