@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
-from tests.audio import check_session, ebur128, ffmpeg
+from tests.audio import check_session, decode, ebur128, ffmpeg, onset_ms
 from tests.conftest import REPO, SEED_ROUTINE, FakeEngine
 from tests.test_routine import WriteRoutine
 from voicecoach import export
@@ -86,7 +88,10 @@ def test_seed_session_is_heard_exactly_as_its_timeline_says(seed: BuildResult) -
     } <= kinds
     assert {c["kind"] for c in document["cues"]} == {"speech", "tone"}
     assert document["cues"][0]["exercise"] is None and document["cues"][-1]["exercise"] is None
-    assert not document["warnings"]
+    assert not document["warnings"] and not document["left_out"]
+    # the rests are 30 s and the switches 8 s, exactly, from a stop to the next go
+    gaps = {b["go_ms"] - a["stop_ms"] for a, b in pairwise(document["blocks"])}
+    assert gaps == {30_000, 8_000}
     assert sorted(p.name for p in seed.audio_path.parent.iterdir()) == [
         "leg-workout-for-runners.json",
         "leg-workout-for-runners.lrc",
@@ -131,6 +136,57 @@ def test_routines_written_from_the_contract_alone(
     document = assert_sounds_right(result.audio_path)
     assert result.audio_path.name == f"{slugify(document['title'])}.mp3"
     assert len(document["chapters"]) >= 3
+    # every block's go tone is heard at its go_ms
+    audio, rate = decode(result.audio_path)
+    tones = [c for c in document["cues"] if c["kind"] == "tone" and c["cue"] == "go"]
+    for block in document["blocks"]:
+        if tones:  # tones may be off
+            heard = onset_ms(audio, rate, block["go_ms"] - 40, block["go_ms"] + 200)
+            assert heard is not None and abs(heard - block["go_ms"]) <= ONSET_TOLERANCE_MS
+
+
+def test_tabata_keeps_its_twenty_on_ten_off_in_the_decoded_audio(
+    tmp_path: Path, clip_cache: Path
+) -> None:
+    result = build(
+        REPO / "tests" / "routines" / "tabata.yaml",
+        BuildOptions(output_dir=tmp_path, cache_dir=clip_cache),
+    )
+    document = json.loads(result.json_path.read_text())
+    blocks = document["blocks"]
+    assert len(blocks) == 8
+    audio, rate = decode(result.audio_path)
+    heard = [onset_ms(audio, rate, b["go_ms"] - 300, b["go_ms"] + 300) for b in blocks]
+    assert all(h is not None for h in heard)
+    # from the first go to the last stop: 8 x 20 s of work and 7 x 10 s of rest, heard
+    last_stop = onset_ms(audio, rate, blocks[-1]["stop_ms"] - 300, blocks[-1]["stop_ms"] + 300)
+    assert last_stop is not None
+    assert abs(last_stop - heard[0] - (8 * 20_000 + 7 * 10_000)) <= 20  # type: ignore[operator]
+    for before, after in pairwise(heard):
+        assert abs(after - before - 30_000) <= 20  # type: ignore[operator]
+
+
+def test_run_walk_changes_over_without_a_pause(tmp_path: Path, clip_cache: Path) -> None:
+    result = build(
+        REPO / "tests" / "routines" / "run-walk.yaml",
+        BuildOptions(output_dir=tmp_path, cache_dir=clip_cache),
+    )
+    document = json.loads(result.json_path.read_text())
+    audio, rate = decode(result.audio_path)
+    for before, after in pairwise(document["blocks"]):
+        assert after["go_ms"] == before["stop_ms"]
+        change = [
+            c for c in document["cues"] if c["cue"] == "change" and c["start_ms"] >= after["go_ms"]
+        ][0]
+        assert change["start_ms"] - before["stop_ms"] <= 300  # after the tone, at once
+        heard = onset_ms(audio, rate, after["go_ms"] - 20, after["go_ms"] + 400)
+        assert heard is not None and abs(heard - before["stop_ms"]) <= 20
+        # nothing waits: no silence longer than a countdown beat from 3 s before the change
+        # until the change cue has been said
+        lo, hi = before["stop_ms"] - 3_000, change["end_ms"]
+        loud = np.abs(audio[lo * rate // 1000 : hi * rate // 1000]) >= SILENCE
+        idx = np.flatnonzero(loud)
+        assert len(idx) and np.max(np.diff(idx)) / rate * 1000 <= 1_000
 
 
 def test_output_path_names_every_file_beside_it(

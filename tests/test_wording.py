@@ -11,7 +11,8 @@ from voicecoach.wording import (
     Template,
     TemplateError,
     check_template,
-    default_exercise_template,
+    default_template,
+    default_work_template,
 )
 
 
@@ -31,7 +32,8 @@ def test_the_readme_lists_every_cue_with_its_placeholders() -> None:
 
 @pytest.mark.parametrize("cue", sorted(DEFAULTS))
 def test_defaults_use_only_allowed_placeholders(cue: str) -> None:
-    check_template(DEFAULTS[cue], cue)
+    # the defaults' own `{n|one|many}` words name a placeholder too
+    check_template(re.sub(r"\{(\w+)\|[^|{}]*\|[^|{}]*\}", r"{\1}", DEFAULTS[cue]), cue)
 
 
 @pytest.mark.parametrize(
@@ -77,26 +79,70 @@ def test_rendering_tidies_whitespace_left_by_empty_values() -> None:
     )
 
 
+def _work(cue: str, sets: int, reps: int | None, seconds: int | None, side: str = "") -> str:
+    template = default_work_template(
+        cue=cue,
+        sets=sets,
+        timed=seconds is not None,
+        duration_ms=None if seconds is None else seconds * 1000,
+        sided=bool(side),
+    )
+    values = {"name": "Lunges", "sets": sets, "reps": reps or "", "duration": seconds or ""}
+    values |= {"side": side, "sides": side}
+    return default_template(template).render(values, "pick")
+
+
 @pytest.mark.parametrize(
-    ("kwargs", "expected"),
+    ("cue", "sets", "reps", "seconds", "side", "expected"),
     [
-        (
-            {"sets": 2, "timed": False, "duration_ms": None, "sided": False},
-            "{name}. {sets} sets of {reps} reps.",
-        ),
-        (
-            {"sets": 1, "timed": False, "duration_ms": None, "sided": True},
-            "{name}. {reps} reps on each side.",
-        ),
-        ({"sets": 1, "timed": True, "duration_ms": 240_000, "sided": False}, "{name}. 4 minutes."),
-        (
-            {"sets": 3, "timed": True, "duration_ms": 90_000, "sided": False},
-            "{name}. {sets} rounds of 1 minute 30 seconds.",
-        ),
-        ({"sets": 1, "timed": True, "duration_ms": 45_000, "sided": False}, "{name}. 45 seconds."),
+        ("exercise", 2, 12, None, "", "Lunges. 2 sets of 12 reps."),
+        ("exercise", 1, 12, None, "left", "Lunges. 12 reps on each side."),
+        ("exercise", 1, 1, None, "", "Lunges. 1 rep."),
+        ("exercise", 2, 1, None, "", "Lunges. 2 sets of 1 rep."),
+        ("exercise", 1, None, 240, "", "Lunges. 4 minutes."),
+        ("exercise", 3, None, 90, "", "Lunges. 3 rounds of 1 minute 30 seconds."),
+        ("exercise", 1, None, 61, "", "Lunges. 1 minute 1 second."),
+        ("exercise", 1, None, 60, "", "Lunges. 1 minute."),
+        ("change", 1, None, 90, "", "Lunges! 1 minute 30 seconds."),
+        ("change", 4, None, 1, "left", "Lunges! 1 second, left side."),
+        ("change", 1, 1, None, "", "Lunges! 1 rep."),
     ],
 )
-def test_default_announcements_fit_the_exercise(kwargs: dict, expected: str) -> None:  # type: ignore[type-arg]
-    template = default_exercise_template(**kwargs)
-    assert template == expected
-    check_template(template, "exercise")
+def test_default_announcements_fit_the_work_and_are_grammatical(
+    cue: str, sets: int, reps: int | None, seconds: int | None, side: str, expected: str
+) -> None:
+    assert _work(cue, sets, reps, seconds, side) == expected
+
+
+@pytest.mark.parametrize(
+    ("cue", "values", "expected"),
+    [
+        ("rest", {"seconds": 1, "next": ""}, "Rest for 1 second."),
+        ("rest", {"seconds": 30, "next": ""}, "Rest for 30 seconds."),
+        ("remaining", {"seconds": 1, "next": ""}, "1 second left."),
+        (
+            "intro",
+            {"title": "T", "description": "", "exercises": 1, "minutes": 1},
+            "Welcome to T. 1 exercise, about 1 minute.",
+        ),
+        (
+            "intro",
+            {"title": "T", "description": "D.", "exercises": 2, "minutes": 3},
+            "Welcome to T. D. 2 exercises, about 3 minutes.",
+        ),
+        ("round", {"round": 2, "rounds": 8}, "Round 2 of 8."),
+    ],
+)
+def test_every_default_is_grammatical_for_every_count(
+    cue: str, values: dict[str, object], expected: str
+) -> None:
+    assert default_template(DEFAULTS[cue]).render(values, "pick") == expected
+
+
+def test_the_inflection_of_defaults_is_not_open_to_routines() -> None:
+    with pytest.raises(TemplateError):
+        check_template("{seconds|second|seconds}", "rest")
+    # a routine's own braces are its own: written {{ }}, they stay as written
+    assert Template(("{{seconds|a|b}} {seconds}",)).render({"seconds": 1}, "p") == (
+        "{seconds|a|b} 1"
+    )

@@ -167,7 +167,7 @@ def fit_to_codec(
 
 def sound_key(cue: Cue) -> str:
     """The name of a cue's sound: speech by its text, tones by their name."""
-    return f"{cue.kind}:{cue.text if cue.kind == 'speech' else cue.cue}"
+    return f"{cue.kind}:{cue.text if cue.kind == 'speech' else cue.name}"
 
 
 def gather_sounds(
@@ -184,9 +184,9 @@ def gather_sounds(
             clip = synthesizer.synthesize(cue.text)
             sounds[key] = resample(clip.samples, clip.sample_rate, rate)
         else:
-            tone = audio.tones.get(cue.cue)
+            tone = audio.tones.get(cue.name)
             assert tone is not None
-            sounds[key] = synthesize_tone(cue.cue, tone, rate)
+            sounds[key] = synthesize_tone(cue.name, tone, rate)
     return sounds
 
 

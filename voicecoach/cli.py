@@ -225,12 +225,15 @@ def _report(result: Any, quiet: bool) -> None:
     is_flag=True,
     help="Guess speech lengths from the text instead of speaking it (rougher).",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON timeline a build writes.")
 @_cache_dir_option
-def plan(routine: Path, estimate: bool, cache_dir: Path | None) -> None:
+def plan(routine: Path, estimate: bool, as_json: bool, cache_dir: Path | None) -> None:
     """Print ROUTINE's timeline as a table of times and cues, without writing an MP3.
 
-    Speech is measured through the clip cache (so a later build is quick) unless
-    --estimate is given.
+    Gaps between work blocks are shown as they will be heard, and the end says where the
+    time goes: work, gaps, and speech alone. Speech is measured through the clip cache (so
+    a later build is quick) unless --estimate is given. Cues that do not fit are left out
+    and each is a warning.
 
     \b
     Example:
@@ -240,19 +243,14 @@ def plan(routine: Path, estimate: bool, cache_dir: Path | None) -> None:
     from voicecoach.loader import load_routine
 
     timeline = plan_routine(load_routine(routine), cache_dir=cache_dir, estimate=estimate)
-    chapters = {chapter.start_ms: chapter.title for chapter in timeline.chapters}
-    pending = sorted(chapters)
-    lines = []
-    for cue in timeline.cues:
-        while pending and pending[0] <= cue.start_ms:
-            lines.append(f"\n== {chapters[pending.pop(0)]}")
-        shown = cue.text if cue.kind == "speech" else f"[{cue.cue} tone]"
-        lines.append(f"{_clock(cue.start_ms):>9}  {shown}")
-    lines.append(
-        f"\nTotal: {_clock(timeline.duration_ms)} "
-        f"({len(timeline.cues)} cues, {len(timeline.chapters)} chapters)"
-    )
-    click.echo("\n".join(lines).lstrip("\n"))
+    if as_json:
+        from voicecoach import sidecars
+
+        click.echo(sidecars.json_text(sidecars.timeline_document(timeline, {})), nl=False)
+    else:
+        from voicecoach.report import plan_lines
+
+        click.echo("\n".join(plan_lines(timeline)))
     for warning in timeline.warnings:
         click.echo(f"Warning: {warning}", err=True)
 

@@ -25,10 +25,12 @@ def timeline_document(timeline: Timeline, extra: dict[str, Any]) -> dict[str, An
                 "kind": c.kind,
                 "text": c.text,
                 "exercise": c.exercise,
-                "cue": c.cue,
+                "cue": c.name,
             }
             for c in timeline.cues
         ],
+        "blocks": [block.document() for block in timeline.blocks],
+        "left_out": [item.document() for item in timeline.left_out],
         **extra,
         "warnings": list(timeline.warnings),
     }

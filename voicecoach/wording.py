@@ -18,19 +18,24 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "switch": ("side", "seconds"),
     "countdown": ("count",),
     "go": ("name",),
+    "change": ("name", "duration", "reps", "side"),
+    "round": ("round", "rounds"),
     "rep": ("rep", "reps", "remaining"),
     "halfway": ("name", "seconds"),
-    "remaining": ("seconds",),
+    "remaining": ("seconds", "next"),
     "stop": ("name",),
     "rest": ("seconds", "next"),
     "next": ("next", "seconds"),
     "outro": ("title", "minutes"),
 }
 
-# The `exercise` default is chosen per exercise (see default_exercise_template), so that
-# a timed block is not announced with an empty rep count.
+# The default wording. `{n|one|many}` picks a word by the count `n`, so that every default
+# is grammatical ("1 rep", "2 reps"); a routine's own templates cannot use it. The
+# `exercise` and `change` defaults are fitted to each exercise (see default_work_template),
+# so that a timed block is not announced with an empty rep count.
 DEFAULTS: dict[str, str] = {
-    "intro": "Welcome to {title}. {description} {exercises} exercises, about {minutes} minutes.",
+    "intro": "Welcome to {title}. {description} {exercises} {exercises|exercise|exercises}, "
+    "about {minutes} {minutes|minute|minutes}.",
     "set": "Set {set} of {sets}. {note}",
     "last_set": "Last set. {note}",
     "side": "{side} side.",
@@ -39,9 +44,10 @@ DEFAULTS: dict[str, str] = {
     "go": "Go!",
     "rep": "{rep}",
     "halfway": "Halfway.",
-    "remaining": "{seconds} seconds left.",
+    "round": "Round {round} of {rounds}.",
+    "remaining": "{seconds} {seconds|second|seconds} left.",
     "stop": "Stop.",
-    "rest": "Rest for {seconds} seconds.",
+    "rest": "Rest for {seconds} {seconds|second|seconds}.",
     "next": "Next up: {next}.",
     "outro": "That's the end of {title}. Great work!",
 }
@@ -51,11 +57,18 @@ class TemplateError(ValueError):
     """A template names something other than its allowed placeholders."""
 
 
+# the change-over's `remaining` names what follows
+CHANGE_REMAINING = "{seconds} {seconds|second|seconds}, then {next}."
+
+_INFLECTION = re.compile(r"\{(\w+)\|([^|{}]*)\|([^|{}]*)\}")
+
+
 @dataclass(frozen=True)
 class Template:
     """One cue's wording: one or more alternative phrasings, all validated."""
 
     alternatives: tuple[str, ...]
+    inflected: bool = False  # voicecoach's own defaults, with `{n|one|many}` words
 
     def render(self, values: Mapping[str, object], pick: str) -> str:
         """Fill in the placeholders of the alternative chosen for `pick` (stable per routine)."""
@@ -64,7 +77,16 @@ class Template:
         else:
             digest = hashlib.sha256(pick.encode("utf-8")).digest()
             chosen = self.alternatives[int.from_bytes(digest[:8], "big") % len(self.alternatives)]
+        if self.inflected:
+            chosen = _INFLECTION.sub(
+                lambda m: m[2] if values.get(m[1]) in (1, "1") else m[3], chosen
+            )
         return tidy(chosen.format_map(values))
+
+
+def default_template(text: str) -> Template:
+    """One of voicecoach's own default wordings."""
+    return Template((text,), inflected=True)
 
 
 def tidy(text: str) -> str:
@@ -117,36 +139,33 @@ def _brace_position(text: str) -> int:
     return (depth_open if depth_open is not None else len(text)) + 1
 
 
-def default_intro_template(*, exercises: int, minutes: int) -> str:
-    """The English intro used when a routine does not reword `intro` (counts agree)."""
-    return (
-        "Welcome to {title}. {description} {exercises} exercise"
-        + "s" * (exercises != 1)
-        + ", about {minutes} minute"
-        + "s" * (minutes != 1)
-        + "."
-    )
-
-
-def default_exercise_template(
-    *, sets: int, timed: bool, duration_ms: int | None, sided: bool
+def default_work_template(
+    *, cue: str, sets: int, timed: bool, duration_ms: int | None, sided: bool
 ) -> str:
-    """The English announcement used when a routine does not reword `exercise`."""
+    """The English `exercise` announcement or `change` call, fitted to the work.
+
+    "Lunges. 2 sets of 12 reps on each side." / "Walk! 1 minute 30 seconds."
+    """
     if timed:
-        work = _spoken_duration(duration_ms or 0)
-        amount = f"{{sets}} rounds of {work}" if sets > 1 else work
+        work = spoken_duration(duration_ms or 0)
+        amount = f"{{sets}} rounds of {work}" if sets > 1 and cue == "exercise" else work
     else:
-        amount = "{sets} sets of {reps} reps" if sets > 1 else "{reps} reps"
+        reps = "{reps} {reps|rep|reps}"
+        amount = f"{{sets}} sets of {reps}" if sets > 1 and cue == "exercise" else reps
+    if cue == "change":
+        return "{name}! " + amount + (", {side} side." if sided else ".")
     if sided:
         amount += " on each side"
     return "{name}. " + amount + "."
 
 
-def _spoken_duration(duration_ms: int) -> str:
+def spoken_duration(duration_ms: int) -> str:
+    """A duration as it is said: "1 minute 30 seconds", "45 seconds", "1 second"."""
     seconds = round(duration_ms / 1000)
     minutes, rest = divmod(seconds, 60)
-    if minutes and rest:
-        return f"{minutes} minute{'s' * (minutes != 1)} {rest} seconds"
+    parts = []
     if minutes:
-        return f"{minutes} minute{'s' * (minutes != 1)}"
-    return f"{seconds} seconds"
+        parts.append(f"{minutes} minute{'s' * (minutes != 1)}")
+    if rest or not minutes:
+        parts.append(f"{rest} second{'s' * (rest != 1)}")
+    return " ".join(parts)

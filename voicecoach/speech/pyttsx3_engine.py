@@ -146,11 +146,15 @@ class Pyttsx3Synthesizer:
     def _speak_once(self, text: str) -> Clip:
         target = self._folder / "clip.wav"
         if not self._settings_hold():
-            # espeak is one global synthesizer: set every property before the utterance
-            # they must apply to, in one run, then check them (a set can be lost).
+            # espeak is one global synthesizer: apply every property in a run of its own
+            # and check them before the utterance (a set can be lost to a race). They are
+            # not checked after it: espeak may switch voices for foreign words on its own.
             self._engine.setProperty("voice", self.voice_info.id)
             self._engine.setProperty("rate", self.voice.rate)
             self._engine.setProperty("volume", self.voice.volume)
+            self._engine.runAndWait()
+            if not self._settings_hold():
+                raise SpeechError(f"pyttsx3 did not apply the voice settings for '{text}'")
         target.unlink(missing_ok=True)
         self._finished.clear()
         with contextlib.redirect_stdout(io.StringIO()):  # it prints "Audio saved to ..."
@@ -160,8 +164,6 @@ class Pyttsx3Synthesizer:
             # complete only once the driver reports the utterance finished.
             if not self._finished.wait(_TIMEOUT_S):
                 raise SpeechError(f"pyttsx3 did not finish speaking '{text}' within {_TIMEOUT_S} s")
-        if not self._settings_hold():
-            raise SpeechError(f"pyttsx3 did not apply the voice settings while speaking '{text}'")
         return Clip(*_read_wav(target, text))
 
     def close(self) -> None:

@@ -1,0 +1,391 @@
+"""Lay a routine out in time: the session timing rules of the routine format, revision 2.
+
+How a session is laid out:
+
+- A lead-in (LEAD_IN_MS of silence, the intro, then the first block's round, announcement,
+  tips, set, side and countdown) ends on the first go. Nothing in it is left out.
+- Each work block runs from its go (the go tone) to its stop: reps x tempo, or its
+  duration. Inside it: the `go` cue after the tone, the rep counts at the start of every
+  repetition after the first (the go starts the first), `halfway`, `remaining` 10 s before
+  the end of a timed block over 20 s.
+- Between two blocks passes exactly the gap the routine asks for (`switch` between sides,
+  the set's `rest` after a set), holding the stop tone, `stop`, `rest`/`switch`, `next`,
+  and, ending on the next go, `round`, the announcement, tips, `set`, `side` and the
+  countdown. What does not fit is left out (leave_out.py); what must stay makes it grow.
+- A gap of 0 between two timed blocks is a change-over: the countdown falls on the last
+  seconds of the block ending, and one tone and the `change` cue start the next.
+- The outro follows the last stop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from voicecoach.durations import format_clock
+from voicecoach.model import Routine
+from voicecoach.timeline.choreography import Step, Wording, steps
+from voicecoach.timeline.leave_out import BEAT_MS, PAUSE_MS, SPEECH_GAP_MS, Say, fit_gap
+from voicecoach.timeline.model import Block, Chapter, Cue, LeftOut, Timeline
+from voicecoach.timeline.placement import GAP_MS, Candidate, Placer
+from voicecoach.wording import CHANGE_REMAINING
+
+LEAD_IN_MS = 500  # silence before the first cue; also covers the MP3 encoder's delay
+TAIL_MS = 1500  # silence after the outro
+REMAINING_AT_MS = 10_000  # `remaining` comes this long before a timed block ends ...
+REMAINING_MIN_MS = 20_000  # ... when the block lasts longer than this
+HALFWAY_SLIDE_MS = 1_500  # halfway may wait this long for a rep count to end, no longer
+REST_TONE_MIN_MS = 5_000  # a rest this long without a countdown ends with a beep
+
+# inside a block, the most needed cues are placed first (rule 6)
+_GO, _COUNTDOWN, _REP, _REMAINING, _HALFWAY, _ROUND, _TIP = range(1, 8)
+_MUST_KEEP = ("exercise", "set", "last_set", "note", "side")
+
+Measure = Callable[[str], int]
+
+
+class _Session:
+    """One pass over the routine, placing every cue (see the module's docstring)."""
+
+    def __init__(self, routine: Routine, measure: Measure, minutes: int) -> None:
+        self.routine = routine
+        self.measure = measure
+        self.minutes = minutes
+        self.words = Wording(routine)
+        self.placer = Placer()
+        self.chapters: list[Chapter] = []
+        self.chapter = ("Intro", 0)
+        self.blocks: list[Block] = []
+        self.left_out: list[LeftOut] = []
+        self.warnings: list[str] = []
+
+    # -- small helpers -------------------------------------------------------------------
+
+    def tone_ms(self, name: str) -> int:
+        tone = self.routine.audio.tones.get(name)
+        return tone.length_ms if tone else 0
+
+    def said(self, name: str, text: str, exercise: str | None, count: int = 0) -> Say | None:
+        """A speech cue, measured, or None when there is nothing to say."""
+        if not text:
+            return None
+        length = self.measure(text)
+        return Say(name, text, length, exercise, count=count) if length > 0 else None
+
+    def put(self, start_ms: int, say: Say) -> Cue:
+        cue = Cue(start_ms, start_ms + say.length_ms, say.kind, say.text, say.exercise, say.name)
+        self.placer.add(cue)
+        return cue
+
+    def put_tone(self, at_ms: int, name: str, exercise: str | None) -> int:
+        """Place a tone; return where speech may follow it."""
+        length = self.tone_ms(name)
+        if not length:
+            return at_ms
+        self.put(at_ms, Say(name, "", length, exercise, kind="tone"))
+        return at_ms + length + GAP_MS
+
+    def open_chapter(self, title: str, at_ms: int) -> None:
+        previous, start = self.chapter
+        if at_ms > start:
+            self.chapters.append(Chapter(previous, start, at_ms))
+            self.chapter = (title, at_ms)
+        else:
+            self.chapter = (title, start)
+
+    def leave_out(self, say: Say, step: Step, at_ms: int, why: str) -> None:
+        if say.kind == "tone":
+            return  # the end-of-rest beep is voicecoach's own, not a cue of the format
+        self.left_out.append(LeftOut(say.name, say.exercise, step.set_number, at_ms, why, say.text))
+        where = f"{say.exercise}, set {step.set_number}" if say.exercise else "the session"
+        shown = say.text or say.name
+        self.warnings.append(
+            f"{where}: left out the '{say.name}' cue ('{shown}') at {format_clock(at_ms)}: {why}"
+        )
+
+    # -- what a block is preceded by -----------------------------------------------------
+
+    def countdown(self, step: Step) -> list[Say]:
+        counts = []
+        for count in range(step.exercise.countdown, 0, -1):
+            text = self.words.say(step.exercise.cues, "countdown", {"count": count})
+            say = self.said("countdown", text, step.name, count=count)
+            if say is not None:
+                counts.append(say)
+        return counts
+
+    def heading(self, step: Step) -> list[Say]:
+        """What is said before a block: round, announcement, tips, set, side."""
+        found: list[Say | None] = []
+        if step.starts_round:
+            found.append(self.said("round", self.words.round_call(step), step.name))
+        if step.starts_occurrence:
+            found.append(self.said("exercise", self.words.announcement(step), step.name))
+            if step.first_time:
+                found += [self.said("tip", tip, step.name) for tip in step.exercise.tips]
+        if step.starts_set:
+            name, text = self.words.set_call(step)
+            found.append(self.said(name, text, step.name))
+        if step.side is not None:
+            found.append(
+                self.said(
+                    "side",
+                    self.words.say(step.exercise.cues, "side", {"side": step.side}),
+                    step.name,
+                )
+            )
+        return [say for say in found if say is not None]
+
+    def lead_in(self, step: Step) -> int:
+        """Intro, then the first block's heading and countdown, one after another; the go."""
+        routine = self.routine
+        count = len(routine.exercises())
+        intro = self.words.say(
+            routine.cues,
+            "intro",
+            {
+                "title": routine.title,
+                "description": routine.description,
+                "exercises": count,
+                "minutes": self.minutes,
+            },
+        )
+        now = LEAD_IN_MS
+        for say in [self.said("intro", intro, None), *self.heading(step)]:
+            if say is None:
+                continue
+            if say.name != "intro" and self.chapter[0] == "Intro":
+                self.open_chapter(step.chapter_title, now)
+            now = self.put(now, say).end_ms + PAUSE_MS
+        if self.chapter[0] == "Intro":
+            self.open_chapter(step.chapter_title, now)
+        counts = self.countdown(step)
+        for say in counts:
+            self.put(now + (len(counts) - say.count) * BEAT_MS, say)
+        return now + len(counts) * BEAT_MS
+
+    # -- between two blocks --------------------------------------------------------------
+
+    def between(self, previous: Step, stop_ms: int, step: Step) -> int:
+        """Lay out the gap after `previous` ends at `stop_ms`; return the next go."""
+        kind, gap_ms = step.gap_before(previous)
+        cues = previous.exercise.cues
+        after_tone = self.put_tone(stop_ms, "stop", previous.name) - stop_ms
+        start_ms = after_tone if after_tone else SPEECH_GAP_MS
+        called = step.called(previous)
+        seconds = round(gap_ms / 1000)
+        front: list[Say | None] = [
+            self.said("stop", self.words.say(cues, "stop", {"name": previous.name}), previous.name)
+        ]
+        if kind == "rest":
+            rest = self.words.say(cues, "rest", {"seconds": seconds, "next": called})
+            front.append(self.said("rest", rest, previous.name))
+            spoken = start_ms + sum(say.length_ms for say in front if say) + 2 * PAUSE_MS
+            left = max(0, round((gap_ms - spoken) / 1000))
+            upcoming = self.words.say(cues, "next", {"next": called, "seconds": left})
+            front.append(self.said("next", upcoming, previous.name))
+        else:
+            switch = self.words.say(cues, "switch", {"side": step.side or "", "seconds": seconds})
+            front.append(self.said("switch", switch, previous.name))
+        back = self.heading(step)
+        counts = self.countdown(step)
+        tone = self.tone_ms("rest")
+        if kind == "rest" and gap_ms >= REST_TONE_MIN_MS and not counts and tone:
+            back.insert(0, Say("rest", "", tone, step.name, kind="tone"))
+        plan = fit_gap(
+            tuple(say for say in front if say),
+            tuple(back),
+            tuple(counts),
+            gap_ms,
+            start_ms=start_ms,
+        )
+        go_ms = stop_ms + plan.gap_ms
+        now = stop_ms + start_ms
+        for say in plan.front:
+            now = self.put(now, say).end_ms + plan.pause_ms
+        for say in plan.counts:
+            self.put(go_ms - say.count * BEAT_MS, say)
+        first_count = max((say.count for say in plan.counts), default=0)
+        end = go_ms - first_count * BEAT_MS - plan.pause_ms
+        placed: list[Cue] = []
+        for say in reversed(plan.back):
+            placed.insert(0, self.put(end - say.length_ms, say))
+            end = placed[0].start_ms - plan.pause_ms
+        if step.starts_occurrence:
+            heading = [cue for cue in placed if cue.exercise == step.name and cue.kind == "speech"]
+            self.open_chapter(step.chapter_title, heading[0].start_ms if heading else go_ms)
+        why = f"the {kind} is {gap_ms / 1000:g} s"
+        for say in plan.left_out:
+            self.leave_out(say, step if say.exercise == step.name else previous, stop_ms, why)
+        if plan.gap_ms > gap_ms:
+            kept = sorted({say.name for say in plan.back if say.name in _MUST_KEEP} or {"tones"})
+            self.warnings.append(
+                f"{step.name}, set {step.set_number}: the {kind} of {gap_ms / 1000:g} s before it "
+                f"grew by {(plan.gap_ms - gap_ms) / 1000:.1f} s to fit the {', '.join(kept)} "
+                f"cue{'s' * (len(kept) > 1)} at {format_clock(stop_ms)}"
+            )
+        return go_ms
+
+    # -- inside a block ------------------------------------------------------------------
+
+    def block(
+        self, step: Step, go_ms: int, following: Step | None, *, entered: bool, leaving: bool
+    ) -> int:
+        """Place the cues of a block that starts at `go_ms`; return its stop.
+
+        `entered`: it starts by a change-over; `leaving`: it ends in one into `following`.
+        """
+        stop_ms = go_ms + step.length_ms
+        cues, name, work = step.exercise.cues, step.name, step.work
+        speech_at = self.put_tone(go_ms, "go", name)
+        if speech_at == go_ms:
+            speech_at = go_ms + SPEECH_GAP_MS if entered else go_ms
+        wanted: list[tuple[int, int, Say | None, bool]] = []  # (priority, at, cue, sliding)
+        if entered:
+            opening = self.said("change", self.words.change(step), name)
+        else:
+            opening = self.said("go", self.words.say(cues, "go", {"name": name}), name)
+        wanted.append((_GO, speech_at, opening, True))
+        if work.reps is not None:
+            for rep in range(1 if opening is None else 2, work.reps + 1):
+                values = {"rep": rep, "reps": work.reps, "remaining": work.reps - rep}
+                text = self.words.say(cues, "rep", values)
+                at_ms = speech_at if rep == 1 else go_ms + (rep - 1) * work.tempo_ms
+                wanted.append((_REP, at_ms, self.said("rep", text, name), False))
+        elif step.length_ms > REMAINING_MIN_MS:
+            called = following.called(step) if following else ""
+            default = CHANGE_REMAINING if leaving else None
+            left = {"seconds": REMAINING_AT_MS // 1000, "next": called}
+            text = self.words.say(cues, "remaining", left, default)
+            wanted.append(
+                (_REMAINING, stop_ms - REMAINING_AT_MS, self.said("remaining", text, name), False)
+            )
+        middle = go_ms + step.length_ms // 2
+        halfway = self.words.say(
+            cues, "halfway", {"name": name, "seconds": round((stop_ms - middle) / 1000)}
+        )
+        wanted.append((_HALFWAY, middle, self.said("halfway", halfway, name), True))
+        if leaving and following is not None:
+            for say in self.countdown(following):
+                wanted.append((_COUNTDOWN, stop_ms - say.count * BEAT_MS, say, False))
+        if entered:
+            if step.starts_round:
+                wanted.append(
+                    (_ROUND, speech_at, self.said("round", self.words.round_call(step), name), True)
+                )
+            if step.first_time and step.starts_occurrence:
+                for tip in step.exercise.tips:
+                    wanted.append((_TIP, speech_at, self.said("tip", tip, name), True))
+        for priority, at_ms, maybe, sliding in sorted(wanted, key=lambda w: (w[0], w[1])):
+            if maybe is None:
+                continue
+            say = maybe
+            latest = stop_ms - SPEECH_GAP_MS - say.length_ms
+            if say.name == "halfway":
+                latest = min(latest, at_ms + HALFWAY_SLIDE_MS)
+            candidate = Candidate(
+                at_ms,
+                latest if sliding else at_ms,
+                say.length_ms,
+                say.kind,
+                say.text,
+                say.name,
+                say.exercise,
+                priority,
+            )
+            placed = None
+            if go_ms <= at_ms <= latest:
+                placed = self.placer.place(candidate)
+            if placed is None:
+                near = self.placer.crowding(candidate)
+                why = (
+                    f"it would crowd '{near.text or near.name}' at {format_clock(near.start_ms)}"
+                    if near is not None and go_ms <= at_ms <= latest
+                    else f"the block lasts {step.length_ms / 1000:g} s"
+                )
+                self.leave_out(
+                    say, following if say.name == "countdown" and following else step, at_ms, why
+                )
+        self.blocks.append(
+            Block(
+                name,
+                step.set_number,
+                step.sets,
+                step.side,
+                step.round,
+                "timed" if step.timed else "reps",
+                work.reps,
+                go_ms,
+                stop_ms,
+            )
+        )
+        return stop_ms
+
+    # -- the session ---------------------------------------------------------------------
+
+    def outro(self, last: Step, stop_ms: int) -> int:
+        now = self.put_tone(stop_ms, "stop", last.name)
+        if now == stop_ms:
+            now += SPEECH_GAP_MS
+        routine = self.routine
+        stop = self.words.say(last.exercise.cues, "stop", {"name": last.name})
+        outro = self.words.say(
+            routine.cues, "outro", {"title": routine.title, "minutes": self.minutes}
+        )
+        end = now
+        for say in (self.said("stop", stop, last.name), self.said("outro", outro, None)):
+            if say is None:
+                continue
+            if say.name == "outro":
+                self.open_chapter("Outro", now)
+            end = self.put(now, say).end_ms
+            now = end + PAUSE_MS
+        if self.chapter[0] != "Outro":
+            self.open_chapter("Outro", end)
+        return end + TAIL_MS
+
+    def lay_out(self) -> Timeline:
+        plan = steps(self.routine)
+        go_ms = self.lead_in(plan[0])
+        stop_ms = 0
+        for index, step in enumerate(plan):
+            previous = plan[index - 1] if index else None
+            following = plan[index + 1] if index + 1 < len(plan) else None
+            entered = previous is not None and _changes_over(previous, step)
+            if previous is not None:
+                if entered:
+                    go_ms = stop_ms
+                    if step.starts_occurrence:
+                        self.open_chapter(step.chapter_title, go_ms)
+                else:
+                    go_ms = self.between(previous, stop_ms, step)
+            leaving = following is not None and _changes_over(step, following)
+            stop_ms = self.block(step, go_ms, following, entered=entered, leaving=leaving)
+        end_ms = self.outro(plan[-1], stop_ms)
+        title, start = self.chapter
+        self.chapters.append(Chapter(title, start, end_ms))
+        return Timeline(
+            self.routine.title,
+            end_ms,
+            tuple(self.chapters),
+            tuple(self.placer.cues),
+            tuple(self.warnings),
+            tuple(self.blocks),
+            tuple(self.left_out),
+        )
+
+
+def _changes_over(previous: Step, step: Step) -> bool:
+    """Rule 4: no gap between two timed blocks."""
+    return previous.timed and step.timed and step.gap_before(previous)[1] == 0
+
+
+def expand(routine: Routine, measure: Measure) -> Timeline:
+    """Lay out every cue of the routine at absolute times, given how long each text takes."""
+    minutes = 0
+    for _ in range(4):  # the intro says how long the session is, which the intro changes
+        timeline = _Session(routine, measure, minutes).lay_out()
+        settled = max(1, round(timeline.duration_ms / 60_000))
+        if settled == minutes:
+            break
+        minutes = settled
+    return timeline
