@@ -85,9 +85,13 @@ def test_plan_prints_a_timeline_table(runner: CliRunner, tmp_path: Path) -> None
     assert lines[1] == "   0:00.5  Welcome to Tiny Hops. 1 exercise, about 1 minute."
     assert "== Hop" in lines
     assert any(line.endswith("  [go tone]") for line in lines)
-    assert lines[-1].startswith("Total: ")
+    assert lines[-2].startswith("Total: ")
+    assert lines[-1].startswith("Work 0:04.5 in 1 blocks, gaps 0:00.0, speech only")
     estimate = runner.invoke(main, ["plan", "--estimate", str(routine)])
-    assert estimate.exit_code == 0 and estimate.stdout.splitlines()[-1].startswith("Total: ")
+    assert estimate.exit_code == 0 and estimate.stdout.splitlines()[-2].startswith("Total: ")
+    as_json = runner.invoke(main, ["plan", "--json", str(routine)])
+    document = json.loads(as_json.stdout)
+    assert [b["reps"] for b in document["blocks"]] == [3] and document["left_out"] == []
 
 
 def test_build_writes_and_reports(runner: CliRunner, tmp_path: Path) -> None:
