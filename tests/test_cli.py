@@ -53,8 +53,24 @@ def test_top_level_help_and_version(runner: CliRunner) -> None:
 
 def test_validate_ok(runner: CliRunner) -> None:
     result = runner.invoke(main, ["validate", str(SEED_ROUTINE)])
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout.startswith(f"{SEED_ROUTINE}: OK — 'Leg Workout for Runners', 5 exercises")
+
+
+def test_validate_reports_cues_left_out_as_warnings(runner: CliRunner, tmp_path: Path) -> None:
+    tight = tmp_path / "tight.yaml"
+    tight.write_text(
+        "title: Tight\ndefaults: {rest: 4s, countdown: 3}\nexercises:\n"
+        "  - {name: Press-ups, reps: 3, tips: [Keep your body in one straight line.]}\n"
+        "  - {name: Sit-ups, reps: 3, tips: [Curl up slowly, then lower slowly.]}\n"
+    )
+    result = runner.invoke(main, ["validate", str(tight), "--max-minutes", "5"])
     assert result.exit_code == 0
-    assert result.output.startswith(f"{SEED_ROUTINE}: OK — 'Leg Workout for Runners', 5 exercises")
+    assert result.stdout.startswith(f"{tight}: OK — 'Tight', 2 exercises, ")
+    warnings = result.stderr.splitlines()
+    assert warnings and all(w.startswith("Warning: ") for w in warnings)
+    assert "Sit-ups, set 1: left out the 'tip' cue" in warnings[0]
+    assert result.stdout.rstrip().endswith(f"{len(warnings)} warnings")
 
 
 def test_bad_input_is_one_error_line_and_exit_1(runner: CliRunner, tmp_path: Path) -> None:

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from voicecoach.dsp import WINDOW_SAMPLES, resample, sample_at, to_pcm16
-from voicecoach.render import render
+from voicecoach.dsp import SILENT_WINDOW, WINDOW_SAMPLES, resample, sample_at, to_pcm16
+from voicecoach.loudness import true_peak_db
+from voicecoach.render import CueLayer, mix
 from voicecoach.timeline import Chapter, Cue, Timeline
 
 
@@ -24,7 +25,8 @@ def test_streamed_windows_equal_one_straight_mix() -> None:
         start += length + int(rng.integers(0, 3000))
     timeline = _timeline(cues, start + 500)
     total = sample_at(timeline.duration_ms, rate)
-    windows = list(render(timeline.cues, lambda cue: sounds[cue.text], rate, total))
+    layer = CueLayer(timeline.cues, lambda cue: sounds[cue.text], rate)
+    windows = list(mix([layer], total, sample_rate=rate))
     assert all(len(w) == WINDOW_SAMPLES for w in windows[:-1])
     mixed = np.concatenate(windows)
     expected = np.zeros(sample_at(timeline.duration_ms, rate), dtype=np.float32)
@@ -33,9 +35,8 @@ def test_streamed_windows_equal_one_straight_mix() -> None:
         expected[at : at + len(sounds[cue.text])] = sounds[cue.text]
     assert np.array_equal(mixed, expected)
     # starting part-way skips exactly that many samples
-    offset = list(
-        render(timeline.cues, lambda cue: sounds[cue.text], rate, total, start_sample=1105)
-    )
+    layer = CueLayer(timeline.cues, lambda cue: sounds[cue.text], rate)
+    offset = list(mix([layer], total, sample_rate=rate, start_sample=1105))
     assert np.array_equal(np.concatenate(offset), expected[1105:])
 
 
@@ -53,3 +54,21 @@ def test_resampling_keeps_length_and_pitch() -> None:
     assert abs(len(up) - 44100) <= 1
     spectrum = np.abs(np.fft.rfft(up))
     assert abs(np.argmax(spectrum) * 44100 / len(up) - 440) < 2
+
+
+def test_two_layers_that_sound_together_are_limited_and_silence_is_shared() -> None:
+    rate = 44100
+    t = np.arange(rate, dtype=np.float32) / rate
+    loud = (0.7 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    cues = [Cue(1_000, 2_000, "speech", "a", None, "tip")]
+    first = CueLayer(cues, lambda cue: loud, rate)
+    second = CueLayer(cues, lambda cue: loud, rate)
+    total = sample_at(8_000, rate)
+    mixed = np.concatenate(list(mix([first, second], total, sample_rate=rate)))
+    assert np.max(np.abs(loud)) * 2 > 1.0  # the plain sum would clip
+    assert true_peak_db(mixed, rate) <= -1.9
+    # limited, not silenced: the two together are still louder than one alone
+    at = sample_at(1_000, rate)
+    assert np.sqrt(np.mean(mixed[at : at + rate] ** 2)) > np.sqrt(np.mean(loud**2))
+    windows = list(mix([], total, sample_rate=rate))
+    assert windows[0] is SILENT_WINDOW and sum(len(w) for w in windows) == total

@@ -73,10 +73,10 @@ class BuildResult:
 
 @dataclass(frozen=True)
 class Validation:
-    """What `validate` learns of a routine without making audio."""
+    """What `validate` learns of a routine without making a session file."""
 
     routine: Routine
-    least_ms: int  # the session is at least this long
+    timeline: Timeline  # as a build would lay it out: its length, its warnings
 
 
 # -- checks by arithmetic, before anything is spoken -------------------------------------
@@ -106,11 +106,24 @@ def check_voice(routine: Routine) -> None:
     engine(routine.voice.engine).check(routine.voice)
 
 
-def validate_routine(routine: Routine, max_minutes: int = limits.DEFAULT_MAX_MINUTES) -> Validation:
-    """Every check a build makes before it speaks: length, cue count, voice."""
+def validate_routine(
+    routine: Routine,
+    *,
+    max_minutes: int = limits.DEFAULT_MAX_MINUTES,
+    cache_dir: Path | None = None,
+    estimate: bool = False,
+) -> Validation:
+    """Every check a build makes before it writes: length, cue count, voice, the layout.
+
+    The layout's warnings (cues left out, gaps that grew) are the build's own: speech is
+    measured through the clip cache, unless `estimate` guesses it from the words.
+    """
     check_length(routine, max_minutes)
     check_voice(routine)
-    return Validation(routine, minimum_duration_ms(routine.items))
+    timeline = plan_routine(
+        routine, cache_dir=cache_dir, estimate=estimate, max_minutes=max_minutes
+    )
+    return Validation(routine, timeline)
 
 
 # -- the stages ---------------------------------------------------------------------------
@@ -142,10 +155,14 @@ def speak_and_lay_out(
 
 
 def plan_routine(
-    routine: Routine, *, cache_dir: Path | None = None, estimate: bool = False
+    routine: Routine,
+    *,
+    cache_dir: Path | None = None,
+    estimate: bool = False,
+    max_minutes: int = limits.MAX_MINUTES,
 ) -> Timeline:
     """The routine's timeline without audio: speech measured through the cache, or guessed."""
-    check_length(routine, limits.MAX_MINUTES)
+    check_length(routine, max_minutes)
     if estimate:
         return expand(routine, estimate_measure(routine))
     with closing(open_synthesizer(routine, ClipCache.at(cache_dir))) as synthesizer:

@@ -81,6 +81,15 @@ _cache_dir_option = click.option(
 )
 
 
+_max_minutes_option = click.option(
+    "--max-minutes",
+    type=click.IntRange(1, limits.MAX_MINUTES),
+    default=limits.DEFAULT_MAX_MINUTES,
+    show_default=True,
+    help="Refuse routines longer than this before making any audio.",
+)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="voicecoach")
 def main() -> None:
@@ -110,13 +119,7 @@ def main() -> None:
     help="Write the MP3 here; the .json goes beside it with the same name.",
 )
 @_cache_dir_option
-@click.option(
-    "--max-minutes",
-    type=click.IntRange(1, limits.MAX_MINUTES),
-    default=limits.DEFAULT_MAX_MINUTES,
-    show_default=True,
-    help="Refuse routines longer than this before making any audio.",
-)
+@_max_minutes_option
 @click.option(
     "--format",
     "audio_format",
@@ -257,23 +260,43 @@ def plan(routine: Path, estimate: bool, as_json: bool, cache_dir: Path | None) -
 
 @main.command()
 @click.argument("routine", nargs=-1, type=click.Path(path_type=Path))
-def validate(routine: tuple[Path, ...]) -> None:
-    """Check ROUTINE files against the routine format without making any audio.
+@_max_minutes_option
+@click.option(
+    "--estimate",
+    is_flag=True,
+    help="Guess speech lengths from the text instead of speaking it (rougher).",
+)
+@_cache_dir_option
+def validate(
+    routine: tuple[Path, ...], max_minutes: int, estimate: bool, cache_dir: Path | None
+) -> None:
+    """Check ROUTINE files as a build would, without writing a session.
+
+    Every check a build makes runs: the format, the limits, the voice, and the layout,
+    whose cues left out and gaps that grew are printed as warnings (they do not fail the
+    check). Speech is measured through the clip cache, so a later build is quick.
 
     \b
-    Example:
+    Examples:
       voicecoach validate scripts/routine.yaml
+      voicecoach validate plans/*.yaml --estimate
     """
     from voicecoach.build import validate_routine
     from voicecoach.loader import load_routine
 
     for path in routine or (Path(DEFAULT_ROUTINE),):
-        checked = validate_routine(load_routine(path))
+        checked = validate_routine(
+            load_routine(path), max_minutes=max_minutes, cache_dir=cache_dir, estimate=estimate
+        )
         count = len(checked.routine.exercises())
+        timeline = checked.timeline
         click.echo(
             f"{path}: OK — '{checked.routine.title}', {count} exercise{'s' * (count != 1)}, "
-            f"at least {_clock(checked.least_ms)} long"
+            f"{_clock(timeline.duration_ms)} long"
+            + (f", {len(timeline.warnings)} warnings" if timeline.warnings else "")
         )
+        for warning in timeline.warnings:
+            click.echo(f"Warning: {warning}", err=True)
 
 
 @main.command()

@@ -91,20 +91,3 @@ def _limit_sum(window: np.ndarray, sample_rate: int) -> np.ndarray:
     from voicecoach.loudness import limit
 
     return limit(window, sample_rate)
-
-
-def render(
-    cues: Sequence[Cue],
-    sound_of: Callable[[Cue], np.ndarray],
-    sample_rate: int,
-    total_samples: int,
-    *,
-    start_sample: int = 0,
-) -> Iterator[np.ndarray]:
-    """The cues alone, mixed: a one-layer `mix`."""
-    return mix(
-        [CueLayer(cues, sound_of, sample_rate)],
-        total_samples,
-        sample_rate=sample_rate,
-        start_sample=start_sample,
-    )

@@ -165,10 +165,6 @@ class Wording:
         self._picks[name] = count + 1
         return template.render(values, f"{self.routine.title}\0{name}\0{count}")
 
-    def has(self, cues: Cues, name: str) -> bool:
-        """Whether the routine asked for a cue of its own wording under `name`."""
-        return name in cues.templates
-
     # the cues of a work block, each with the values its placeholders may name
 
     def announcement(self, step: Step) -> str:

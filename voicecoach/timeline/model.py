@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 
@@ -42,18 +42,8 @@ class Block:
     stop_ms: int
 
     def document(self) -> dict[str, Any]:
-        """The block as the JSON timeline lists it."""
-        return {
-            "exercise": self.exercise,
-            "set": self.set,
-            "sets": self.sets,
-            "side": self.side,
-            "round": self.round,
-            "kind": self.kind,
-            "reps": self.reps,
-            "go_ms": self.go_ms,
-            "stop_ms": self.stop_ms,
-        }
+        """The block as the JSON timeline lists it (the fields in the format's order)."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -69,14 +59,7 @@ class LeftOut:
 
     def document(self) -> dict[str, Any]:
         """The entry of the JSON timeline's `left_out`."""
-        return {
-            "cue": self.cue,
-            "exercise": self.exercise,
-            "set": self.set,
-            "at_ms": self.at_ms,
-            "why": self.why,
-            "text": self.text,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
