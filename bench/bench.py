@@ -110,6 +110,7 @@ encoder = lameenc.Encoder()
 encoder.set_bit_rate(96); encoder.set_in_sample_rate(rate); encoder.set_out_sample_rate(rate)
 encoder.set_channels(1); encoder.set_quality(5)
 encoder.encode(session.raw_data); encoder.flush()
+synth.close()
 """
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -12,8 +14,10 @@ from voicecoach.speech.pyttsx3_engine import Pyttsx3Synthesizer, list_voices, re
 
 
 @pytest.fixture(scope="module")
-def us() -> Pyttsx3Synthesizer:
-    return Pyttsx3Synthesizer(Voice(name="en-us", rate=165))
+def us() -> Iterator[Pyttsx3Synthesizer]:
+    synthesizer = Pyttsx3Synthesizer(Voice(name="en-us", rate=165))
+    yield synthesizer
+    synthesizer.close()
 
 
 def test_speech_is_real_and_trimmed(us: Pyttsx3Synthesizer) -> None:
