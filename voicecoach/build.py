@@ -36,11 +36,62 @@ from voicecoach.tones import synthesize_tone
 Progress = Callable[[str, int, int], None]
 
 
+SIDECAR_SUFFIXES = (".json", ".vtt", ".lrc")
+
+
 def slugify(title: str) -> str:
-    """The title in lower case, words joined by '-', only a-z, 0-9 and '-'."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    """The title in lower case, words joined by '-': letters and digits of any script.
+
+    Accents are dropped ("Läufer" gives "laufer"), so a Latin title gives only a-z, 0-9
+    and '-' as the format says; letters of other scripts are kept ("тренировка").
+    """
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", title):
+        # an accent on a Latin letter goes ("ü" gives "u"); a mark another script needs
+        # to tell its letters apart stays (Japanese dakuten)
+        if unicodedata.combining(char) and kept and kept[-1].isascii():
+            continue
+        kept.append(char)
+    plain = "".join(kept)
+    slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFC", plain).lower()).strip("-")
     return slug or "session"
+
+
+def output_files(audio_path: Path, sidecars: bool) -> list[Path]:
+    """The audio file and, beside it, the sidecars a build writes."""
+    return [audio_path] + (
+        [audio_path.with_suffix(s) for s in SIDECAR_SUFFIXES] if sidecars else []
+    )
+
+
+def check_outputs(files: Sequence[Path], inputs: Sequence[Path]) -> None:
+    """Refuse, before any audio is made, to write over an input or over what is no file."""
+    audio = files[0]
+    if audio.suffix.lower() in SIDECAR_SUFFIXES:
+        raise ExportError(
+            f"{audio}: expected a name for the audio (such as {audio.with_suffix('.mp3').name}), "
+            f"found the extension {audio.suffix} of a sidecar the build writes beside it"
+        )
+    for path in files:
+        if path.exists() and not path.is_file():
+            raise ExportError(
+                f"{path}: expected a regular file to write (or none), found something else "
+                "(a folder, a device or a pipe); choose another -o"
+            )
+        for given in inputs:
+            if _same_file(path, given):
+                raise ExportError(
+                    f"{path}: the build would write over its own input {given}; choose another -o"
+                )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return a.samefile(b)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -274,6 +325,11 @@ def output_path(routine: Routine, options: BuildOptions, audio: AudioSettings) -
     return options.output or options.output_dir / f"{slugify(routine.title)}{suffix}"
 
 
+def routine_inputs(routine: Routine) -> list[Path]:
+    """The files a build reads: the routine itself (when it came from a file)."""
+    return [Path(routine.source)] if routine.source else []
+
+
 def build_routine(
     routine: Routine, options: BuildOptions = BuildOptions(), progress: Progress | None = None
 ) -> BuildResult:
@@ -283,6 +339,7 @@ def build_routine(
     audio = settle_audio(routine.audio, options)
     routine = replace(routine, audio=audio)
     out_path = output_path(routine, options, audio)
+    check_outputs(output_files(out_path, options.sidecars), routine_inputs(routine))
     audio_format = export.FORMATS[audio.format]
     rate = audio.sample_rate
     cache = ClipCache.at(options.cache_dir)
@@ -335,7 +392,9 @@ def build_many(
     """Build several routines, `jobs` at a time in separate processes, in the given order.
 
     Yields each routine with its result, or the message of the error that stopped it.
+    Two routines that would write the same file are refused before anything is built.
     """
+    check_distinct_outputs(paths, options)
     if jobs == 1:
         for path in paths:
             yield path, _build_in_worker(path, options)
@@ -349,6 +408,30 @@ def build_many(
         futures = [pool.submit(_build_in_worker, path, options) for path in paths]
         for path, future in zip(paths, futures, strict=True):
             yield path, future.result()
+
+
+def check_distinct_outputs(paths: Sequence[Path], options: BuildOptions) -> None:
+    """Refuse a run in which one routine would write another's files, or read them."""
+    writers: dict[Path, Path] = {}
+    for path in paths:
+        try:
+            routine = load_routine(path)
+            audio = settle_audio(routine.audio, options)
+        except VoicecoachError:
+            continue  # reported when that routine is built
+        for file in output_files(output_path(routine, options, audio), options.sidecars):
+            key = file.resolve()
+            if key in writers and writers[key] != path:
+                raise ExportError(
+                    f"{writers[key]} and {path} would both write {file}; give one of them "
+                    "another title or build them one at a time with -o"
+                )
+            writers[key] = path
+    for path in paths:
+        if path.resolve() in writers:
+            raise ExportError(
+                f"{writers[path.resolve()]} would write over {path}, another routine of this run"
+            )
 
 
 def settle_audio(audio: AudioSettings, options: BuildOptions) -> AudioSettings:

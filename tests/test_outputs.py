@@ -1,0 +1,102 @@
+"""Nothing a user has is overwritten: outputs never land on inputs, devices or each other."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from voicecoach.build import slugify
+from voicecoach.cli import main
+
+ROUTINE = "title: {title}\nexercises: [{{name: Hop, reps: 2, tempo: 1s, countdown: 0}}]\n"
+
+
+def _write(path: Path, title: str = "Tiny") -> Path:
+    path.write_text(ROUTINE.format(title=title), encoding="utf-8")
+    return path
+
+
+def _refused(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"Error: {message}\n"
+    assert result.stdout == ""
+
+
+def test_a_routine_is_never_its_own_output(tmp_path: Path) -> None:
+    routine = _write(tmp_path / "r.yaml")
+    before = routine.read_bytes()
+    _refused(
+        ["build", str(routine), "-o", str(routine)],
+        f"{routine}: the build would write over its own input {routine}; choose another -o",
+    )
+    assert routine.read_bytes() == before
+
+
+def test_a_sidecar_never_replaces_a_routine_written_as_json(tmp_path: Path) -> None:
+    routine = tmp_path / "tuesday.json"
+    routine.write_text(
+        '{"title": "Tuesday", "exercises": [{"name": "Hop", "reps": 2, "countdown": 0}]}'
+    )
+    before = routine.read_bytes()
+    _refused(
+        ["build", str(routine), "-o", str(tmp_path / "tuesday.mp3")],
+        f"{routine}: the build would write over its own input {routine}; choose another -o",
+    )
+    assert routine.read_bytes() == before and not (tmp_path / "tuesday.mp3").exists()
+
+
+@pytest.mark.parametrize("suffix", [".json", ".vtt", ".lrc"])
+def test_an_audio_name_with_a_sidecars_extension_is_refused(tmp_path: Path, suffix: str) -> None:
+    routine = _write(tmp_path / "r.yaml")
+    out = tmp_path / f"x{suffix}"
+    _refused(
+        ["build", str(routine), "-o", str(out)],
+        f"{out}: expected a name for the audio (such as x.mp3), found the extension {suffix} "
+        "of a sidecar the build writes beside it",
+    )
+    assert list(tmp_path.iterdir()) == [routine]
+
+
+def test_what_is_not_a_regular_file_is_never_replaced(tmp_path: Path) -> None:
+    routine = _write(tmp_path / "r.yaml")
+    fifo = tmp_path / "pipe.mp3"
+    os.mkfifo(fifo)
+    message = (
+        "expected a regular file to write (or none), found something else (a folder, a "
+        "device or a pipe); choose another -o"
+    )
+    _refused(["build", str(routine), "-o", str(fifo)], f"{fifo}: {message}")
+    assert fifo.is_fifo()
+    folder = tmp_path / "x.json"  # a folder where a sidecar would go
+    folder.mkdir()
+    _refused(["build", str(routine), "-o", str(tmp_path / "x.mp3")], f"{folder}: {message}")
+    assert folder.is_dir() and not (tmp_path / "x.mp3").exists()
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [("Tuesday", "Tüesday!"), ("Тренировка", "тренировка")]
+)
+def test_two_routines_that_would_write_one_file_are_refused_up_front(
+    tmp_path: Path, first: str, second: str
+) -> None:
+    a, b = _write(tmp_path / "a.yaml", first), _write(tmp_path / "b.yaml", second)
+    out = tmp_path / "out"
+    slug = slugify(first)
+    _refused(
+        ["build", str(a), str(b)],
+        f"{a} and {b} would both write output/{slug}.mp3; give one of them another title or "
+        "build them one at a time with -o",
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [("Ünïcödé", "unicode"), ("Тренировка", "тренировка"), ("トレーニング 1", "トレーニング-1")],
+)
+def test_slugs_keep_the_letters_of_every_script(title: str, slug: str) -> None:
+    assert slugify(title) == slug
