@@ -316,3 +316,30 @@ def test_an_engine_the_registry_lacks_is_refused_with_the_known_ones(
     with pytest.raises(VoicecoachError) as caught:
         load_routine(path)
     assert str(caught.value) == f"{path}:2: voice.engine: expected one of pyttsx3, found 'fake'"
+
+
+def test_more_chapters_than_one_table_of_contents_holds_all_read_back(
+    fake_engine: FakeEngine, write_routine: WriteRoutine, tmp_path: Path
+) -> None:
+    from voicecoach.info import read_session
+
+    path = write_routine(
+        """
+        title: Many Intervals
+        voice: {engine: fake}
+        defaults: {rest: 0, countdown: 0}
+        cues: {intro: "", outro: "", change: "", go: "", remaining: "", halfway: ""}
+        exercises:
+          - repeat: 150
+            exercises:
+              - {name: J, duration: 2s}
+              - {name: W, duration: 2s}
+        """
+    )
+    result = build_routine(load_routine(path), BuildOptions(output=tmp_path / "many.mp3"))
+    expected = [(c.title, c.start_ms, c.end_ms) for c in result.timeline.chapters]
+    assert len(expected) == 302
+    by_ffmpeg = chapters_by_ffmpeg(result.audio_path)
+    assert [(t, round(s), round(e)) for t, s, e in by_ffmpeg] == expected
+    read = read_session(result.audio_path)
+    assert [(c.title, c.start_ms, c.end_ms) for c in read.chapters] == expected

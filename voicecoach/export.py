@@ -26,6 +26,9 @@ CODEC_DELAY_SAMPLES = 1105
 # LAME scales its input by 0.95 (-0.45 dB) to leave headroom, and lameenc cannot turn that
 # off: feed it 1/0.95 as loud, so the decoded session has the loudness that was measured.
 LAME_INPUT_SCALE = 0.95
+# An ID3 CTOC frame counts its children in one byte. Two levels hold 65,025 chapters; the
+# cue limit (limits.MAX_CUES, at least 11 cues a chapter) keeps every session well below.
+MAX_TOC_CHILDREN = 255
 
 
 def decoded_samples(fed_samples: int) -> int:
@@ -79,11 +82,28 @@ def write_tags(path: Path, timeline: Timeline, routine: Routine) -> None:
         tags.add(COMM(encoding=3, lang="eng", desc="", text=routine.description))
     tags.add(TLEN(encoding=3, text=str(timeline.duration_ms)))
     ids = [f"chp{index}" for index in range(len(timeline.chapters))]
+    # one CTOC lists at most 255 children: beyond that, the top one lists tables of
+    # contents of 255 chapters each, as ID3v2 chapters allow (players walk them in order)
+    top = ids
+    if len(ids) > MAX_TOC_CHILDREN:
+        parts = [ids[i : i + MAX_TOC_CHILDREN] for i in range(0, len(ids), MAX_TOC_CHILDREN)]
+        top = [f"toc{number}" for number in range(1, len(parts) + 1)]
+        for element_id, part in zip(top, parts, strict=True):
+            first, last = int(part[0][3:]), int(part[-1][3:])
+            title = f"Chapters {first + 1}-{last + 1}"
+            tags.add(
+                CTOC(
+                    element_id=element_id,
+                    flags=CTOCFlags.ORDERED,
+                    child_element_ids=part,
+                    sub_frames=[TIT2(encoding=3, text=title)],
+                )
+            )
     tags.add(
         CTOC(
             element_id="toc",
             flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-            child_element_ids=ids,
+            child_element_ids=top,
             sub_frames=[TIT2(encoding=3, text=routine.title)],
         )
     )

@@ -29,6 +29,17 @@ class SessionInfo:
     chapters: tuple[Chapter, ...]
 
 
+def _walk(children: list[str], tocs: dict[str, Any], depth: int = 0) -> list[str]:
+    """The chapter ids under a table of contents, in order, through nested ones."""
+    found: list[str] = []
+    for child in children:
+        if child in tocs and depth < 4:
+            found += _walk(tocs[child].child_element_ids, tocs, depth + 1)
+        else:
+            found.append(child)
+    return found
+
+
 def read_session(path: Path) -> SessionInfo:
     """Read the tags, chapters (in the CTOC's order) and length of an MP3."""
     from mutagen import MutagenError
@@ -51,8 +62,9 @@ def read_session(path: Path) -> SessionInfo:
         if id3.getall("TLEN"):
             length_ms = int(str(id3.getall("TLEN")[0].text[0]))
         by_id = {frame.element_id: frame for frame in id3.getall("CHAP")}
-        tocs = [toc for toc in id3.getall("CTOC") if toc.flags & 0x02] or id3.getall("CTOC")
-        order = list(tocs[0].child_element_ids) if tocs else sorted(by_id)
+        tocs = {toc.element_id: toc for toc in id3.getall("CTOC")}
+        top = [toc for toc in tocs.values() if toc.flags & 0x02] or list(tocs.values())
+        order = _walk(top[0].child_element_ids, tocs) if top else sorted(by_id)
         for element_id in order:
             frame = by_id.get(element_id)
             if frame is None:
