@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 from pathlib import Path
 
 import numpy as np
@@ -96,3 +97,61 @@ def test_loudness_analyses_are_kept_and_checked(tmp_path: Path) -> None:
     stored[0].write_bytes(stored[0].read_bytes()[:-8])  # truncated: measured again
     assert stored_analysis(sound, 44100, cache).loudness == pytest.approx(first.loudness)
     assert cache.clear() == 1 and cache.entries() == []
+
+
+def test_a_cache_that_cannot_be_written_slows_the_build_but_never_stops_it(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from tests.audio import check_session
+    from voicecoach.cli import main
+
+    routine = tmp_path / "r.yaml"
+    routine.write_text("title: Tiny\nexercises: [{name: Hop, reps: 4, tempo: 2s}]\n")
+    blocked = tmp_path / "cache"
+    blocked.mkdir()
+    for prefix in range(256):  # files where the cache's folders belong
+        (blocked / f"{prefix:02x}").write_text("in the way")
+    out = tmp_path / "tiny.mp3"
+    result = CliRunner().invoke(
+        main, ["build", str(routine), "-q", "-o", str(out), "--cache-dir", str(blocked)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"Warning: the clip cache at {blocked} cannot be written (")
+    assert result.stderr.count("\n") == 1
+    measured = check_session(out)
+    assert measured["worst_onset_ms"] <= 20 and measured["true_peak_db"] <= -1.0
+    assert all(path.read_text() == "in the way" for path in blocked.iterdir())
+    odd = tmp_path / "odd"
+    (odd / "ab" / ("ab" + "0" * 62 + ".clip")).mkdir(parents=True)  # a folder for an entry
+    cleared = CliRunner().invoke(main, ["cache", "clear", "--cache-dir", str(odd)])
+    assert cleared.exit_code == 1
+    assert cleared.stderr == f"Error: cannot clear the cache at {odd}: Is a directory\n"
+
+
+def test_temporary_entries_of_killed_writers_are_cleaned(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(gone.stdout)
+    cache = ClipCache(tmp_path)
+    (tmp_path / "ab").mkdir()
+    dead = tmp_path / "ab" / f".tmp-{dead_pid}.xyz.part"
+    dead.write_bytes(b"half an entry")
+    live = tmp_path / "ab" / f".tmp-{os.getppid()}.xyz.part"  # a process that is running
+    live.write_bytes(b"being written")
+    summary = cache.summary()
+    assert not dead.exists() and live.exists()
+    assert summary.writing == 1 and summary.size_bytes == len(b"being written")
+    # a writer sweeps too, once
+    dead.write_bytes(b"half an entry")
+    cache2 = ClipCache(tmp_path)
+    cache2.put("cd" + "0" * 62, Clip(np.zeros(4, dtype=np.float32), 22050))
+    assert not dead.exists() and live.exists()

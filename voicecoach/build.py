@@ -216,8 +216,20 @@ def plan_routine(
     check_length(routine, max_minutes)
     if estimate:
         return expand(routine, estimate_measure(routine))
-    with closing(open_synthesizer(routine, ClipCache.at(cache_dir))) as synthesizer:
-        return speak_and_lay_out(routine, synthesizer)
+    cache = ClipCache.at(cache_dir)
+    with closing(open_synthesizer(routine, cache)) as synthesizer:
+        return with_cache_warning(speak_and_lay_out(routine, synthesizer), cache)
+
+
+def with_cache_warning(timeline: Timeline, cache: ClipCache) -> Timeline:
+    """The timeline with a warning added when the cache could not be written."""
+    if cache.failure is None:
+        return timeline
+    warning = (
+        f"the clip cache at {cache.folder} cannot be written ({cache.failure}); building "
+        "without it, so the next build speaks everything again"
+    )
+    return replace(timeline, warnings=(warning, *timeline.warnings))
 
 
 def fit_to_codec(
@@ -351,6 +363,7 @@ def build_routine(
         synthesizer.forget()  # only the leveled sounds are needed from here on
         voice = describe_audio(audio, synthesizer)
         stats = synthesizer.stats
+    timeline = with_cache_warning(timeline, cache)
     layers = [CueLayer(timeline.cues, lambda cue: leveled[sound_key(cue)], rate)]
     windows = mix(
         layers,

@@ -347,7 +347,10 @@ def cache_info(cache_dir: Path | None) -> None:
 
     summary = ClipCache.at(cache_dir).summary()
     click.echo(f"Location: {summary.folder}")
-    click.echo(f"Entries:  {summary.clips} clips, {summary.others} loudness analyses")
+    click.echo(
+        f"Entries:  {summary.clips} clips, {summary.others} loudness analyses"
+        + (f", {summary.writing} being written" if summary.writing else "")
+    )
     click.echo(f"Size:     {summary.size_bytes / 1_000_000:.1f} MB")
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from voicecoach.dsp import to_pcm16
 from voicecoach.errors import ExportError
 from voicecoach.model import AudioSettings, Routine
+from voicecoach.parts import part_prefix, remove_dead_parts
 from voicecoach.timeline import Timeline
 
 FRAME_SAMPLES = 1152  # MPEG-1 Layer III, which every supported sample rate uses
@@ -218,7 +219,7 @@ def staged(final: Path) -> Iterator[Path]:
         final.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_parts(final)
         handle, name = tempfile.mkstemp(
-            dir=final.parent, prefix=f".{final.name}.{os.getpid()}.", suffix=".part"
+            dir=final.parent, prefix=part_prefix(f".{final.name}."), suffix=".part"
         )
     except OSError as exc:
         raise ExportError(f"cannot write to {final.parent}: {exc.strerror or exc}") from None
@@ -232,16 +233,8 @@ def staged(final: Path) -> Iterator[Path]:
 
 def _remove_stale_parts(final: Path) -> None:
     """Delete the temporary files of builds of `final` whose process is gone (killed)."""
-    for part in final.parent.glob(f".{final.name}.*.part"):
-        pid = part.name[len(final.name) + 2 :].split(".", 1)[0]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            part.unlink(missing_ok=True)
-        except OSError:
-            pass  # alive, owned by someone else
+    stem = f".{final.name}."
+    remove_dead_parts(final.parent.glob(f"{stem}*.part"), stem)
 
 
 def publish(temporary: Path, final: Path) -> None:

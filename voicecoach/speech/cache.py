@@ -12,12 +12,15 @@ from pathlib import Path
 
 import numpy as np
 
+from voicecoach.errors import VoicecoachError
+from voicecoach.parts import part_prefix, remove_dead_parts
 from voicecoach.speech import Clip, Synthesizer
 
 _MAGIC = b"VCCLIP2\n"
 # magic, a number (a clip's sample rate, an analysis's loudness), the count of float32
 # values that follow, and the sha256 of those values
 _HEADER = struct.Struct("<8sdI32s")
+_PART_STEM = ".tmp-"  # a temporary entry is .tmp-<pid>.<random>.part
 FORMAT_VERSION = 2  # bump when trimming, analysis or the stored format changes
 
 
@@ -47,6 +50,7 @@ class CacheSummary:
     clips: int
     others: int  # loudness analyses
     size_bytes: int
+    writing: int = 0  # temporary files of builds writing now
 
 
 class ClipCache:
@@ -58,6 +62,10 @@ class ClipCache:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        # why the cache could not be written, once it could not: from then on the build
+        # goes on without storing (the cache only saves time)
+        self.failure: str | None = None
+        self._swept = False
 
     @classmethod
     def at(cls, folder: Path | None) -> ClipCache:
@@ -94,10 +102,23 @@ class ClipCache:
         return meta, np.frombuffer(payload, dtype="<f4").copy()
 
     def _write(self, path: Path, meta: float, values: np.ndarray) -> None:
+        if self.failure is not None:
+            return
+        try:
+            self._store(path, meta, values)
+        except OSError as exc:
+            self.failure = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+
+    def _store(self, path: Path, meta: float, values: np.ndarray) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not self._swept:
+            self._swept = True
+            self.sweep()
         payload = np.asarray(values, dtype="<f4").tobytes()
         header = _HEADER.pack(_MAGIC, meta, len(values), hashlib.sha256(payload).digest())
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=part_prefix(_PART_STEM), suffix=".part"
+        )
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(header)
@@ -106,6 +127,12 @@ class ClipCache:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+    def sweep(self) -> int:
+        """Delete temporary files left by writers that were killed; count them."""
+        if not self.folder.is_dir():
+            return 0
+        return remove_dead_parts(self.folder.glob(f"*/{_PART_STEM}*.part"), _PART_STEM)
 
     def get(self, key: str) -> Clip | None:
         """The stored clip, or None if it is missing, truncated or corrupt."""
@@ -120,15 +147,23 @@ class ClipCache:
 
     def clear(self) -> int:
         """Delete every entry (and stray temporary file); return how many entries went."""
+        if self.folder.exists() and not self.folder.is_dir():
+            raise VoicecoachError(
+                f"cannot clear the cache at {self.folder}: expected a folder, found a file"
+            )
         entries = self.entries()
-        for path in entries:
-            path.unlink(missing_ok=True)
-        if self.folder.is_dir():
-            for stray in self.folder.glob("*/.tmp-*.part"):
-                stray.unlink(missing_ok=True)
-            for sub in self.folder.iterdir():
-                if sub.is_dir() and len(sub.name) == 2 and not any(sub.iterdir()):
-                    sub.rmdir()
+        try:
+            for path in entries:
+                path.unlink(missing_ok=True)
+            if self.folder.is_dir():
+                self.sweep()
+                for sub in self.folder.iterdir():
+                    if sub.is_dir() and len(sub.name) == 2 and not any(sub.iterdir()):
+                        sub.rmdir()
+        except OSError as exc:
+            raise VoicecoachError(
+                f"cannot clear the cache at {self.folder}: {exc.strerror or exc}"
+            ) from None
         return len(entries)
 
     def entries(self) -> list[Path]:
@@ -138,11 +173,16 @@ class ClipCache:
         return sorted(p for p in self.folder.glob("*/*") if not p.name.startswith("."))
 
     def summary(self) -> CacheSummary:
-        """How many clips and other entries the cache holds, and their size."""
+        """How many clips and other entries the cache holds, and their size.
+
+        Temporary files of killed writers are removed first; those of running ones count.
+        """
+        self.sweep()
         entries = self.entries()
         clips = sum(1 for path in entries if path.suffix == ".clip")
-        size = sum(path.stat().st_size for path in entries)
-        return CacheSummary(self.folder, clips, len(entries) - clips, size)
+        parts = list(self.folder.glob(f"*/{_PART_STEM}*.part")) if self.folder.is_dir() else []
+        size = sum(path.stat().st_size for path in entries + parts)
+        return CacheSummary(self.folder, clips, len(entries) - clips, size, len(parts))
 
 
 class CachedSynthesizer:
