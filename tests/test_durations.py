@@ -18,6 +18,13 @@ from voicecoach.durations import format_clock, parse_duration
         ("1m 30s", 90_000),
         ("1:30", 90_000),
         ("1.5s", 1_500),
+        ("45 seconds", 45_000),
+        ("45 secs", 45_000),
+        ("1 second", 1_000),
+        ("2 minutes", 120_000),
+        ("1 minute 30 seconds", 90_000),
+        ("1 hour", 3_600_000),
+        ("2 hrs", 7_200_000),
         ("1:02:03", 3_723_000),
         ("1h", 3_600_000),
         (" 2 min ", 120_000),
@@ -30,7 +37,24 @@ def test_written_durations_parse(written: object, ms: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "written", ["", "abc", "1:60", "-3", "-3s", True, None, "m", "1.5.2s", [1], "s", "3x", "1e9"]
+    "written",
+    [
+        "",
+        "abc",
+        "1:60",
+        "-3",
+        "-3s",
+        True,
+        None,
+        "m",
+        "1.5.2s",
+        [1],
+        "s",
+        "3x",
+        "1e9",
+        "2 minutess",
+        "5 secondss",
+    ],
 )
 def test_non_durations_are_refused(written: object) -> None:
     with pytest.raises(ValueError):

@@ -100,3 +100,41 @@ def test_two_routines_that_would_write_one_file_are_refused_up_front(
 )
 def test_slugs_keep_the_letters_of_every_script(title: str, slug: str) -> None:
     assert slugify(title) == slug
+
+
+def test_a_disk_full_while_tagging_is_one_error_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from mutagen import MutagenError
+    from mutagen.id3 import ID3
+
+    def full(*args: object, **kwargs: object) -> None:
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        except OSError as exc:
+            raise MutagenError(exc) from exc  # as mutagen wraps what the disk says
+
+    routine = _write(tmp_path / "r.yaml")
+    out = tmp_path / "tiny.mp3"
+    out.write_bytes(b"the session I had")
+    monkeypatch.setattr(ID3, "save", full)
+    _refused(
+        ["build", str(routine), "-q", "-o", str(out)],
+        f"cannot write {out}: No space left on device; nothing was changed",
+    )
+    assert out.read_bytes() == b"the session I had"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml", "tiny.mp3"]
+
+
+def test_a_wav_too_long_for_its_header_is_refused_before_any_speech(tmp_path: Path) -> None:
+    routine = tmp_path / "long.yaml"
+    routine.write_text("title: Long\nexercises: [{name: Walk, duration: 7h}]\n")
+    args = ["build", str(routine), "--format", "wav", "--channels", "2", "--sample-rate", "48000"]
+    _refused(
+        [*args, "--max-minutes", "1440", "-o", str(tmp_path / "long.wav")],
+        "expected a session a WAV file can hold (4 GiB, 1073741812 samples at 2 channels), "
+        "found 1209600000; write MP3 (--format mp3), mono, or fewer minutes",
+    )
+    assert list(tmp_path.iterdir()) == [routine]

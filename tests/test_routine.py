@@ -108,6 +108,11 @@ def _error(path: Path) -> str:
 
 BAD = [
     (
+        'title: X\nexercises:\n  - name: A\n    reps: 3\n    tips: ["Smile \\ud83d"]\n',
+        "5: exercises[0].tips[0]: expected text without lone surrogates (half an emoji, such as "
+        "\\ud83d), found 'Smile \\ud83d'",
+    ),
+    (
         "title: X\nexercises:\n  - name: A\n    rpes: 10\n",
         "4: exercises[0]: unknown key 'rpes' — did you mean 'reps'?",
     ),

@@ -354,6 +354,8 @@ def build_routine(
     check_outputs(output_files(out_path, options.sidecars), routine_inputs(routine))
     audio_format = export.FORMATS[audio.format]
     rate = audio.sample_rate
+    # the least the session can last already tells whether its file can hold it
+    audio_format.check_size(sample_at(minimum_duration_ms(routine.items), rate), audio.channels)
     cache = ClipCache.at(options.cache_dir)
     with closing(open_synthesizer(routine, cache)) as synthesizer:
         timeline, fed = fit_to_codec(
@@ -364,6 +366,7 @@ def build_routine(
         voice = describe_audio(audio, synthesizer)
         stats = synthesizer.stats
     timeline = with_cache_warning(timeline, cache)
+    audio_format.check_size(fed, audio.channels)
     layers = [CueLayer(timeline.cues, lambda cue: leveled[sound_key(cue)], rate)]
     windows = mix(
         layers,

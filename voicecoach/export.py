@@ -119,7 +119,16 @@ def write_tags(path: Path, timeline: Timeline, routine: Routine) -> None:
                 sub_frames=[TIT2(encoding=3, text=chapter.title)],
             )
         )
-    tags.save(str(path), v2_version=3)
+    from mutagen import MutagenError
+
+    try:
+        tags.save(str(path), v2_version=3)
+    except MutagenError as exc:
+        # mutagen wraps the OSError (a full disk, say) in its own type: unwrap it
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, OSError):
+            raise cause from None
+        raise OSError(str(exc)) from None
     _put_chapters_in_time_order(path)
 
 
@@ -161,6 +170,9 @@ class Mp3Format:
     suffix = ".mp3"
     delay_samples = CODEC_DELAY_SAMPLES
 
+    def check_size(self, samples: int, channels: int) -> None:
+        """An MP3 of any length the limits allow can be written."""
+
     def heard_samples(self, fed_samples: int) -> int:
         """How many samples a player plays for `fed_samples` encoded."""
         return decoded_samples(fed_samples)
@@ -186,6 +198,16 @@ class WavFormat:
 
     suffix = ".wav"
     delay_samples = 0
+    max_bytes = 0xFFFF_FFFF - 44  # a RIFF file counts its bytes in 32 bits
+
+    def check_size(self, samples: int, channels: int) -> None:
+        """Refuse a session too long for a WAV file, with the way out."""
+        if samples * channels * 2 > self.max_bytes:
+            raise ExportError(
+                f"expected a session a WAV file can hold (4 GiB, {self.max_bytes // 2 // channels} "
+                f"samples at {channels} channel{'s' * (channels > 1)}), found {samples}; "
+                "write MP3 (--format mp3), mono, or fewer minutes"
+            )
 
     def heard_samples(self, fed_samples: int) -> int:
         """A WAV plays exactly what was written."""

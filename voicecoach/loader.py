@@ -73,6 +73,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, (datetime.date, datetime.datetime)):
         return f"the date {value.isoformat()}"
     if isinstance(value, str):
+        value = value.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"'{shown}'" if value else "an empty string"
     return f"{value!r}"
@@ -130,7 +131,7 @@ def _text(value: Any, at: _At, *, allow_empty: bool = False) -> str:
         # about two minutes of speech: longer is a paste gone wrong, and costly to speak
         at.expected(f"at most {limits.MAX_TEXT} characters", len(text))
     if any(0xD800 <= ord(char) <= 0xDFFF for char in text):
-        at.expected("text (a lone surrogate such as \\ud83d is half of an emoji)", value)
+        at.expected("text without lone surrogates (half an emoji, such as \\ud83d)", value)
     return text
 
 
