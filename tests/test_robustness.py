@@ -196,7 +196,11 @@ def _long_routine(tmp_path: Path) -> Path:
     return routine
 
 
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill"])
+@pytest.mark.parametrize(
+    "how",
+    [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL],
+    ids=["ctrl-c", "term", "hup", "kill"],
+)
 def test_an_interrupted_build_leaves_the_previous_session_as_it_was(
     tmp_path: Path, how: signal.Signals
 ) -> None:
@@ -218,10 +222,11 @@ def test_an_interrupted_build_leaves_the_previous_session_as_it_was(
     assert process.poll() is None, "the build ended before it could be interrupted"
     process.send_signal(how)
     _, stderr = process.communicate(timeout=60)
-    if how == signal.SIGINT:
-        assert process.returncode == 130
+    if how != signal.SIGKILL:
+        assert process.returncode == 128 + how
         assert stderr.rstrip().endswith("Interrupted; no output file was changed.")
         assert "Traceback" not in stderr
+        assert not [p for p in out.parent.iterdir() if p.name.endswith(".part")]
     else:
         assert process.returncode == -signal.SIGKILL
     after = {p.name: p.read_bytes() for p in out.parent.iterdir() if not p.name.endswith(".part")}
@@ -231,3 +236,69 @@ def test_an_interrupted_build_leaves_the_previous_session_as_it_was(
     assert sorted(p.name for p in out.parent.iterdir()) == sorted(before)  # no parts left
     measured = check_session(out)
     assert measured["worst_onset_ms"] <= 20
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        found += [int(child) for child in children]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has stopped
+
+
+def test_sigterm_stops_every_worker_of_a_parallel_build(tmp_path: Path) -> None:
+    first = _long_routine(tmp_path)
+    second = tmp_path / "second.yaml"
+    second.write_text(first.read_text().replace("Long Intervals", "Other Intervals"))
+    out = tmp_path / "out"
+    env = {**os.environ, "VOICECOACH_CACHE_DIR": str(tmp_path / "cache")}  # cold: slow enough
+    command = [sys.executable, "-m", "voicecoach", "build", str(first), str(second), "--jobs", "2"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path, text=True
+    )
+    deadline = time.monotonic() + 30
+    workers: list[int] = []
+    while len(workers) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        workers = [pid for pid in _children(process.pid) if _alive(pid)]
+    time.sleep(1.5)  # both workers are speaking now
+    assert process.poll() is None and len(workers) >= 2
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143
+    assert stderr.rstrip().endswith("Interrupted; no output file was changed.")
+    assert "Traceback" not in stderr
+    assert not any(_alive(pid) for pid in workers)
+    time.sleep(1)
+    left = sorted(p.name for p in out.rglob("*")) if out.exists() else []
+    assert left == []  # no session, no sidecar, no .part file
+
+
+def test_a_closed_pipe_ends_a_command_quietly(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voicecoach", "voices"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
+    assert process.stdout is not None
+    process.stdout.close()  # the reader is gone before anything is written, as with head
+    _, stderr = process.communicate(timeout=60)
+    assert stderr == b""
+    assert process.returncode == 128 + signal.SIGPIPE
+
+
+def test_a_routine_given_as_a_command_suggests_build() -> None:
+    result = CliRunner().invoke(main, ["my-run.yaml"])
+    assert result.exit_code == 2
+    assert result.stderr.rstrip().endswith(
+        "Error: 'my-run.yaml' is not a command; to build it: voicecoach build my-run.yaml"
+    )

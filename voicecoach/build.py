@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,7 +22,7 @@ import numpy as np
 
 from voicecoach import export, limits, sidecars
 from voicecoach.dsp import resample, sample_at
-from voicecoach.errors import ExportError, RoutineError, VoicecoachError
+from voicecoach.errors import ExportError, RoutineError, VoicecoachError, stop_on_signals
 from voicecoach.loader import audio_value, load_routine
 from voicecoach.loudness import TONE_OFFSET_DB, level, stored_analysis
 from voicecoach.model import AudioSettings, Routine
@@ -400,15 +400,22 @@ def _build_in_worker(path: Path, options: BuildOptions) -> BuildResult | str:
         return build(path, options)
     except VoicecoachError as exc:
         return str(exc)
+    except Exception as exc:  # a bug, but one routine's: the run goes on and says which
+        return (
+            f"{path}: unexpected {type(exc).__name__}: {exc} (this is a bug in voicecoach; "
+            "run it alone with VOICECOACH_DEBUG=1 for the details and report it)"
+        )
 
 
 def build_many(
     paths: Sequence[Path], options: BuildOptions, jobs: int
-) -> Iterator[tuple[Path, BuildResult | str]]:
+) -> Generator[tuple[Path, BuildResult | str], None, None]:
     """Build several routines, `jobs` at a time in separate processes, in the given order.
 
     Yields each routine with its result, or the message of the error that stopped it.
     Two routines that would write the same file are refused before anything is built.
+    Should the run be stopped (Ctrl-C, SIGTERM, SIGHUP), every worker is stopped too and
+    cleans up its temporary files before the exception goes on.
     """
     check_distinct_outputs(paths, options)
     if jobs == 1:
@@ -416,14 +423,19 @@ def build_many(
             yield path, _build_in_worker(path, options)
         return
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     # spawn, not fork: espeak-ng and pyttsx3 keep global state that must not be shared
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(_build_in_worker, path, options) for path in paths]
-        for path, future in zip(paths, futures, strict=True):
-            yield path, future.result()
+    pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=stop_on_signals)
+    try:
+        pending = [pool.apply_async(_build_in_worker, (path, options)) for path in paths]
+        for path, result in zip(paths, pending, strict=True):
+            yield path, result.get()
+        pool.close()
+    except BaseException:
+        pool.terminate()  # SIGTERM to every worker: each unwinds and removes its parts
+        raise
+    finally:
+        pool.join()
 
 
 def check_distinct_outputs(paths: Sequence[Path], options: BuildOptions) -> None:

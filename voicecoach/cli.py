@@ -3,29 +3,42 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import click
 
 from voicecoach import __version__, limits
-from voicecoach.errors import VoicecoachError, one_line
+from voicecoach.errors import Terminated, VoicecoachError, one_line, stop_on_signals
 
 DEFAULT_ROUTINE = "scripts/routine.yaml"
 
 
 class _Group(click.Group):
-    """Turns the library's errors into one `Error: ...` line and Ctrl-C into exit 130."""
+    """Turns errors into one `Error: ...` line, and Ctrl-C, SIGTERM and SIGHUP into 128+N.
+
+    A closed pipe (`voicecoach voices | head -2`) ends the command quietly, as it does
+    other Unix tools.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
+        stop_on_signals()
         try:
             return super().invoke(ctx)
         except VoicecoachError as exc:
             raise click.ClickException(one_line(str(exc))) from None
-        except KeyboardInterrupt:
-            click.echo("\nInterrupted; no output file was changed.", err=True)
-            ctx.exit(130)
+        except (KeyboardInterrupt, Terminated) as exc:
+            signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+            click.echo(f"\nInterrupted; {_what_was_written(ctx)}", err=True)
+            ctx.exit(128 + signum)
+        except BrokenPipeError:
+            # whoever read our output has gone: say nothing more, to nobody
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(128 + signal.SIGPIPE)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # a bug: still one line, with the details on request
@@ -35,6 +48,30 @@ class _Group(click.Group):
                 f"unexpected {type(exc).__name__}: {exc} (this is a bug in voicecoach; "
                 "run again with VOICECOACH_DEBUG=1 for the details and report it)"
             ) from None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Suggest `build` to someone who gives a routine file where a command goes."""
+        if args and args[0] not in self.commands and Path(args[0]).suffix in (".yaml", ".yml"):
+            raise click.UsageError(
+                f"'{args[0]}' is not a command; to build it: voicecoach build {args[0]}"
+            )
+        return super().resolve_command(ctx, args)
+
+
+def _what_was_written(ctx: click.Context) -> str:
+    written: list[Path] = ctx.meta.get(_WRITTEN, [])
+    if not written:
+        return "no output file was changed."
+    return (
+        "these were written before the stop: "
+        + ", ".join(str(path) for path in written)
+        + "; no other output file was changed."
+    )
+
+
+_WRITTEN = "voicecoach.written"
 
 
 class _Bars:
@@ -193,12 +230,15 @@ def build(
         _report(result, quiet)
         return
     failed = 0
-    for _path, outcome in build_many(paths, options, jobs):
-        if isinstance(outcome, str):
-            failed += 1
-            click.echo(f"Error: {one_line(outcome)}", err=True)
-        else:
-            _report(outcome, quiet)
+    written = click.get_current_context().meta.setdefault(_WRITTEN, [])
+    with closing(build_many(paths, options, jobs)) as outcomes:
+        for _path, outcome in outcomes:
+            if isinstance(outcome, str):
+                failed += 1
+                click.echo(f"Error: {one_line(outcome)}", err=True)
+            else:
+                written.append(outcome.audio_path)
+                _report(outcome, quiet)
     if failed:
         raise click.ClickException(f"{failed} of {len(paths)} routines failed")
 

@@ -36,6 +36,29 @@ class ExportError(VoicecoachError):
     """The session could not be written."""
 
 
+class Terminated(SystemExit):
+    """The process was asked to stop (SIGTERM, SIGHUP): unwinds like Ctrl-C, cleaning up.
+
+    A SystemExit, so that a worker process stopped this way exits quietly with 128+N.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signum = signum
+
+
+def stop_on_signals() -> None:
+    """Turn SIGTERM and SIGHUP into Terminated, so every `finally` runs before the exit."""
+    import signal
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+
+
 def one_line(text: str) -> str:
     """Show line breaks and tabs inside a message as escapes: an error is one line."""
     return text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
