@@ -1,29 +1,37 @@
 # `make build` and `make test` are all a newcomer needs: each sets up .venv first.
+# Building needs voicecoach alone; the test and lint tools are installed for `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+BUILT := $(VENV)/.installed-build
+TESTED := $(VENV)/.installed-test
 
 .PHONY: build test lint bench clean
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
-	@touch $(STAMP)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 
-build: $(STAMP)
+$(BUILT): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $(BUILT)
+
+$(TESTED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
+	@touch $(TESTED) $(BUILT)
+
+build: $(BUILT)
 	$(BIN)/voicecoach build scripts/routine.yaml
 
-test: $(STAMP)
+test: $(TESTED)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(TESTED)
 	$(BIN)/ruff check voicecoach tests bench
 	$(BIN)/ruff format --check voicecoach tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(TESTED)
 	$(BIN)/python bench/bench.py
 
 clean:
-	rm -rf $(VENV) output/*.mp3 output/*.json .pytest_cache
+	rm -rf $(VENV) output/*.mp3 output/*.json output/*.vtt output/*.lrc .pytest_cache
