@@ -36,6 +36,19 @@ exercises:
 """
 RUNS = 3  # each figure is the best of this many runs: the machine is shared and noisy
 
+# Much distinct speech: every drill has its own name and form point, so each is spoken
+# (and must be mixed) once. Memory must not grow with it.
+DISTINCT = 2000
+
+
+def distinct_routine(texts: int) -> str:
+    """A routine with about `texts` distinct spoken texts (three a drill)."""
+    drills = "\n".join(
+        f"  - {{name: Drill {n}, duration: 5s, tips: ['Form point {n}: keep it smooth.']}}"
+        for n in range(1, texts // 3 + 1)
+    )
+    return f"title: Many Drills\ndefaults: {{rest: 15s, countdown: 0}}\nexercises:\n{drills}\n"
+
 
 def best(
     command: list[str], env: dict[str, str], fresh_cache: Path | None = None
@@ -116,7 +129,10 @@ synth.close()
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lengths", type=int, nargs="+", default=list(LENGTHS))
+    parser.add_argument("--lengths", type=int, nargs="*", default=list(LENGTHS))
+    parser.add_argument(
+        "--distinct", type=int, default=DISTINCT, help="distinct texts in the memory case (0: skip)"
+    )
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the (slow) grow-a-segment baseline"
     )
@@ -163,6 +179,19 @@ def main() -> None:
                     [python, "-c", GROW, str(out.with_suffix(".json")), str(cache)], env
                 )
             wav.unlink()
+        distinct = None
+        if args.distinct:
+            routine = root / "many-drills.yaml"
+            routine.write_text(distinct_routine(args.distinct))
+            env = {**os.environ, "VOICECOACH_CACHE_DIR": str(root / "cache-distinct")}
+            out = root / "many-drills.mp3"
+            build = [python, "-m", "voicecoach", "build", "-q", str(routine), "-o", str(out)]
+            build += ["--max-minutes", "1440"]
+            cold_run = timed(build, env)
+            warm_run = timed(build, env)
+            document = json.loads(out.with_suffix(".json").read_text())
+            spoken = len({c["text"] for c in document["cues"] if c["kind"] == "speech"})
+            distinct = (spoken, document["duration_ms"] / 60_000, cold_run, warm_run)
 
     print(
         "\nvoicecoach benchmark: run/walk sessions (1 min run, 90 s walk), 44.1 kHz mono "
@@ -184,12 +213,22 @@ def main() -> None:
             f"\nlinearity: the 120-minute warm build takes "
             f"{by_length[120] / by_length[60]:.2f} x the 60-minute one"
         )
+    if distinct is not None:
+        _report_distinct(distinct)
     if baseline is not None and 60 in by_length:
         print(
             f"grow-a-segment baseline (pydub, same settings), 60 minutes: {baseline[0]:.1f} s, "
             f"{baseline[1]:.0f} MB peak; voicecoach warm is "
             f"{baseline[0] / by_length[60]:.1f} x faster"
         )
+
+
+def _report_distinct(distinct: tuple[int, float, tuple[float, float], tuple[float, float]]) -> None:
+    spoken, minutes, cold, warm = distinct
+    print(
+        f"\ndistinct speech: {spoken} distinct texts in a {minutes:.0f}-minute session: "
+        f"cold {cold[0]:.1f} s, {cold[1]:.0f} MB peak; warm {warm[0]:.1f} s, {warm[1]:.0f} MB peak"
+    )
 
 
 if __name__ == "__main__":

@@ -343,3 +343,19 @@ def test_more_chapters_than_one_table_of_contents_holds_all_read_back(
     assert [(t, round(s), round(e)) for t, s, e in by_ffmpeg] == expected
     read = read_session(result.audio_path)
     assert [(c.title, c.start_ms, c.end_ms) for c in read.chapters] == expected
+
+
+def test_a_build_leaves_nothing_in_the_temp_directory(
+    write_routine: WriteRoutine, tmp_path: Path, clip_cache: Path
+) -> None:
+    import tempfile
+
+    def scratch() -> set[str]:
+        return {p.name for p in Path(tempfile.gettempdir()).glob("voicecoach-speech-*")}
+
+    before = scratch()
+    path = write_routine("title: Tiny\nexercises: [{name: Hop, reps: 2, tempo: 1s}]\n")
+    build(path, BuildOptions(output=tmp_path / "t.mp3", cache_dir=clip_cache))
+    with pytest.raises(VoicecoachError):
+        build(path, BuildOptions(output=tmp_path / "t.json", cache_dir=clip_cache))
+    assert scratch() == before

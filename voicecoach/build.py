@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field, replace
@@ -24,13 +25,15 @@ from voicecoach import export, limits, sidecars
 from voicecoach.dsp import resample, sample_at
 from voicecoach.errors import ExportError, RoutineError, VoicecoachError, stop_on_signals
 from voicecoach.loader import audio_value, load_routine
-from voicecoach.loudness import TONE_OFFSET_DB, level, stored_analysis
+from voicecoach.loudness import TONE_OFFSET_DB, gains, leveled, stored_analysis
 from voicecoach.model import AudioSettings, Routine
 from voicecoach.render import CueLayer, mix
 from voicecoach.speech.cache import CachedSynthesizer, CacheStats, ClipCache
 from voicecoach.speech.registry import engine
 from voicecoach.timeline import Cue, Measure, Timeline, cue_count, expand, minimum_duration_ms
 from voicecoach.tones import synthesize_tone
+
+SOUND_BUDGET_BYTES = 8_000_000  # leveled sounds kept for reuse while mixing (rep counts, tones)
 
 # progress(stage, done, total): stage is "speech" or "audio"
 Progress = Callable[[str, int, int], None]
@@ -250,40 +253,78 @@ def sound_key(cue: Cue) -> str:
     return f"{cue.kind}:{cue.text if cue.kind == 'speech' else cue.name}"
 
 
-def gather_sounds(
-    timeline: Timeline, synthesizer: CachedSynthesizer, audio: AudioSettings
-) -> dict[str, np.ndarray]:
-    """Every distinct sound of the timeline at the session's rate."""
-    rate = audio.sample_rate
-    sounds: dict[str, np.ndarray] = {}
-    for cue in timeline.cues:
-        key = sound_key(cue)
-        if key in sounds:
-            continue
+class Sounds:
+    """The session's sounds at its rate: made when asked for, the recent ones kept.
+
+    Speech is read back from the clip cache by its text, so memory holds only what the
+    mixing window needs (and a few reused sounds, such as rep counts), whatever the
+    amount of distinct speech in the session.
+    """
+
+    def __init__(
+        self, synthesizer: CachedSynthesizer, audio: AudioSettings, budget_bytes: int
+    ) -> None:
+        self.synthesizer = synthesizer
+        self.audio = audio
+        self.budget_bytes = budget_bytes
+        self.gains: dict[str, float] = {}  # once set, the sounds come leveled
+        self.peaks: dict[str, float] = {}  # each sound's true peak, from its analysis
+        self._kept: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._kept_bytes = 0
+
+    def raw(self, cue: Cue) -> np.ndarray:
+        """A cue's sound at the session's rate, as spoken or synthesized."""
+        rate = self.audio.sample_rate
         if cue.kind == "speech":
-            clip = synthesizer.synthesize(cue.text)
-            sounds[key] = resample(clip.samples, clip.sample_rate, rate)
-        else:
-            tone = audio.tones.get(cue.name)
-            assert tone is not None
-            sounds[key] = synthesize_tone(cue.name, tone, rate)
-    return sounds
+            clip = self.synthesizer.synthesize(cue.text)
+            return resample(clip.samples, clip.sample_rate, rate)
+        tone = self.audio.tones.get(cue.name)
+        assert tone is not None
+        return synthesize_tone(cue.name, tone, rate)
+
+    def __call__(self, cue: Cue) -> np.ndarray:
+        """A cue's sound, leveled."""
+        key = sound_key(cue)
+        found = self._kept.get(key)
+        if found is not None:
+            self._kept.move_to_end(key)
+            return found
+        found = leveled(
+            self.raw(cue), self.gains[key], self.audio.sample_rate, peak=self.peaks.get(key)
+        )
+        self._kept[key] = found
+        self._kept_bytes += found.nbytes
+        while self._kept_bytes > self.budget_bytes and len(self._kept) > 1:
+            _, dropped = self._kept.popitem(last=False)
+            self._kept_bytes -= dropped.nbytes
+        return found
 
 
 def level_sounds(
-    sounds: dict[str, np.ndarray], timeline: Timeline, audio: AudioSettings, cache: ClipCache
-) -> dict[str, np.ndarray]:
-    """The sounds scaled and limited so the session measures the loudness target."""
+    sounds: Sounds, timeline: Timeline, audio: AudioSettings, cache: ClipCache
+) -> None:
+    """Set every sound's gain so the session measures the loudness target.
+
+    Each distinct sound is made once here, measured (or its analysis read from the
+    cache) and let go: leveling needs a few numbers a millisecond, not the samples.
+    """
     rate = audio.sample_rate
-    return level(
-        sounds,
-        {key: stored_analysis(samples, rate, cache) for key, samples in sounds.items()},
+    analyses = {}
+    for cue in timeline.cues:
+        key = sound_key(cue)
+        if key not in analyses:
+            analyses[key] = stored_analysis(sounds.raw(cue), rate, cache)
+    sounds.peaks = {
+        key: float(np.max(found.peak_ms, initial=0.0)) for key, found in analyses.items()
+    }
+    sounds.gains = gains(
+        analyses,
         [(cue.start_ms, sound_key(cue)) for cue in timeline.cues],
         timeline.duration_ms,
         rate,
         audio.channels,
         audio.target_lufs,
-        offsets_db={key: TONE_OFFSET_DB for key in sounds if key.startswith("tone:")},
+        offsets_db={key: TONE_OFFSET_DB for key in analyses if key.startswith("tone:")},
     )
 
 
@@ -361,29 +402,29 @@ def build_routine(
         timeline, fed = fit_to_codec(
             speak_and_lay_out(routine, synthesizer, progress), audio_format, rate
         )
-        leveled = level_sounds(gather_sounds(timeline, synthesizer, audio), timeline, audio, cache)
-        synthesizer.forget()  # only the leveled sounds are needed from here on
-        voice = describe_audio(audio, synthesizer)
-        stats = synthesizer.stats
-    timeline = with_cache_warning(timeline, cache)
-    audio_format.check_size(fed, audio.channels)
-    layers = [CueLayer(timeline.cues, lambda cue: leveled[sound_key(cue)], rate)]
-    windows = mix(
-        layers,
-        audio_format.delay_samples + fed,
-        sample_rate=rate,
-        start_sample=audio_format.delay_samples,
-        on_window=(lambda done, total: progress("audio", done, total)) if progress else None,
+        timeline = with_cache_warning(timeline, cache)
+        audio_format.check_size(fed, audio.channels)
+        sounds = Sounds(synthesizer, audio, SOUND_BUDGET_BYTES)
+        level_sounds(sounds, timeline, audio, cache)
+        windows = mix(
+            [CueLayer(timeline.cues, sounds, rate)],
+            audio_format.delay_samples + fed,
+            sample_rate=rate,
+            start_sample=audio_format.delay_samples,
+            on_window=(lambda done, total: progress("audio", done, total)) if progress else None,
+        )
+        texts: dict[str, str] = {}
+        if options.sidecars:
+            document = sidecars.timeline_document(timeline, describe_audio(audio, synthesizer))
+            texts = {
+                ".json": sidecars.json_text(document),
+                ".vtt": sidecars.vtt_text(timeline),
+                ".lrc": sidecars.lrc_text(timeline),
+            }
+        files = write_session(out_path, windows, audio, texts, timeline, routine)
+    return BuildResult(
+        out_path, timeline, synthesizer.stats, time.perf_counter() - started, tuple(files)
     )
-    texts: dict[str, str] = {}
-    if options.sidecars:
-        texts = {
-            ".json": sidecars.json_text(sidecars.timeline_document(timeline, voice)),
-            ".vtt": sidecars.vtt_text(timeline),
-            ".lrc": sidecars.lrc_text(timeline),
-        }
-    files = write_session(out_path, windows, audio, texts, timeline, routine)
-    return BuildResult(out_path, timeline, stats, time.perf_counter() - started, tuple(files))
 
 
 def build(

@@ -26,6 +26,7 @@ RELATIVE_GATE = -10.0
 CEILING_DBTP = -2.0  # leaves room for the MP3 encoder's overshoot under -1 dBTP
 OVERSAMPLE = 4  # true peak as BS.1770 Annex 2: the peak of a 4x oversampled signal
 TONE_OFFSET_DB = -4.0  # tones sit a little under the voice: a beep cuts through easily
+PEAK_MARGIN_DB = 0.5  # a known peak this far under the ceiling needs no limiter (float16)
 _HOLD_S = 0.020
 _SMOOTH_S = 0.008
 
@@ -135,12 +136,24 @@ class ClipAnalysis:
 
     loudness: float  # LUFS of the sound itself (-inf when silent)
     energy_ms: np.ndarray  # K-weighted energy (sum of squares) of each millisecond
+    peak_ms: np.ndarray  # the true peak within each millisecond (as long as energy_ms)
 
 
 def analyze(samples: np.ndarray, rate: int) -> ClipAnalysis:
-    """Measure a sound: its own loudness and its K-weighted energy per millisecond."""
+    """Measure a sound: its own loudness, its K-weighted energy and true peak per ms.
+
+    A few numbers a millisecond are all leveling needs, so a session's sounds need not
+    be held in memory while it is leveled.
+    """
     weighted = k_weighted(samples, rate)
-    return ClipAnalysis(clip_loudness(samples, rate), per_ms(weighted * weighted, rate))
+    energy = per_ms(weighted * weighted, rate)
+    bounds = _ms_bounds(len(samples), rate)
+    peaks = np.zeros(len(energy), dtype=np.float32)
+    if len(samples):
+        envelope = peak_envelope(samples, rate)
+        starts = bounds[:-1][bounds[:-1] < len(samples)]
+        peaks[: len(starts)] = np.maximum.reduceat(envelope, starts)
+    return ClipAnalysis(clip_loudness(samples, rate), energy, peaks)
 
 
 class ValueStore(Protocol):
@@ -151,7 +164,7 @@ class ValueStore(Protocol):
     def write_values(self, key: str, suffix: str, meta: float, values: np.ndarray) -> None: ...
 
 
-ANALYSIS_VERSION = 2  # bump when the analysis changes: stored ones are then made again
+ANALYSIS_VERSION = 3  # bump when the analysis changes: stored ones are then made again
 
 
 def stored_analysis(samples: np.ndarray, rate: int, store: ValueStore) -> ClipAnalysis:
@@ -160,11 +173,20 @@ def stored_analysis(samples: np.ndarray, rate: int, store: ValueStore) -> ClipAn
     digest.update(np.ascontiguousarray(samples, dtype="<f4").tobytes())
     key = digest.hexdigest()
     found = store.read_values(key, ".loud")
-    if found is not None:
-        return ClipAnalysis(found[0], found[1].astype(np.float64))
+    if found is not None and len(found[1]) % 2 == 0:
+        energy, peaks = np.split(found[1], 2)  # stored one after the other
+        # copies, so the buffer read from disk is let go
+        return ClipAnalysis(found[0], energy.copy(), peaks.astype(np.float16))
     measured = analyze(samples, rate)
-    store.write_values(key, ".loud", measured.loudness, measured.energy_ms)
-    return measured
+    store.write_values(
+        key, ".loud", measured.loudness, np.concatenate([measured.energy_ms, measured.peak_ms])
+    )
+    # half precision is plenty for a limiter's estimate, and halves what is kept
+    return ClipAnalysis(
+        measured.loudness,
+        measured.energy_ms.astype(np.float32),
+        measured.peak_ms.astype(np.float16),
+    )
 
 
 def session_loudness(
@@ -270,8 +292,7 @@ def limit(samples: np.ndarray, rate: int, ceiling_db: float = CEILING_DBTP) -> n
     return limited
 
 
-def level(
-    sounds: Mapping[str, np.ndarray],
+def gains(
     analyses: Mapping[str, ClipAnalysis],
     placements: list[tuple[int, str]],
     total_ms: int,
@@ -279,12 +300,13 @@ def level(
     channels: int,
     target_lufs: float,
     offsets_db: Mapping[str, float] | None = None,
-) -> dict[str, np.ndarray]:
-    """Scale and limit every sound so the session measures `target_lufs`.
+) -> dict[str, float]:
+    """The gain of every sound (before its own limiter) that brings the session to target.
 
-    `sounds` maps a key to mono samples and `analyses` to their analysis; `placements`
-    lists (start ms, key) for every cue. Each sound is first matched to a common loudness
-    of its own, give or take its offset in `offsets_db`.
+    `analyses` maps a key to its sound's analysis; `placements` lists (start ms, key) for
+    every cue. Each sound is first matched to a common loudness of its own, give or take
+    its offset in `offsets_db`; then one shift moves them all until the session, limiter
+    included (estimated a millisecond at a time), measures `target_lufs`.
     """
     offsets = offsets_db or {}
     gains_db = {
@@ -292,32 +314,20 @@ def level(
         + offsets.get(key, 0.0)
         for key, found in analyses.items()
     }
-    # half precision is plenty for a limiter's threshold and halves what is kept in memory
-    peaks = {
-        key: peak_envelope(samples, rate).astype(np.float16) for key, samples in sounds.items()
-    }
 
-    def gain_of(key: str, shift: float) -> tuple[float, np.ndarray | None]:
+    def power(key: str, shift: float) -> np.ndarray | float:
         factor = 10 ** ((gains_db[key] + shift) / 20)
-        return factor, limiter_gain(peaks[key].astype(np.float32) * np.float32(factor), rate)
+        peaks = analyses[key].peak_ms.astype(np.float32) * np.float32(factor)
+        limiter = limiter_gain(peaks, 1000)
+        # the gain moves slowly next to the K-filter, so it scales energy as it is
+        return factor * factor if limiter is None else (limiter * limiter) * factor**2
 
     shift, slope = 0.0, 1.0  # dB added to every gain, and how much of it was heard
     previous: tuple[float, float] | None = None
     for _ in range(8):
-        power: dict[str, np.ndarray | float] = {}
-        for key in sounds:
-            factor, limiter = gain_of(key, shift)
-            if limiter is None:
-                power[key] = factor * factor
-            else:
-                # the gain moves slowly next to the K-filter, so it scales energy as it is
-                gain_ms = per_ms(limiter * limiter, rate) / np.maximum(
-                    np.diff(_ms_bounds(len(limiter), rate)), 1
-                )
-                tail = len(analyses[key].energy_ms) - len(gain_ms)
-                power[key] = np.concatenate([gain_ms, np.full(tail, gain_ms[-1])]) * factor**2
+        powers = {key: power(key, shift) for key in analyses}
         measured = session_loudness(
-            ((start, analyses[key].energy_ms, power[key]) for start, key in placements),
+            ((start, analyses[key].energy_ms, powers[key]) for start, key in placements),
             total_ms,
             rate,
             channels,
@@ -329,9 +339,33 @@ def level(
             slope = min(1.0, max(0.2, (measured - previous[1]) / (shift - previous[0])))
         previous = (shift, measured)
         shift += (target_lufs - measured) / slope
-    leveled = {}
-    for key, samples in sounds.items():
-        factor, limiter = gain_of(key, shift)
-        scaled = samples * np.float32(factor)
-        leveled[key] = (scaled if limiter is None else scaled * limiter).astype(np.float32)
-    return leveled
+    return {key: 10 ** ((gains_db[key] + shift) / 20) for key in analyses}
+
+
+def leveled(
+    samples: np.ndarray, gain: float, rate: int, *, peak: float | None = None
+) -> np.ndarray:
+    """A sound at its gain, its true peak held under the ceiling.
+
+    `peak`, the sound's true peak when known, spares the limiter's analysis of a sound
+    that stays well under the ceiling (most speech does).
+    """
+    scaled: np.ndarray = (samples * np.float32(gain)).astype(np.float32)
+    if peak is not None and peak * gain < 10 ** ((CEILING_DBTP - PEAK_MARGIN_DB) / 20):
+        return scaled
+    return limit(scaled, rate)
+
+
+def level(
+    sounds: Mapping[str, np.ndarray],
+    analyses: Mapping[str, ClipAnalysis],
+    placements: list[tuple[int, str]],
+    total_ms: int,
+    rate: int,
+    channels: int,
+    target_lufs: float,
+    offsets_db: Mapping[str, float] | None = None,
+) -> dict[str, np.ndarray]:
+    """Every sound leveled (see `gains`), for sessions whose sounds all fit in memory."""
+    found = gains(analyses, placements, total_ms, rate, channels, target_lufs, offsets_db)
+    return {key: leveled(samples, found[key], rate) for key, samples in sounds.items()}

@@ -186,22 +186,23 @@ class ClipCache:
 
 
 class CachedSynthesizer:
-    """A Synthesizer that asks the cache first and stores what the inner one speaks."""
+    """A Synthesizer that asks the cache first and stores what the inner one speaks.
+
+    Clips live on disk, not in memory: a session's distinct speech can be far larger than
+    the memory a build may take. Only while the cache cannot be written are clips kept.
+    """
 
     def __init__(self, inner: Synthesizer, cache: ClipCache) -> None:
         self.inner = inner
         self.cache = cache
         self.stats = CacheStats()
-        self._memory: dict[str, Clip] = {}
+        self._lengths: dict[str, int] = {}
+        self._kept: dict[str, Clip] = {}  # only when the cache failed
         self._identity = json.dumps({**inner.identity(), "format": FORMAT_VERSION}, sort_keys=True)
 
     def identity(self) -> dict[str, object]:
         """The inner synthesizer's identity."""
         return self.inner.identity()
-
-    def forget(self) -> None:
-        """Drop the clips kept in memory (the disk cache stays)."""
-        self._memory.clear()
 
     def close(self) -> None:
         """Close the inner synthesizer."""
@@ -213,20 +214,26 @@ class CachedSynthesizer:
 
     def length_ms(self, text: str) -> int:
         """How long `text` takes to say (it is spoken, or read from the cache, if need be)."""
-        return self.synthesize(text).length_ms
+        if text not in self._lengths:
+            self.synthesize(text)
+        return self._lengths[text]
 
     def synthesize(self, text: str) -> Clip:
-        """The clip for `text`: from memory, from disk, or freshly spoken and stored."""
-        clip = self._memory.get(text)
+        """The clip for `text`: from disk, or freshly spoken and stored."""
+        clip = self._kept.get(text)
         if clip is not None:
             return clip
         key = self.key(text)
         clip = self.cache.get(key)
+        first = text not in self._lengths
         if clip is None:
-            self.stats.misses += 1
+            if first:
+                self.stats.misses += 1
             clip = self.inner.synthesize(text)
             self.cache.put(key, clip)
-        else:
+            if self.cache.failure is not None:
+                self._kept[text] = clip
+        elif first:
             self.stats.hits += 1
-        self._memory[text] = clip
+        self._lengths[text] = clip.length_ms
         return clip

@@ -21,7 +21,7 @@ from voicecoach.speech.bundled import load_bundled_espeak
 from voicecoach.suggest import close_ones
 
 DEFAULT_VOICE = "en-us"
-_ATTEMPTS = 4
+_ATTEMPTS = 6
 _TIMEOUT_S = 60
 
 
@@ -119,10 +119,10 @@ class Pyttsx3Synthesizer:
             "volume": self.voice.volume,
         }
 
-    def _settings_hold(self, *, voice: bool = True) -> bool:
+    def _settings_hold(self) -> bool:
         engine = self._engine
         return bool(
-            (not voice or engine.getProperty("voice") == self.voice_info.id)
+            engine.getProperty("voice") == self.voice_info.id
             and engine.getProperty("rate") == self.voice.rate
             and round(engine.getProperty("volume"), 2) == round(self.voice.volume, 2)
         )
@@ -146,11 +146,18 @@ class Pyttsx3Synthesizer:
     def _speak_once(self, text: str) -> Clip:
         target = self._folder / "clip.wav"
         if not self._settings_hold():
-            # espeak is one global synthesizer: set every property before the utterance
-            # they must apply to, in one run, then check them (a set can be lost).
-            self._engine.setProperty("voice", self.voice_info.id)
-            self._engine.setProperty("rate", self.voice.rate)
-            self._engine.setProperty("volume", self.voice.volume)
+            # espeak is one global synthesizer. pyttsx3's engine queues a property set
+            # behind its callback thread, which can lose it; its espeak driver's own
+            # (static) setter applies it at once, and the settings are checked before the
+            # utterance. Not after it: espeak changes its current voice on its own for
+            # words of another language, which is no lost setting.
+            from pyttsx3.drivers.espeak import EspeakDriver
+
+            EspeakDriver.setProperty("voice", self.voice_info.id)
+            EspeakDriver.setProperty("rate", self.voice.rate)
+            EspeakDriver.setProperty("volume", self.voice.volume)
+            if not self._settings_hold():
+                raise SpeechError(f"pyttsx3 did not apply the voice settings for '{text}'")
         target.unlink(missing_ok=True)
         self._finished.clear()
         with contextlib.redirect_stdout(io.StringIO()):  # it prints "Audio saved to ..."
@@ -160,10 +167,6 @@ class Pyttsx3Synthesizer:
             # complete only once the driver reports the utterance finished.
             if not self._finished.wait(_TIMEOUT_S):
                 raise SpeechError(f"pyttsx3 did not finish speaking '{text}' within {_TIMEOUT_S} s")
-        # the voice is not checked after the utterance: espeak switches voices on its own
-        # for words of another language (German text), which is no lost setting
-        if not self._settings_hold(voice=False):
-            raise SpeechError(f"pyttsx3 did not apply the voice settings while speaking '{text}'")
         return Clip(*_read_wav(target, text))
 
     def close(self) -> None:
