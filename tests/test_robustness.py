@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -234,6 +235,8 @@ def test_an_interrupted_build_leaves_the_previous_session_as_it_was(
     again = subprocess.run(command, capture_output=True, env=env, cwd=REPO, text=True)
     assert again.returncode == 0, again.stderr
     assert sorted(p.name for p in out.parent.iterdir()) == sorted(before)  # no parts left
+    # nor the killed build's scratch folder: the next build sweeps it
+    assert not list(Path(tempfile.gettempdir()).glob(f"voicecoach-speech-{process.pid}.*"))
     measured = check_session(out)
     assert measured["worst_onset_ms"] <= 20
 

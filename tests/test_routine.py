@@ -108,6 +108,10 @@ def _error(path: Path) -> str:
 
 BAD = [
     (
+        "title: 2024-01-01\nexercises: [{name: A, reps: 3}]\n",
+        "1: title: expected text, found the date 2024-01-01",
+    ),
+    (
         'title: X\nexercises:\n  - name: A\n    reps: 3\n    tips: ["Smile \\ud83d"]\n',
         "5: exercises[0].tips[0]: expected text without lone surrogates (half an emoji, such as "
         "\\ud83d), found 'Smile \\ud83d'",

@@ -1,8 +1,9 @@
-"""Temporary `.part` files named after the process writing them, so dead ones can go."""
+"""Temporary files and folders named after the process using them, so dead ones can go."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,11 +24,14 @@ def _alive(pid: int) -> bool:
 
 
 def remove_dead_parts(parts: Iterable[Path], stem: str) -> int:
-    """Delete the parts named `<stem><pid>.…` whose process is gone (killed); count them."""
+    """Delete the parts (files or folders) named `<stem><pid>.…` whose process is gone."""
     removed = 0
     for part in parts:
         pid = part.name[len(stem) :].split(".", 1)[0]
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-            part.unlink(missing_ok=True)
+            if part.is_dir():
+                shutil.rmtree(part, ignore_errors=True)
+            else:
+                part.unlink(missing_ok=True)
             removed += 1
     return removed

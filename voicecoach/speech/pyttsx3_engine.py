@@ -16,6 +16,7 @@ import numpy as np
 
 from voicecoach.errors import SpeechError
 from voicecoach.model import Voice
+from voicecoach.parts import part_prefix, remove_dead_parts
 from voicecoach.speech import Clip, VoiceInfo, trim_silence
 from voicecoach.speech.bundled import load_bundled_espeak
 from voicecoach.suggest import close_ones
@@ -23,6 +24,7 @@ from voicecoach.suggest import close_ones
 DEFAULT_VOICE = "en-us"
 _ATTEMPTS = 6
 _TIMEOUT_S = 60
+_SCRATCH = "voicecoach-speech-"
 
 
 _ENGINE: Any = None
@@ -106,7 +108,10 @@ class Pyttsx3Synthesizer:
         self.voice = voice
         self.voice_info = voice_for(voice)
         self._engine = _engine()
-        self._folder = Path(tempfile.mkdtemp(prefix="voicecoach-speech-"))
+        # named after this process, so the folders of killed builds are swept by the next
+        scratch = Path(tempfile.gettempdir())
+        remove_dead_parts(scratch.glob(f"{_SCRATCH}*"), _SCRATCH)
+        self._folder = Path(tempfile.mkdtemp(prefix=part_prefix(_SCRATCH)))
         self._finished = threading.Event()
         self._token = self._engine.connect("finished-utterance", lambda **_: self._finished.set())
 
