@@ -354,18 +354,3 @@ def leveled(
     if peak is not None and peak * gain < 10 ** ((CEILING_DBTP - PEAK_MARGIN_DB) / 20):
         return scaled
     return limit(scaled, rate)
-
-
-def level(
-    sounds: Mapping[str, np.ndarray],
-    analyses: Mapping[str, ClipAnalysis],
-    placements: list[tuple[int, str]],
-    total_ms: int,
-    rate: int,
-    channels: int,
-    target_lufs: float,
-    offsets_db: Mapping[str, float] | None = None,
-) -> dict[str, np.ndarray]:
-    """Every sound leveled (see `gains`), for sessions whose sounds all fit in memory."""
-    found = gains(analyses, placements, total_ms, rate, channels, target_lufs, offsets_db)
-    return {key: leveled(samples, found[key], rate) for key, samples in sounds.items()}
