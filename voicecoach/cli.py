@@ -77,7 +77,11 @@ _WRITTEN = "voicecoach.written"
 class _Bars:
     """A progress bar on stderr per build stage."""
 
-    labels: dict[str, str] = {"speech": "Speaking cues ", "audio": "Encoding audio"}
+    labels: dict[str, str] = {
+        "speech": "Speaking cues ",
+        "audio": "Encoding audio",
+        "sessions": "Sessions      ",
+    }
 
     def __init__(self) -> None:
         self.stage: str | None = None
@@ -147,13 +151,26 @@ def main() -> None:
     type=click.IntRange(1, 64),
     default=1,
     show_default=True,
-    help="Build this many routines at once, each in its own process.",
+    help="Build this many routines (or a programme's sessions) at once, each in its own process.",
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the MP3 here; the .json goes beside it with the same name.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="The folder sessions go into (a programme gets a folder of its own inside it).",
+)
+@click.option("--force", is_flag=True, help="Programme: make every session again.")
+@click.option("--session", type=int, help="Programme: make this session (1-based) only.")
+@click.option(
+    "--base-url",
+    help="Programme: where the folder will be served; writes feed.xml. [programme: base_url]",
 )
 @_cache_dir_option
 @_max_minutes_option
@@ -177,6 +194,10 @@ def build(
     routines: tuple[Path, ...],
     jobs: int,
     output: Path | None,
+    output_dir: Path,
+    force: bool,
+    session: int | None,
+    base_url: str | None,
     cache_dir: Path | None,
     max_minutes: int,
     audio_format: str | None,
@@ -193,6 +214,10 @@ def build(
     <slug> is the title in lower case joined by '-'. Several routines are built one after
     another, or --jobs at a time in parallel processes.
 
+    A programme (a file with 'weeks') builds every session into output/<slug>/ with a
+    playlist, a calendar, a page and programme.json; a rebuild makes again only the
+    sessions that changed.
+
     \b
     Examples:
       voicecoach build
@@ -200,12 +225,16 @@ def build(
       voicecoach build my-run.yaml --channels 2 --bitrate 128
       voicecoach build my-run.yaml --format wav -o raw/tuesday.wav
       voicecoach build plans/*.yaml --jobs 2
+      voicecoach build scripts/programme.yaml --jobs 2
+      voicecoach build scripts/programme.yaml --session 3 --base-url https://example.org/legs/
     """
-    from voicecoach.build import BuildOptions, build_many
-    from voicecoach.build import build as run_build
+    from voicecoach.build import BuildOptions, build_routine
+    from voicecoach.programme.loader import load_either
+    from voicecoach.programme.model import Programme
 
     options = BuildOptions(
         output=output,
+        output_dir=output_dir,
         cache_dir=cache_dir,
         max_minutes=max_minutes,
         sidecars=not no_sidecars,
@@ -217,18 +246,51 @@ def build(
             "loudness": loudness,
         },
     )
-    paths = routines or (Path(DEFAULT_ROUTINE),)
+    paths = routines or (_default_routine(),)
     if output is not None and len(paths) > 1:
         raise click.UsageError("-o names one output file; give one routine with it")
-    if len(paths) == 1:
+    loaded = [load_either(path) for path in paths] if len(paths) == 1 else []
+    if len(paths) > 1:
+        from voicecoach.programme.loader import read_is_programme
+
+        if not any(read_is_programme(path) for path in paths):
+            _build_routines(paths, options, jobs, quiet)
+            return
+        loaded = [load_either(path) for path in paths]
+    for item in loaded:
+        if isinstance(item, Programme):
+            if output is not None:
+                raise click.UsageError(
+                    "-o names one session file; a programme writes a folder (use --output-dir)"
+                )
+            _build_programme(item, options, jobs, force, session, base_url, quiet)
+            continue
+        if force or session is not None or base_url is not None:
+            raise click.UsageError("--force, --session and --base-url are for programmes")
         bars = _Bars() if not quiet else None
         try:
-            result = run_build(paths[0], options, progress=bars)
+            result = build_routine(item, options, progress=bars)
         finally:
             if bars:
                 bars.close()
+        click.get_current_context().meta.setdefault(_WRITTEN, []).append(result.audio_path)
         _report(result, quiet)
-        return
+
+
+def _default_routine() -> Path:
+    path = Path(DEFAULT_ROUTINE)
+    if not path.exists():
+        raise click.UsageError(
+            f"no routine given, and there is no {DEFAULT_ROUTINE} here. Start one with "
+            "'voicecoach new my-routine.yaml' (see 'voicecoach new --list'), then "
+            "'voicecoach build my-routine.yaml'"
+        )
+    return path
+
+
+def _build_routines(paths: tuple[Path, ...], options: Any, jobs: int, quiet: bool) -> None:
+    from voicecoach.build import build_many
+
     failed = 0
     written = click.get_current_context().meta.setdefault(_WRITTEN, [])
     with closing(build_many(paths, options, jobs)) as outcomes:
@@ -241,6 +303,46 @@ def build(
                 _report(outcome, quiet)
     if failed:
         raise click.ClickException(f"{failed} of {len(paths)} routines failed")
+
+
+def _build_programme(
+    programme: Any,
+    options: Any,
+    jobs: int,
+    force: bool,
+    session: int | None,
+    base_url: str | None,
+    quiet: bool,
+) -> None:
+    from voicecoach.programme.build import ProgrammeOptions, build_programme
+
+    bars = _Bars() if not quiet else None
+    try:
+        result = build_programme(
+            programme,
+            ProgrammeOptions(
+                build=options, force=force, session=session, jobs=jobs, base_url=base_url
+            ),
+            progress=(lambda done, total: bars("sessions", done, total)) if bars else None,
+        )
+    finally:
+        if bars:
+            bars.close()
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if quiet:
+        return
+    total = sum(record.duration_ms for record in result.records)
+    click.echo(
+        f"Wrote {result.folder}/: {len(result.records)} sessions ({len(result.made)} made, "
+        f"{len(result.kept)} unchanged), {_clock(total)} in all; "
+        + ", ".join(
+            path.name
+            for path in result.files
+            if path.suffix != ".json" or path.name == "programme.json"
+        )
+    )
+    click.echo(f"{result.seconds:.1f} s")
 
 
 def _report(result: Any, quiet: bool) -> None:
@@ -269,8 +371,13 @@ def _report(result: Any, quiet: bool) -> None:
     help="Guess speech lengths from the text instead of speaking it (rougher).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON timeline a build writes.")
+@click.option(
+    "--session", type=int, help="Programme: print this session's cues instead of the table."
+)
 @_cache_dir_option
-def plan(routine: Path, estimate: bool, as_json: bool, cache_dir: Path | None) -> None:
+def plan(
+    routine: Path, estimate: bool, as_json: bool, session: int | None, cache_dir: Path | None
+) -> None:
     """Print ROUTINE's timeline as a table of times and cues, without writing an MP3.
 
     Gaps between work blocks are shown as they will be heard, and the end says where the
@@ -278,14 +385,60 @@ def plan(routine: Path, estimate: bool, as_json: bool, cache_dir: Path | None) -
     a later build is quick) unless --estimate is given. Cues that do not fit are left out
     and each is a warning.
 
+    For a programme, the table has a row per session with its date, its length and what
+    each exercise takes that day; --session N prints that session's cues.
+
     \b
-    Example:
+    Examples:
       voicecoach plan scripts/routine.yaml | less
+      voicecoach plan scripts/programme.yaml
+      voicecoach plan scripts/programme.yaml --session 15
     """
     from voicecoach.build import plan_routine
-    from voicecoach.loader import load_routine
+    from voicecoach.programme.loader import load_either
+    from voicecoach.programme.model import Programme
 
-    timeline = plan_routine(load_routine(routine), cache_dir=cache_dir, estimate=estimate)
+    loaded = load_either(routine)
+    if isinstance(loaded, Programme):
+        from voicecoach.programme.progression import plan_sessions
+
+        sessions = plan_sessions(loaded)
+        if session is None:
+            from voicecoach.programme.build import plan_programme
+            from voicecoach.programme.report import progression_lines
+
+            planned = plan_programme(loaded, cache_dir=cache_dir, estimate=estimate)
+            if as_json:
+                import json
+
+                from voicecoach.programme.progression import values_of
+
+                rows = [
+                    {
+                        "number": p.slot.number,
+                        "week": p.slot.week,
+                        "day": p.slot.day,
+                        "date": p.slot.date.isoformat() if p.slot.date else None,
+                        "duration_ms": t.duration_ms,
+                        "exercises": {e.name: values_of(e) for e in p.routine.exercises()},
+                    }
+                    for p, t in planned
+                ]
+                click.echo(json.dumps({"title": loaded.title, "sessions": rows}, indent=2))
+            else:
+                click.echo("\n".join(progression_lines(planned)))
+            for p, t in planned:
+                for warning in t.warnings:
+                    click.echo(f"Warning: {p.title}: {warning}", err=True)
+            return
+        if not 1 <= session <= len(sessions):
+            raise click.UsageError(
+                f"--session: expected a session from 1 to {len(sessions)}, found {session}"
+            )
+        loaded = sessions[session - 1].routine
+    elif session is not None:
+        raise click.UsageError("--session is for programmes; this is a routine")
+    timeline = plan_routine(loaded, cache_dir=cache_dir, estimate=estimate)
     if as_json:
         from voicecoach import sidecars
 
@@ -322,11 +475,16 @@ def validate(
       voicecoach validate plans/*.yaml --estimate
     """
     from voicecoach.build import validate_routine
-    from voicecoach.loader import load_routine
+    from voicecoach.programme.loader import load_either
+    from voicecoach.programme.model import Programme
 
-    for path in routine or (Path(DEFAULT_ROUTINE),):
+    for path in routine or (_default_routine(),):
+        loaded = load_either(path)
+        if isinstance(loaded, Programme):
+            _validate_programme(path, loaded, max_minutes, cache_dir, estimate)
+            continue
         checked = validate_routine(
-            load_routine(path), max_minutes=max_minutes, cache_dir=cache_dir, estimate=estimate
+            loaded, max_minutes=max_minutes, cache_dir=cache_dir, estimate=estimate
         )
         count = len(checked.routine.exercises())
         timeline = checked.timeline
@@ -337,6 +495,68 @@ def validate(
         )
         for warning in timeline.warnings:
             click.echo(f"Warning: {warning}", err=True)
+
+
+def _validate_programme(
+    path: Path, programme: Any, max_minutes: int, cache_dir: Path | None, estimate: bool
+) -> None:
+    from voicecoach.build import validate_routine
+    from voicecoach.errors import VoicecoachError
+    from voicecoach.programme.progression import plan_sessions
+
+    lengths: list[int] = []
+    warnings: list[str] = []
+    for planned in plan_sessions(programme):
+        try:
+            checked = validate_routine(
+                planned.routine, max_minutes=max_minutes, cache_dir=cache_dir, estimate=estimate
+            )
+        except VoicecoachError as exc:
+            raise type(exc)(f"{planned.title}: {exc}") from None
+        lengths.append(checked.timeline.duration_ms)
+        warnings += [f"{planned.title}: {w}" for w in checked.timeline.warnings]
+    click.echo(
+        f"{path}: OK — programme '{programme.title}', {programme.weeks} weeks, "
+        f"{len(lengths)} sessions of {_clock(min(lengths))} to {_clock(max(lengths))}"
+        + (f", {len(warnings)} warnings" if warnings else "")
+    )
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-t",
+    "--template",
+    default="leg-workout",
+    show_default=True,
+    help="Which starter to write (see --list).",
+)
+@click.option("--list", "list_them", is_flag=True, help="List the starters and stop.")
+def new(file: Path | None, template: str, list_them: bool) -> None:
+    """Write a starter routine or programme to FILE, to edit and build.
+
+    It never writes over a file that is there.
+
+    \b
+    Examples:
+      voicecoach new --list
+      voicecoach new my-legs.yaml
+      voicecoach new my-plan.yaml --template leg-programme
+      voicecoach new intervals.yaml -t run-walk
+    """
+    from voicecoach.templates import TEMPLATES, write_template
+
+    if list_them:
+        width = max(len(name) for name in TEMPLATES)
+        for name, about in TEMPLATES.items():
+            click.echo(f"{name:<{width}}  {about}")
+        return
+    if file is None:
+        raise click.UsageError("give the FILE to write, e.g. voicecoach new my-routine.yaml")
+    write_template(template, file)
+    click.echo(f"Wrote {file} ({template}). Next: voicecoach build {file}")
 
 
 @main.command()

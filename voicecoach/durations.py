@@ -48,3 +48,10 @@ def format_clock(ms: int) -> str:
     if hours:
         return f"{hours}:{minute:02d}:{second:02d}.{tenth}"
     return f"{minute}:{second:02d}.{tenth}"
+
+
+def format_length(ms: int) -> str:
+    """A length in whole seconds as m:ss (or h:mm:ss): "9:04", "1:00:00"."""
+    minutes, second = divmod((ms + 500) // 1000, 60)
+    hours, minute = divmod(minutes, 60)
+    return f"{hours}:{minute:02d}:{second:02d}" if hours else f"{minute}:{second:02d}"

@@ -71,10 +71,26 @@ def encode_mp3(
 
 def write_tags(path: Path, timeline: Timeline, routine: Routine) -> None:
     """Write ID3v2.3 tags and one CHAP frame per chapter under an ordered top-level CTOC."""
-    from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLEN, TPE1, CTOCFlags
+    from mutagen.id3 import (
+        CHAP,
+        COMM,
+        CTOC,
+        ID3,
+        TALB,
+        TCON,
+        TDRC,
+        TIT2,
+        TLEN,
+        TPE1,
+        TRCK,
+        CTOCFlags,
+    )
 
     tags = ID3()
-    tags.add(TIT2(encoding=3, text=routine.title))
+    title = routine.tags.title or routine.title
+    tags.add(TIT2(encoding=3, text=title))
+    if routine.tags.track:
+        tags.add(TRCK(encoding=3, text="{}/{}".format(*routine.tags.track)))
     tags.add(TPE1(encoding=3, text=routine.tags.artist))
     tags.add(TALB(encoding=3, text=routine.tags.album))
     tags.add(TCON(encoding=3, text=routine.tags.genre))
@@ -105,7 +121,7 @@ def write_tags(path: Path, timeline: Timeline, routine: Routine) -> None:
             element_id="toc",
             flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
             child_element_ids=top,
-            sub_frames=[TIT2(encoding=3, text=routine.title)],
+            sub_frames=[TIT2(encoding=3, text=title)],
         )
     )
     for element_id, chapter in zip(ids, timeline.chapters, strict=True):

@@ -13,6 +13,7 @@ _TAG_NAMES = (
     ("TIT2", "Title"),
     ("TPE1", "Artist"),
     ("TALB", "Album"),
+    ("TRCK", "Track"),
     ("TCON", "Genre"),
     ("TDRC", "Year"),
     ("COMM", "Comment"),

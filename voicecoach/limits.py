@@ -21,3 +21,8 @@ TONE_LENGTH_RANGE_MS = (50, 1000)
 MAX_CUES = 200_000  # a six-hour session at a 1 s tempo has about 22,000
 DEFAULT_MAX_MINUTES = 360  # build and validate; build --max-minutes changes it
 MAX_MINUTES = 24 * 60  # the most --max-minutes accepts, and what plan allows
+
+# a programme
+MAX_WEEKS = 104
+MAX_PER_WEEK = 14
+MAX_SESSIONS = 500

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn, TypeVar
@@ -86,6 +86,7 @@ class _At:
     source: str
     path: str
     line: int | None
+    in_programme: bool = False  # intro and outro may name the session placeholders
 
     def fail(self, message: str) -> NoReturn:
         raise RoutineError(message, source=self.source, line=self.line, path=self.path or None)
@@ -95,10 +96,10 @@ class _At:
 
     def key(self, mapping: LineDict, key: str) -> _At:
         path = f"{self.path}.{key}" if self.path else key
-        return _At(self.source, path, mapping.key_lines.get(key, mapping.line or self.line))
+        return replace(self, path=path, line=mapping.key_lines.get(key, mapping.line or self.line))
 
     def item(self, sequence: LineList, index: int) -> _At:
-        return _At(self.source, f"{self.path}[{index}]", sequence.item_lines[index])
+        return replace(self, path=f"{self.path}[{index}]", line=sequence.item_lines[index])
 
     def optional(
         self, mapping: LineDict, key: str, parse: Callable[[Any, _At], T], default: T
@@ -188,7 +189,7 @@ def _template(value: Any, at: _At, cue: str) -> Template | None:
         texts.append((_text(value, at, allow_empty=True), at))
     for text, where in texts:
         try:
-            check_template(text, cue)
+            check_template(text, cue, in_programme=at.in_programme)
         except TemplateError as exc:
             where.fail(str(exc))
     return Template(tuple(text for text, _ in texts))
@@ -447,10 +448,15 @@ def _present(mapping: LineDict, key: str) -> bool:
     return mapping.get(key) is not None
 
 
-def parse_routine(data: Any, source: str) -> Routine:
-    """Validate YAML data (as read_yaml returns it) into a Routine."""
+def parse_routine(
+    data: Any, source: str, *, in_programme: bool = False, where: str = ""
+) -> Routine:
+    """Validate YAML data (as read_yaml returns it) into a Routine.
+
+    `where` is the key path of a routine written inline in a programme.
+    """
     try:
-        return _parse_routine(data, source)
+        return _parse_routine(data, source, in_programme, where)
     except RecursionError:
         raise RoutineError(
             "expected repeat blocks nested a few levels deep, found them nested too deeply",
@@ -458,18 +464,18 @@ def parse_routine(data: Any, source: str) -> Routine:
         ) from None
 
 
-def _parse_routine(data: Any, source: str) -> Routine:
+def _parse_routine(data: Any, source: str, in_programme: bool, where: str) -> Routine:
     if data is None:
-        _At(source, "", None).fail(
+        _At(source, where, None).fail(
             "expected a routine (a mapping with 'title' and 'exercises'), found an empty file"
         )
     top = _mapping(
         data,
-        _At(source, "", getattr(data, "line", 1)),
+        _At(source, where, getattr(data, "line", 1), in_programme),
         TOP_KEYS,
         "a routine: a mapping with 'title' and 'exercises'",
     )
-    at = _At(source, "", top.line)
+    at = _At(source, where, top.line, in_programme)
     if "title" not in top:
         at.fail("expected a 'title', found none")
     title = _text(top["title"], at.key(top, "title"))
@@ -504,7 +510,7 @@ def _parse_routine(data: Any, source: str) -> Routine:
     )
 
 
-def load_routine(path: str | Path) -> Routine:
+def load_routine(path: str | Path, *, in_programme: bool = False) -> Routine:
     """Read and validate a routine file."""
     path = Path(path)
-    return parse_routine(read_yaml(path), str(path))
+    return parse_routine(read_yaml(path), str(path), in_programme=in_programme)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -63,6 +64,7 @@ class Exercise:
     switch_ms: int = 5_000
     countdown: int = 3
     cues: Cues = field(default_factory=Cues)
+    milestone: str | None = None  # a programme's `then`, spoken in this session only
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,34 @@ class Tags:
     album: str = "voicecoach sessions"
     genre: str = "Fitness"
     year: int | None = None
+    title: str | None = None  # the ID3 title when it is not the routine's (a programme's session)
+    track: tuple[int, int] | None = None  # (n, N) within an album
+
+
+@dataclass(frozen=True)
+class Session:
+    """Where a routine sits in a programme: the values of the `session` placeholders."""
+
+    week: int
+    weeks: int
+    day: int  # in the week, 1-based
+    per_week: int
+    session: int  # overall, 1-based
+    sessions: int
+    date: datetime.date | None = None
+
+    def values(self) -> dict[str, object]:
+        """The placeholders `session`, `intro` and `outro` may name inside a programme."""
+        spoken = f"{self.date:%A}, {self.date:%B} {self.date.day}" if self.date else ""
+        return {
+            "week": self.week,
+            "weeks": self.weeks,
+            "day": self.day,
+            "per_week": self.per_week,
+            "session": self.session,
+            "sessions": self.sessions,
+            "date": spoken,
+        }
 
 
 @dataclass(frozen=True)
@@ -143,6 +173,7 @@ class Routine:
     audio: AudioSettings = field(default_factory=AudioSettings)
     tags: Tags = field(default_factory=Tags)
     source: str = ""
+    session: Session | None = None  # set when the routine is one session of a programme
 
     def exercises(self) -> list[Exercise]:
         """The distinct exercises as written, in order, each once (repeats not unrolled)."""

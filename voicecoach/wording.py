@@ -27,7 +27,12 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "rest": ("seconds", "next"),
     "next": ("next", "seconds"),
     "outro": ("title", "minutes"),
+    "session": ("week", "weeks", "day", "per_week", "session", "sessions", "date"),
+    "milestone": ("name", "reps", "duration", "sets"),
 }
+
+# Inside a programme, `intro` and `outro` may also name the `session` placeholders.
+SESSION_CUES = ("intro", "outro")
 
 # The default wording. `{n|one|many}` picks a word by the count `n`, so that every default
 # is grammatical ("1 rep", "2 reps"); a routine's own templates cannot use it. The
@@ -50,6 +55,7 @@ DEFAULTS: dict[str, str] = {
     "rest": "Rest for {seconds} {seconds|second|seconds}.",
     "next": "Next up: {next}.",
     "outro": "That's the end of {title}. Great work!",
+    "session": "Week {week} of {weeks}, session {day} of {per_week}.",
 }
 
 
@@ -94,9 +100,11 @@ def tidy(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def check_template(text: str, cue: str) -> None:
+def check_template(text: str, cue: str, *, in_programme: bool = False) -> None:
     """Raise TemplateError unless `text` names only plain placeholders allowed for `cue`."""
     allowed = PLACEHOLDERS[cue]
+    if in_programme and cue in SESSION_CUES:
+        allowed = allowed + PLACEHOLDERS["session"]
     listed = ", ".join("{" + name + "}" for name in allowed)
     try:
         parts = list(string.Formatter().parse(text))

@@ -223,3 +223,16 @@ class Wording:
         """The `round` cue."""
         values = {"round": step.round, "rounds": step.rounds}
         return self.say(step.exercise.cues, "round", values)
+
+    def milestone(self, step: Step) -> str:
+        """The `milestone` cue: a programme's `then`, in the session it is reached (else "")."""
+        exercise, head = step.exercise, step.exercise.sets[0]
+        if exercise.milestone is None:
+            return ""
+        values = {
+            "name": step.name,
+            "reps": head.reps or "",
+            "duration": _seconds(head.duration_ms) if head.duration_ms else "",
+            "sets": step.sets,
+        }
+        return self.say(exercise.cues, "milestone", values, exercise.milestone)

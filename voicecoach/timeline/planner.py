@@ -37,7 +37,7 @@ HALFWAY_SLIDE_MS = 1_500  # halfway may wait this long for a rep count to end, n
 REST_TONE_MIN_MS = 5_000  # a rest this long without a countdown ends with a beep
 
 # inside a block, the most needed cues are placed first (rule 6)
-_GO, _COUNTDOWN, _REP, _REMAINING, _HALFWAY, _ROUND, _TIP = range(1, 8)
+_GO, _MILESTONE, _COUNTDOWN, _REP, _REMAINING, _HALFWAY, _ROUND, _TIP = range(1, 9)
 _MUST_KEEP = ("exercise", "set", "last_set", "note", "side")
 
 Measure = Callable[[str], int]
@@ -121,6 +121,7 @@ class _Session:
         if step.starts_occurrence:
             found.append(self.said("exercise", self.words.announcement(step), step.name))
             if step.first_time:
+                found.append(self.said("milestone", self.words.milestone(step), step.name))
                 found += [self.said("tip", tip, step.name) for tip in step.exercise.tips]
         if step.starts_set:
             name, text = self.words.set_call(step)
@@ -139,21 +140,27 @@ class _Session:
         """Intro, then the first block's heading and countdown, one after another; the go."""
         routine = self.routine
         count = len(routine.exercises())
+        session = routine.session.values() if routine.session else {}
         intro = self.words.say(
             routine.cues,
             "intro",
             {
+                **session,
                 "title": routine.title,
                 "description": routine.description,
                 "exercises": count,
                 "minutes": self.minutes,
             },
         )
+        opening = [self.said("intro", intro, None)]
+        if routine.session:
+            spoken = self.words.say(routine.cues, "session", session)
+            opening.append(self.said("session", spoken, None))
         now = LEAD_IN_MS
-        for say in [self.said("intro", intro, None), *self.heading(step)]:
+        for say in [*opening, *self.heading(step)]:
             if say is None:
                 continue
-            if say.name != "intro" and self.chapter[0] == "Intro":
+            if say.exercise is not None and self.chapter[0] == "Intro":
                 self.open_chapter(step.chapter_title, now)
             now = self.put(now, say).end_ms + PAUSE_MS
         if self.chapter[0] == "Intro":
@@ -273,6 +280,8 @@ class _Session:
                     (_ROUND, speech_at, self.said("round", self.words.round_call(step), name), True)
                 )
             if step.first_time and step.starts_occurrence:
+                milestone = self.said("milestone", self.words.milestone(step), name)
+                wanted.append((_MILESTONE, speech_at, milestone, True))
                 for tip in step.exercise.tips:
                     wanted.append((_TIP, speech_at, self.said("tip", tip, name), True))
         for priority, at_ms, maybe, sliding in sorted(wanted, key=lambda w: (w[0], w[1])):
@@ -328,8 +337,9 @@ class _Session:
             now += SPEECH_GAP_MS
         routine = self.routine
         stop = self.words.say(last.exercise.cues, "stop", {"name": last.name})
+        session = routine.session.values() if routine.session else {}
         outro = self.words.say(
-            routine.cues, "outro", {"title": routine.title, "minutes": self.minutes}
+            routine.cues, "outro", {**session, "title": routine.title, "minutes": self.minutes}
         )
         end = now
         for say in (self.said("stop", stop, last.name), self.said("outro", outro, None)):

@@ -1,0 +1,294 @@
+"""Build a programme: every session that changed, then the files that list them all."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from voicecoach import __version__, export
+from voicecoach.build import (
+    BuildOptions,
+    BuildResult,
+    check_length,
+    check_voice,
+    plan_routine,
+    settle_audio,
+    slugify,
+)
+from voicecoach.errors import VoicecoachError, stop_on_signals
+from voicecoach.model import AudioSettings, Routine
+from voicecoach.programme import publish
+from voicecoach.programme.loader import load_programme
+from voicecoach.programme.model import Programme
+from voicecoach.programme.page import page
+from voicecoach.programme.progression import PlannedSession, plan_sessions, values_of
+from voicecoach.timeline import Timeline
+
+SessionProgress = Callable[[int, int], None]  # (sessions done, sessions in all)
+
+
+@dataclass(frozen=True)
+class ProgrammeOptions:
+    """What a programme build is asked for besides the programme."""
+
+    build: BuildOptions = field(default_factory=BuildOptions)
+    output_dir: Path | None = None  # the programme's folder; default output/<slug>/
+    force: bool = False  # make every session again
+    session: int | None = None  # make this session only (again)
+    jobs: int = 1
+    base_url: str | None = None  # over the programme's own base_url
+
+
+@dataclass(frozen=True)
+class ProgrammeResult:
+    """What a programme build made, kept and wrote."""
+
+    folder: Path
+    records: tuple[publish.Record, ...]
+    made: tuple[int, ...]  # the sessions made in this build
+    kept: tuple[int, ...]  # those left as they were
+    files: tuple[Path, ...]  # the programme's own files, written or already up to date
+    warnings: tuple[str, ...]
+    seconds: float
+
+
+def programme_folder(programme: Programme, options: ProgrammeOptions) -> Path:
+    """Where the programme's files go: output/<programme-slug>/ unless told otherwise."""
+    return options.output_dir or options.build.output_dir / slugify(programme.title)
+
+
+def session_key(routine: Routine, audio: AudioSettings) -> str:
+    """A digest of everything a session is made from, to tell when it must be made again."""
+    # where the routine was read from is not what it says: moving a line changes no sound
+    bare = replace(routine, source="", voice=replace(routine.voice, where=""), audio=audio)
+    return hashlib.sha256(f"{__version__}\0{bare!r}".encode()).hexdigest()
+
+
+def check_programme(
+    programme: Programme, options: ProgrammeOptions
+) -> list[tuple[PlannedSession, AudioSettings]]:
+    """Every session, progressed, checked by arithmetic (length, cues, voice) before any audio."""
+    found = []
+    checked_voices: set[object] = set()
+    for planned in plan_sessions(programme):
+        try:
+            check_length(planned.routine, options.build.max_minutes)
+            if planned.routine.voice not in checked_voices:
+                check_voice(planned.routine)
+                checked_voices.add(planned.routine.voice)
+        except VoicecoachError as exc:
+            raise type(exc)(f"{planned.title}: {exc}") from None
+        found.append((planned, settle_audio(planned.routine.audio, options.build)))
+    return found
+
+
+def _session_options(
+    planned: PlannedSession, audio: AudioSettings, folder: Path, options: ProgrammeOptions
+) -> BuildOptions:
+    suffix = export.FORMATS[audio.format].suffix
+    return replace(options.build, output=folder / f"{planned.stem}{suffix}", sidecars=True)
+
+
+def _record(
+    planned: PlannedSession, audio_path: Path, folder: Path, timeline: Timeline, key: str
+) -> publish.Record:
+    stat = audio_path.stat()
+    return publish.Record(
+        number=planned.slot.number,
+        week=planned.slot.week,
+        day=planned.slot.day,
+        date=planned.slot.date,
+        file=audio_path.relative_to(folder).as_posix(),
+        title=planned.title,
+        duration_ms=timeline.duration_ms,
+        bytes=stat.st_size,
+        built=datetime.datetime.fromtimestamp(int(stat.st_mtime), datetime.timezone.utc),
+        chapters=tuple((c.title, c.start_ms, c.end_ms) for c in timeline.chapters),
+        exercises={e.name: values_of(e) for e in planned.routine.exercises()},
+        key=key,
+    )
+
+
+def _still_good(record: publish.Record | None, key: str, folder: Path) -> bool:
+    if record is None or record.key != key:
+        return False
+    audio = folder / record.file
+    try:
+        return audio.stat().st_size == record.bytes and audio.with_suffix(".json").is_file()
+    except OSError:
+        return False
+
+
+def build_programme(
+    programme: Programme,
+    options: ProgrammeOptions = ProgrammeOptions(),
+    progress: SessionProgress | None = None,
+) -> ProgrammeResult:
+    """Make the sessions whose inputs changed (all with force), then the programme's files."""
+    started = time.perf_counter()
+    sessions = check_programme(programme, options)
+    if options.session is not None and not 1 <= options.session <= len(sessions):
+        raise VoicecoachError(
+            f"--session: expected a session from 1 to {len(sessions)}, found {options.session}"
+        )
+    folder = programme_folder(programme, options)
+    folder.mkdir(parents=True, exist_ok=True)
+    earlier = publish.read_records(folder / "programme.json")
+    records: dict[int, publish.Record] = {}
+    wanted: list[tuple[PlannedSession, AudioSettings, str]] = []
+    kept: list[int] = []
+    for planned, audio in sessions:
+        number = planned.slot.number
+        key = session_key(planned.routine, audio)
+        if options.session is not None and number != options.session:
+            record = earlier.get(number)
+            if record is not None and (folder / record.file).is_file():
+                records[number] = record  # listed as it was, made or not from this input
+            continue
+        if (
+            not options.force
+            and options.session is None
+            and _still_good(earlier.get(number), key, folder)
+        ):
+            records[number] = replace(earlier[number], exercises=_values(planned))
+            kept.append(number)
+            continue
+        wanted.append((planned, audio, key))
+    warnings: list[str] = []
+    made: list[int] = []
+    total = len(wanted)
+    if progress and total:
+        progress(0, total)
+    try:
+        for done, (planned, _audio, key, result) in enumerate(
+            _make(programme, wanted, folder, options), start=1
+        ):
+            number = planned.slot.number
+            records[number] = _record(planned, result.audio_path, folder, result.timeline, key)
+            warnings += [f"{planned.title}: {w}" for w in result.timeline.warnings]
+            made.append(number)
+            if progress:
+                progress(done, total)
+    finally:
+        # what was made stays listed, even when a later session failed or the run was stopped
+        files = _publish(programme, [records[n] for n in sorted(records)], folder, options)
+    return ProgrammeResult(
+        folder,
+        tuple(records[n] for n in sorted(records)),
+        tuple(made),
+        tuple(kept),
+        tuple(files),
+        tuple(warnings),
+        time.perf_counter() - started,
+    )
+
+
+def _values(planned: PlannedSession) -> dict[str, dict[str, object]]:
+    return {e.name: values_of(e) for e in planned.routine.exercises()}
+
+
+def _make(
+    programme: Programme,
+    wanted: Sequence[tuple[PlannedSession, AudioSettings, str]],
+    folder: Path,
+    options: ProgrammeOptions,
+) -> Iterator[tuple[PlannedSession, AudioSettings, str, BuildResult]]:
+    """Build the wanted sessions, in order, `jobs` at a time."""
+    from voicecoach.build import build_routine
+
+    if options.jobs == 1 or len(wanted) <= 1 or not programme.source:
+        for planned, audio, key in wanted:
+            session_options = _session_options(planned, audio, folder, options)
+            try:
+                result = build_routine(planned.routine, session_options)
+            except VoicecoachError as exc:
+                raise type(exc)(f"{planned.title}: {exc}") from None
+            yield planned, audio, key, result
+        return
+    import multiprocessing
+
+    # spawn, not fork: espeak-ng and pyttsx3 keep global state that must not be shared
+    pool = multiprocessing.get_context("spawn").Pool(options.jobs, initializer=stop_on_signals)
+    try:
+        pending = [
+            pool.apply_async(
+                _build_in_worker,
+                (
+                    programme.source,
+                    planned.slot.number,
+                    _session_options(planned, audio, folder, options),
+                ),
+            )
+            for planned, audio, _key in wanted
+        ]
+        for (planned, _audio, key), job in zip(wanted, pending, strict=True):
+            outcome = job.get()
+            if isinstance(outcome, str):
+                raise VoicecoachError(f"{planned.title}: {outcome}")
+            yield planned, _audio, key, outcome
+        pool.close()
+    except BaseException:
+        pool.terminate()  # SIGTERM to every worker: each unwinds and removes its parts
+        raise
+    finally:
+        pool.join()
+
+
+def _build_in_worker(source: str, number: int, options: BuildOptions) -> BuildResult | str:
+    from voicecoach.build import build_routine
+
+    try:
+        planned = plan_sessions(load_programme(source))[number - 1]
+        return build_routine(planned.routine, options)
+    except VoicecoachError as exc:
+        return str(exc)
+    except Exception as exc:  # a bug, but one session's: say which
+        return f"unexpected {type(exc).__name__}: {exc} (this is a bug in voicecoach)"
+
+
+def _publish(
+    programme: Programme, records: list[publish.Record], folder: Path, options: ProgrammeOptions
+) -> list[Path]:
+    """Write the playlist, calendar, feed, page and JSON (each only if it changed)."""
+    base_url = options.base_url or programme.base_url
+    if base_url is not None:
+        base_url = base_url.rstrip("/") + "/"
+    written: dict[Path, str | bytes] = {
+        folder / "programme.json": publish.programme_json(programme, records),
+        folder / "playlist.m3u8": publish.playlist(programme, records),
+    }
+    dated = any(record.date for record in records)
+    if dated:
+        written[folder / "calendar.ics"] = publish.calendar(programme, records)
+    if base_url:
+        written[folder / "feed.xml"] = publish.feed(programme, records, base_url)
+        for record in records:
+            written[folder / record.chapters_file] = publish.chapters_json(record)
+    written[folder / "index.html"] = page(programme, records, calendar=dated, feed=bool(base_url))
+    for path, content in written.items():
+        publish.write_if_changed(path, content)
+    return list(written)
+
+
+def plan_programme(
+    programme: Programme,
+    *,
+    cache_dir: Path | None = None,
+    estimate: bool = False,
+    max_minutes: int = 24 * 60,
+) -> list[tuple[PlannedSession, Timeline]]:
+    """Every session with its timeline, without audio (speech measured through the cache)."""
+    found = []
+    for planned in plan_sessions(programme):
+        try:
+            timeline = plan_routine(
+                planned.routine, cache_dir=cache_dir, estimate=estimate, max_minutes=max_minutes
+            )
+        except VoicecoachError as exc:
+            raise type(exc)(f"{planned.title}: {exc}") from None
+        found.append((planned, timeline))
+    return found

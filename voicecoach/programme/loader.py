@@ -1,0 +1,375 @@
+"""Load a programme: YAML -> validated, frozen Programme, every mistake one clear line."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from voicecoach import limits
+from voicecoach.errors import RoutineError
+from voicecoach.loader import (
+    _At,
+    _count,
+    _duration,
+    _mapping,
+    _present,
+    _some_text,
+    _text,
+    load_routine,
+    parse_routine,
+)
+from voicecoach.model import Routine
+from voicecoach.programme.model import Change, Changes, Programme, Progression, Slot
+from voicecoach.suggest import closest
+from voicecoach.wording import TemplateError, check_template
+from voicecoach.yamlfile import LineDict, LineList, read_yaml
+
+TOP_KEYS = (
+    "title",
+    "description",
+    "routine",
+    "weeks",
+    "per_week",
+    "start",
+    "days",
+    "progression",
+    "base_url",
+)
+WEEK_KEYS = ("routine", "sessions")
+PROGRESSION_KEYS = ("by", "reps", "duration", "sets", "rest", "exercises")
+EXERCISE_KEYS = ("reps", "duration", "sets", "rest", "then")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def is_programme(data: Any) -> bool:
+    """A programme is told from a routine by its `weeks` key."""
+    return isinstance(data, dict) and "weeks" in data
+
+
+def load_programme(path: str | Path) -> Programme:
+    """Read and validate a programme file, and every routine it names."""
+    path = Path(path)
+    return parse_programme(read_yaml(path), str(path))
+
+
+def parse_programme(data: Any, source: str) -> Programme:
+    """Validate YAML data (as read_yaml returns it) into a Programme."""
+    top = _mapping(
+        data,
+        _At(source, "", getattr(data, "line", 1)),
+        TOP_KEYS,
+        "a programme: a mapping with 'title' and 'weeks'",
+    )
+    at = _At(source, "", top.line)
+    if "title" not in top:
+        at.fail("expected a 'title', found none")
+    title = _text(top["title"], at.key(top, "title"))
+    description = (
+        _some_text(top["description"], at.key(top, "description"))
+        if _present(top, "description")
+        else ""
+    )
+    weeks_value = top["weeks"]
+    weeks_at = at.key(top, "weeks")
+    start = at.optional(top, "start", _date, None)
+    inputs: list[str] = []
+    if isinstance(weeks_value, LineList):
+        if "routine" in top:
+            at.key(top, "routine").fail(
+                "expected either 'routine' with a number of weeks, or a list of weeks each "
+                "with its own 'routine', found both"
+            )
+        if "progression" in top:
+            at.key(top, "progression").fail(
+                "expected a progression only with a base 'routine' and a number of weeks; "
+                "a list of weeks gives each week its own routine"
+            )
+        if not 1 <= len(weeks_value) <= limits.MAX_WEEKS:
+            weeks_at.expected(f"a list of 1 to {limits.MAX_WEEKS} weeks", weeks_value)
+        per_week = _per_week(top, at, weeks_value)
+        week_routines = [
+            _week(item, weeks_at.item(weeks_value, index), per_week, source, inputs)
+            for index, item in enumerate(weeks_value)
+        ]
+        weeks = len(weeks_value)
+        progression = None
+    else:
+        weeks = _count(weeks_value, weeks_at, minimum=1, maximum=limits.MAX_WEEKS, what="weeks")
+        per_week = _per_week(top, at, None)
+        if "routine" not in top:
+            at.fail("expected a 'routine' (a file or a routine written inline), found none")
+        base = _routine(top["routine"], at.key(top, "routine"), source, inputs)
+        week_routines = [[base] * per_week for _ in range(weeks)]
+        progression = at.optional(
+            top, "progression", lambda value, where: _progression(value, where, base), None
+        )
+    if weeks * per_week > limits.MAX_SESSIONS:
+        weeks_at.expected(
+            f"at most {limits.MAX_SESSIONS} sessions in all",
+            f"{weeks} weeks of {per_week} ({weeks * per_week} sessions)",
+        )
+    days = at.optional(top, "days", lambda value, where: _days(value, where, per_week), None)
+    base_url = at.optional(top, "base_url", _url, None)
+    slots: list[Slot] = []
+    for week, routines in enumerate(week_routines, start=1):
+        for day, routine in enumerate(routines, start=1):
+            date = _session_date(start, days, per_week, week, day)
+            slots.append(Slot(len(slots) + 1, week, day, date, routine))
+    programme = Programme(
+        title=title,
+        slots=tuple(slots),
+        weeks=weeks,
+        per_week=per_week,
+        description=description,
+        start=start,
+        base_url=base_url,
+        progression=progression,
+        source=source,
+        inputs=tuple(dict.fromkeys(inputs)),
+    )
+    if progression is not None:
+        _check_lists(progression, programme.steps, at.key(top, "progression"), top["progression"])
+    return programme
+
+
+def _per_week(top: LineDict, at: _At, weeks: LineList | None) -> int:
+    if "per_week" in top:
+        return _count(
+            top["per_week"],
+            at.key(top, "per_week"),
+            minimum=1,
+            maximum=limits.MAX_PER_WEEK,
+            what="sessions a week",
+        )
+    if isinstance(top.get("days"), list) and top["days"]:
+        return min(len(top["days"]), limits.MAX_PER_WEEK)
+    for week in weeks or []:
+        if isinstance(week, dict) and isinstance(week.get("sessions"), list) and week["sessions"]:
+            return min(len(week["sessions"]), limits.MAX_PER_WEEK)
+    return 1
+
+
+def _week(value: Any, at: _At, per_week: int, source: str, inputs: list[str]) -> list[Routine]:
+    week = _mapping(value, at, WEEK_KEYS, "a week: a mapping with 'routine' or 'sessions'")
+    if ("routine" in week) == ("sessions" in week):
+        at.fail(
+            "expected a week with either 'routine' or 'sessions', found "
+            + ("both" if "routine" in week else "neither")
+        )
+    if "routine" in week:
+        return [_routine(week["routine"], at.key(week, "routine"), source, inputs)] * per_week
+    sessions = week["sessions"]
+    sessions_at = at.key(week, "sessions")
+    if not isinstance(sessions, LineList) or len(sessions) != per_week:
+        sessions_at.expected(
+            f"a list of {per_week} routine{'s' * (per_week != 1)} (one per session of the week)",
+            len(sessions) if isinstance(sessions, list) else sessions,
+        )
+    return [
+        _routine(item, sessions_at.item(sessions, index), source, inputs)
+        for index, item in enumerate(sessions)
+    ]
+
+
+def _routine(value: Any, at: _At, source: str, inputs: list[str]) -> Routine:
+    """A routine named by file (relative to the programme) or written inline."""
+    if isinstance(value, LineDict):
+        return parse_routine(value, source, in_programme=True, where=at.path)
+    if not isinstance(value, str) or not value.strip():
+        at.expected("a routine file name or a routine written inline", value)
+    path = Path(source).parent / value.strip()
+    if not path.is_file():
+        at.fail(f"expected a routine file, found no file at {path}")
+    inputs.append(str(path))
+    try:
+        return load_routine(path, in_programme=True)
+    except RoutineError as exc:
+        at.fail(f"the routine it names is invalid: {exc}")
+
+
+def _date(value: Any, at: _At) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    at.expected("a date written as YYYY-MM-DD, such as 2027-01-05", value)
+
+
+def _days(value: Any, at: _At, per_week: int) -> tuple[int, ...]:
+    if not isinstance(value, LineList) or len(value) != per_week:
+        at.expected(
+            f"a list of {per_week} weekday{'s' * (per_week != 1)} (per_week), such as [tue, sat]",
+            len(value) if isinstance(value, list) else value,
+        )
+    found = []
+    for index, item in enumerate(value):
+        name = str(item).strip().lower() if isinstance(item, str) else ""
+        if name in DAY_NAMES:
+            name = name[:3]
+        if name not in DAYS:
+            close = closest(str(item).lower(), DAYS + DAY_NAMES)
+            hint = f" — did you mean '{close[:3]}'?" if close else ""
+            at.item(value, index).fail(
+                f"expected a weekday (mon, tue, wed, thu, fri, sat or sun), found {item!r}{hint}"
+            )
+        if DAYS.index(name) in found:
+            at.item(value, index).fail(f"expected each weekday once, found '{name}' twice")
+        found.append(DAYS.index(name))
+    return tuple(found)
+
+
+def _url(value: Any, at: _At) -> str:
+    url = _text(value, at)
+    if not url.startswith(("http://", "https://")):
+        at.expected("an absolute http:// or https:// address", value)
+    return url.rstrip("/") + "/"
+
+
+def _session_date(
+    start: datetime.date | None,
+    days: tuple[int, ...] | None,
+    per_week: int,
+    week: int,
+    day: int,
+) -> datetime.date | None:
+    if start is None:
+        return None
+    week_start = start + datetime.timedelta(weeks=week - 1)
+    if days is None:
+        # spread evenly over the week from the start: 2 a week are 3 or 4 days apart
+        return week_start + datetime.timedelta(days=(day - 1) * 7 // per_week)
+    # the week's weekdays in the order they come after the start's own
+    offsets = sorted((weekday - start.weekday()) % 7 for weekday in days)
+    return week_start + datetime.timedelta(days=offsets[day - 1])
+
+
+# -- progression --------------------------------------------------------------------------
+
+
+def _progression(value: Any, at: _At, base: Routine) -> Progression:
+    mapping = _mapping(
+        value, at, PROGRESSION_KEYS, "a progression: a mapping such as {reps: {to: 40}}"
+    )
+    by = "week"
+    if "by" in mapping:
+        by = _text(mapping["by"], at.key(mapping, "by"))
+        if by not in ("week", "session"):
+            at.key(mapping, "by").expected("'week' or 'session'", mapping["by"])
+    changes = _changes(mapping, at, with_then=False)
+    exercises: dict[str, Changes] = {}
+    if "exercises" in mapping:
+        named = _mapping(
+            mapping["exercises"],
+            at.key(mapping, "exercises"),
+            tuple(str(key) for key in mapping["exercises"] or ()),
+            "a mapping of exercise names to their changes",
+        )
+        names = [exercise.name for exercise in base.exercises()]
+        for name in named:
+            where = at.key(mapping, "exercises").key(named, str(name))
+            if name not in names:
+                close = closest(str(name), names)
+                hint = f"did you mean '{close}'?" if close else "its exercises: " + ", ".join(names)
+                where.fail(f"expected an exercise of the routine, found '{name}' — {hint}")
+            entry = _mapping(
+                named[name], where, EXERCISE_KEYS, "a mapping such as {reps: {to: 40}}"
+            )
+            exercises[str(name)] = _changes(entry, where, with_then=True)
+    return Progression(by, changes, MappingProxyType(exercises))
+
+
+def _changes(mapping: LineDict, at: _At, *, with_then: bool) -> Changes:
+    def change(key: str, parse: Any) -> Change | None:
+        if key not in mapping:
+            return None
+        return _change(mapping[key], at.key(mapping, key), parse)
+
+    then = None
+    if with_then and _present(mapping, "then"):
+        where = at.key(mapping, "then")
+        then = _text(mapping["then"], where)
+        try:
+            check_template(then, "milestone")
+        except TemplateError as exc:
+            where.fail(str(exc))
+    return Changes(
+        reps=change("reps", _reps),
+        duration=change("duration", _seconds(positive=True)),
+        sets=change("sets", _sets),
+        rest=change("rest", _seconds(positive=False)),
+        then=then,
+    )
+
+
+def _reps(value: Any, at: _At) -> int:
+    return _count(value, at, minimum=1, maximum=limits.MAX_REPS, what="reps")
+
+
+def _sets(value: Any, at: _At) -> int:
+    return _count(value, at, minimum=1, maximum=limits.MAX_SETS, what="sets")
+
+
+def _seconds(*, positive: bool) -> Any:
+    def parse(value: Any, at: _At) -> int:
+        ms = _duration(value, at, positive=positive)
+        return round(ms / 1000) * 1000  # whole seconds
+
+    return parse
+
+
+def _change(value: Any, at: _At, parse: Any) -> Change:
+    if isinstance(value, LineList):
+        if not value:
+            at.expected("a list with one value per step", value)
+        return Change(
+            values=tuple(parse(item, at.item(value, index)) for index, item in enumerate(value))
+        )
+    if isinstance(value, LineDict):
+        target = _mapping(value, at, ("to",), "{to: VALUE}")
+        if "to" not in target:
+            at.fail("expected {to: VALUE}, found no 'to'")
+        return Change(to=parse(target["to"], at.key(target, "to")))
+    return Change(to=parse(value, at))  # a bare value is short for {to: VALUE}
+
+
+def _check_lists(progression: Progression, steps: int, at: _At, value: LineDict) -> None:
+    """Every written-out list has one value per step."""
+    unit = "week" if progression.by == "week" else "session"
+
+    def check(changes: Changes, mapping: LineDict, where: _At) -> None:
+        for key in ("reps", "duration", "sets", "rest"):
+            change = getattr(changes, key)
+            if change is not None and change.values is not None and len(change.values) != steps:
+                where.key(mapping, key).expected(
+                    f"{steps} values, one per {unit}", f"{len(change.values)} values"
+                )
+
+    check(progression.changes, value, at)
+    for name, changes in progression.exercises.items():
+        named = value["exercises"]
+        check(changes, named[name], at.key(value, "exercises").key(named, name))
+
+
+def load_either(path: str | Path) -> Routine | Programme:
+    """Read a routine or a programme file (a programme has `weeks`), validated."""
+    path = Path(path)
+    data = read_yaml(path)
+    if is_programme(data):
+        return parse_programme(data, str(path))
+    return parse_routine(data, str(path))
+
+
+def read_is_programme(path: str | Path) -> bool:
+    """Whether a file holds a programme (False when it cannot be read: its build says why)."""
+    try:
+        return is_programme(read_yaml(Path(path)))
+    except RoutineError:
+        return False

@@ -1,0 +1,254 @@
+"""What a programme build leaves beside its sessions: playlist, calendar, feed, page, JSON.
+
+Each is made from the `Record` of every session, so a rebuild that made no session again
+still writes the same files; a file whose content has not changed is not touched.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from voicecoach.durations import format_length
+from voicecoach.errors import ExportError
+from voicecoach.programme.model import Programme
+
+ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PODCAST = "https://podcastindex.org/namespace/1.0"
+MIME = {".mp3": "audio/mpeg", ".wav": "audio/wav"}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One session as the programme's files list it."""
+
+    number: int
+    week: int
+    day: int
+    date: datetime.date | None
+    file: str  # relative to the programme's folder
+    title: str
+    duration_ms: int
+    bytes: int
+    built: datetime.datetime  # when its audio was written (UTC)
+    chapters: tuple[tuple[str, int, int], ...]  # title, start_ms, end_ms
+    exercises: dict[str, dict[str, Any]]  # name -> the values it takes that session
+    key: str  # what the session was made from, to tell when it must be made again
+
+    @property
+    def chapters_file(self) -> str:
+        """The Podcasting 2.0 chapters file beside the audio."""
+        return str(Path(self.file).with_suffix(".chapters.json"))
+
+    def document(self) -> dict[str, Any]:
+        """The session in programme.json."""
+        return {
+            "number": self.number,
+            "week": self.week,
+            "day": self.day,
+            "date": self.date.isoformat() if self.date else None,
+            "file": self.file,
+            "title": self.title,
+            "duration_ms": self.duration_ms,
+            "bytes": self.bytes,
+            "built": self.built.isoformat(timespec="seconds"),
+            "chapters": [
+                {"title": title, "start_ms": start, "end_ms": end}
+                for title, start, end in self.chapters
+            ],
+            "exercises": self.exercises,
+            "key": self.key,
+        }
+
+    @classmethod
+    def from_document(cls, data: dict[str, Any]) -> Record:
+        """A session read back from programme.json."""
+        return cls(
+            number=data["number"],
+            week=data["week"],
+            day=data["day"],
+            date=datetime.date.fromisoformat(data["date"]) if data["date"] else None,
+            file=data["file"],
+            title=data["title"],
+            duration_ms=data["duration_ms"],
+            bytes=data["bytes"],
+            built=datetime.datetime.fromisoformat(data["built"]),
+            chapters=tuple((c["title"], c["start_ms"], c["end_ms"]) for c in data["chapters"]),
+            exercises=data["exercises"],
+            key=data["key"],
+        )
+
+
+def describe_values(values: dict[str, Any]) -> str:
+    """What an exercise takes, as a person writes it: "2 × 15 reps", "3 × 1:30"."""
+    sets = values.get("sets", 1)
+    if "reps" in values:
+        reps = values["reps"]
+        amount = "/".join(map(str, reps)) if isinstance(reps, list) else str(reps)
+        amount += " reps"
+    else:
+        duration = values.get("duration_ms", 0)
+        durations = duration if isinstance(duration, list) else [duration]
+        amount = "/".join(format_length(ms) for ms in durations)
+    each = " each side" if values.get("sides") else ""
+    return (f"{sets} × " if sets > 1 else "") + amount + each
+
+
+# -- the files ----------------------------------------------------------------------------
+
+
+def programme_json(programme: Programme, records: Sequence[Record]) -> str:
+    """programme.json: the plan and every session's values."""
+    document = {
+        "title": programme.title,
+        "description": programme.description,
+        "weeks": programme.weeks,
+        "per_week": programme.per_week,
+        "start": programme.start.isoformat() if programme.start else None,
+        "by": programme.progression.by if programme.progression else None,
+        "sessions": [record.document() for record in records],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def read_records(path: Path) -> dict[int, Record]:
+    """The sessions an earlier build listed in programme.json, by number (none if unreadable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {r["number"]: Record.from_document(r) for r in data["sessions"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def playlist(programme: Programme, records: Sequence[Record]) -> str:
+    """playlist.m3u8: extended M3U, every session in order, relative paths."""
+    lines = ["#EXTM3U", f"#PLAYLIST:{_one_line(programme.title)}"]
+    for record in records:
+        lines.append(f"#EXTINF:{round(record.duration_ms / 1000)},{_one_line(record.title)}")
+        lines.append(record.file)
+    return "\n".join(lines) + "\n"
+
+
+def calendar(programme: Programme, records: Sequence[Record]) -> bytes:
+    """calendar.ics: an all-day event per dated session."""
+    import icalendar
+
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//voicecoach//programme//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", programme.title)
+    for record in records:
+        if record.date is None:
+            continue
+        event = icalendar.Event()
+        event.add("uid", f"{programme.title}-{record.number}@voicecoach".replace(" ", "-"))
+        event.add("dtstamp", record.built)
+        event.add("dtstart", record.date)
+        event.add("dtend", record.date + datetime.timedelta(days=1))
+        minutes = max(1, round(record.duration_ms / 60_000))
+        event.add("summary", f"{record.title}: {programme.title} ({minutes} min)")
+        lines = [f"{name}: {describe_values(values)}" for name, values in record.exercises.items()]
+        event.add("description", "\n".join(lines))
+        cal.add_component(event)
+    return bytes(cal.to_ical())
+
+
+def chapters_json(record: Record) -> str:
+    """A session's Podcasting 2.0 chapters (JSON chapters format 1.2.0)."""
+    document = {
+        "version": "1.2.0",
+        "chapters": [
+            {"startTime": start / 1000, "endTime": end / 1000, "title": title}
+            for title, start, end in record.chapters
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def feed(programme: Programme, records: Sequence[Record], base_url: str) -> bytes:
+    """feed.xml: an RSS 2.0 podcast, a season per week and an episode per session."""
+    ET.register_namespace("itunes", ITUNES)
+    ET.register_namespace("podcast", PODCAST)
+    rss = ET.Element("rss", {"version": "2.0"})
+    channel = ET.SubElement(rss, "channel")
+
+    def add(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> None:
+        element = ET.SubElement(parent, tag, attributes)
+        if text is not None:
+            element.text = text
+
+    add(channel, "title", programme.title)
+    add(channel, "link", base_url)
+    add(channel, "description", programme.description or programme.title)
+    add(channel, "language", "en")
+    add(channel, "generator", "voicecoach")
+    add(channel, f"{{{ITUNES}}}type", "serial")
+    add(channel, f"{{{ITUNES}}}author", "voicecoach")
+    add(channel, f"{{{ITUNES}}}summary", programme.description or programme.title)
+    add(channel, f"{{{ITUNES}}}explicit", "false")
+    ET.SubElement(channel, f"{{{ITUNES}}}category", {"text": "Health & Fitness"})
+    for record in records:
+        item = ET.SubElement(channel, "item")
+        add(item, "title", record.title)
+        add(item, "guid", f"{base_url}{quote(record.file)}#{record.key[:12]}", isPermaLink="false")
+        when = (
+            datetime.datetime.combine(record.date, datetime.time(6), datetime.timezone.utc)
+            if record.date
+            else record.built
+        )
+        add(item, "pubDate", format_datetime(when))
+        lines = [f"{name}: {describe_values(values)}" for name, values in record.exercises.items()]
+        add(item, "description", "; ".join(lines))
+        add(
+            item,
+            "enclosure",
+            url=f"{base_url}{quote(record.file)}",
+            length=str(record.bytes),
+            type=MIME.get(Path(record.file).suffix, "audio/mpeg"),
+        )
+        add(item, f"{{{ITUNES}}}title", record.title)
+        add(item, f"{{{ITUNES}}}duration", str(round(record.duration_ms / 1000)))
+        add(item, f"{{{ITUNES}}}season", str(record.week))
+        add(item, f"{{{ITUNES}}}episode", str(record.number))
+        add(item, f"{{{ITUNES}}}episodeType", "full")
+        add(
+            item,
+            f"{{{PODCAST}}}chapters",
+            url=f"{base_url}{quote(record.chapters_file)}",
+            type="application/json+chapters",
+        )
+    ET.indent(rss)
+    return bytes(ET.tostring(rss, encoding="utf-8", xml_declaration=True)) + b"\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def write_if_changed(path: Path, data: str | bytes) -> bool:
+    """Write `data` to `path` through a temporary file, unless it holds that already."""
+    content = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        if path.read_bytes() == content:
+            return False
+    except OSError:
+        pass
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        temporary.write_bytes(content)
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return True
