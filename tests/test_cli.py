@@ -260,3 +260,108 @@ def test_output_names_are_taken_as_given_unless_they_name_the_other_format(
     )
     wav = runner.invoke(main, ["build", "-q", str(routine), "-o", str(tmp_path / "x.wav")])
     assert wav.exit_code == 0 and (tmp_path / "x.wav").read_bytes()[:4] == b"RIFF"
+
+
+# -- programmes and starters --------------------------------------------------------------
+
+PROGRAMME = (
+    "title: Hop Plan\nroutine: r.yaml\nweeks: 2\nper_week: 2\nstart: 2027-01-05\n"
+    "progression: {reps: {to: 5}}\n"
+)
+
+
+def test_a_programme_builds_in_parallel_as_it_does_alone_and_rebuilds_nothing(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "r.yaml").write_text(TINY)
+    (tmp_path / "p.yaml").write_text(PROGRAMME)
+    alone = runner.invoke(
+        main, ["build", str(tmp_path / "p.yaml"), "--output-dir", str(tmp_path / "a")]
+    )
+    assert alone.exit_code == 0, alone.output
+    parallel = runner.invoke(
+        main, ["build", str(tmp_path / "p.yaml"), "--output-dir", str(tmp_path / "b"), "-j", "2"]
+    )
+    assert parallel.exit_code == 0, parallel.output
+    first = parallel.stdout.splitlines()[0]
+    assert first.startswith(
+        f"Wrote {tmp_path / 'b' / 'hop-plan'}/: 4 sessions (4 made, 0 unchanged)"
+    )
+    assert "playlist.m3u8, calendar.ics, index.html" in first
+    for name in ("02-week-1-session-2.json", "03-week-2-session-1.json", "playlist.m3u8"):
+        assert (tmp_path / "a" / "hop-plan" / name).read_text() == (
+            tmp_path / "b" / "hop-plan" / name
+        ).read_text()
+    again = runner.invoke(
+        main, ["build", str(tmp_path / "p.yaml"), "--output-dir", str(tmp_path / "b")]
+    )
+    assert "4 sessions (0 made, 4 unchanged)" in again.stdout
+
+
+def test_plan_and_validate_take_a_programme(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(TINY)
+    (tmp_path / "p.yaml").write_text(PROGRAMME)
+    table = runner.invoke(main, ["plan", str(tmp_path / "p.yaml"), "--estimate"])
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["#", "Week", "Day", "Date", "Length", "Hop"]
+    assert lines[1].split()[:5] == ["1", "1", "1", "Tue", "2027-01-05"]
+    assert [line.split()[-2] for line in lines[1:5]] == ["3", "3", "5", "5"]
+    assert lines[5].startswith("4 sessions, ")
+    one = runner.invoke(main, ["plan", str(tmp_path / "p.yaml"), "--estimate", "--session", "3"])
+    assert one.exit_code == 0 and "Week 2 of 2, session 1 of 2." in one.stdout
+    wrong = runner.invoke(main, ["plan", str(tmp_path / "p.yaml"), "--session", "9"])
+    assert wrong.exit_code == 2 and "expected a session from 1 to 4, found 9" in wrong.stderr
+    checked = runner.invoke(main, ["validate", str(tmp_path / "p.yaml"), "--estimate"])
+    assert checked.exit_code == 0, checked.output
+    assert checked.stdout.startswith(
+        f"{tmp_path / 'p.yaml'}: OK — programme 'Hop Plan', 2 weeks, 4 sessions of "
+    )
+
+
+def test_new_writes_each_starter_which_then_validates_and_never_overwrites(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    listed = runner.invoke(main, ["new", "--list"])
+    names = [line.split()[0] for line in listed.stdout.splitlines()]
+    assert {"leg-workout", "leg-programme", "run-walk", "tabata", "seven-minute"} <= set(names)
+    for name in names:
+        target = tmp_path / f"{name}.yaml"
+        result = runner.invoke(main, ["new", str(target), "--template", name])
+        assert result.exit_code == 0, result.output
+        checked = runner.invoke(main, ["validate", str(target), "--estimate"])
+        assert checked.exit_code == 0, checked.output
+        assert checked.stderr == ""  # a starter has nothing left out
+    target = tmp_path / "tabata.yaml"
+    target.write_text("mine")
+    again = runner.invoke(main, ["new", str(target), "--template", "tabata"])
+    assert again.exit_code == 1
+    assert (
+        again.stderr
+        == f"Error: {target} is there already; give another name (nothing was written)\n"
+    )
+    assert target.read_text() == "mine"
+
+
+def test_the_shipped_leg_workout_is_the_seed_routine() -> None:
+    from voicecoach.templates import template_text
+
+    # `voicecoach new` gives someone without this repository what scripts/ holds
+    assert template_text("leg-workout") == SEED_ROUTINE.read_text()
+    import yaml
+
+    programme = yaml.safe_load(template_text("leg-programme"))
+    ours = yaml.safe_load((REPO / "scripts" / "programme.yaml").read_text())
+    assert programme.pop("routine") == yaml.safe_load(SEED_ROUTINE.read_text())
+    ours.pop("routine")
+    assert programme == ours
+
+
+def test_build_with_nothing_to_build_says_how_to_start(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 2
+    assert "voicecoach new my-routine.yaml" in result.stderr
+    assert list(tmp_path.iterdir()) == []

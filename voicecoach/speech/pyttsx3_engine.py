@@ -45,7 +45,20 @@ def _engine() -> Any:
             _ENGINE = pyttsx3.init("espeak")
         except Exception as exc:  # pyttsx3 raises bare RuntimeErrors and worse
             raise SpeechError(f"the pyttsx3 espeak engine did not start: {exc}") from None
+        import atexit
+
+        # let go of it while the interpreter still works: collected at shutdown, its
+        # driver's __del__ fails on modules already torn down ("Exception ignored in")
+        atexit.register(_release_engine)
     return _ENGINE
+
+
+def _release_engine() -> None:
+    global _ENGINE
+    _ENGINE = None
+    import gc
+
+    gc.collect()
 
 
 def list_voices() -> list[VoiceInfo]:

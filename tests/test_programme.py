@@ -1,0 +1,464 @@
+"""Programmes: loading, progression, dates, and real builds read back by independent parsers."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from voicecoach.errors import RoutineError
+from voicecoach.programme.build import ProgrammeOptions, build_programme
+from voicecoach.programme.loader import load_programme
+from voicecoach.programme.progression import plan_sessions, values_of
+from voicecoach.build import BuildOptions
+from tests.audio import check_session
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# a short session: a counted exercise on two sides and a timed one, about 30 s
+TINY = """
+title: Tiny Legs
+defaults: {rest: 4s, tempo: 1s, switch: 3s, countdown: 0}
+cues: {rep: "", halfway: ""}
+exercises:
+  - {name: Lunges, reps: 3, sides: [left, right]}
+  - {name: Plank, duration: 6s}
+"""
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[[str, str], Path]:
+    def write(text: str, name: str) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write
+
+
+def values(path: Path) -> list[dict[str, dict[str, object]]]:
+    return [
+        {e.name: values_of(e) for e in s.routine.exercises()}
+        for s in plan_sessions(load_programme(path))
+    ]
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "title: P\nroutine: r.yaml\nweeks: 2\nprogression: {rpes: {to: 4}}\n",
+            "p.yaml:4: progression: unknown key 'rpes' — did you mean 'reps'?",
+        ),
+        (
+            "title: P\nroutine: gone.yaml\nweeks: 2\n",
+            "p.yaml:2: routine: expected a routine file, found no file at {dir}/gone.yaml",
+        ),
+        (
+            "title: P\nroutine: bad.yaml\nweeks: 2\n",
+            "p.yaml:2: routine: the routine it names is invalid: {dir}/bad.yaml:3: "
+            "exercises[0].reps: expected a whole number from 1 to 1000 (repetitions), found 'many'",
+        ),
+        (
+            "title: P\nroutine: r.yaml\nweeks: 2\nprogression:\n  exercises:\n"
+            "    Lunge: {reps: {to: 5}}\n",
+            "p.yaml:6: progression.exercises.Lunge: expected an exercise of the routine, "
+            "found 'Lunge' — did you mean 'Lunges'?",
+        ),
+        (
+            "title: P\nroutine: r.yaml\nweeks: 3\nprogression: {reps: [3, 4]}\n",
+            "p.yaml:4: progression.reps: expected 3 values, one per week, found '2 values'",
+        ),
+        (
+            "title: P\nroutine: r.yaml\nweeks: 2\nper_week: 2\ndays: [tue]\n",
+            "p.yaml:5: days: expected a list of 2 weekdays (per_week), such as [tue, sat], found 1",
+        ),
+        (
+            "title: P\nroutine: r.yaml\nweeks: 2\nper_week: 2\ndays: [tue, frei]\n",
+            "p.yaml:5: days[1]: expected a weekday (mon, tue, wed, thu, fri, sat or sun), "
+            "found 'frei' — did you mean 'fri'?",
+        ),
+        (
+            "title: P\nroutine: r.yaml\nweeks: 100\nper_week: 6\n",
+            "p.yaml:3: weeks: expected at most 500 sessions in all, found '100 weeks of 6 "
+            "(600 sessions)'",
+        ),
+        (
+            "title: P\nroutine: r.yaml\nweeks: 105\n",
+            "p.yaml:3: weeks: expected a whole number from 1 to 104 (weeks), found 105",
+        ),
+        (
+            "title: P\nroutine: r.yaml\nweeks: 2\nstart: soon\n",
+            "p.yaml:4: start: expected a date written as YYYY-MM-DD, such as 2027-01-05, "
+            "found 'soon'",
+        ),
+        (
+            "title: P\nweeks:\n  - routine: r.yaml\n  - sessions: [r.yaml]\nper_week: 2\n",
+            "p.yaml:4: weeks[1].sessions: expected a list of 2 routines (one per session of "
+            "the week), found 1",
+        ),
+        (
+            "title: P\nroutine: r.yaml\nweeks: 2\nprogression:\n  exercises:\n"
+            "    Lunges: {then: 'Now {weight}.'}\n",
+            "p.yaml:6: progression.exercises.Lunges.then: expected only the placeholders "
+            "{name}, {reps}, {duration}, {sets}, found {weight}",
+        ),
+        (
+            "title: P\nroutine:\n  title: R\n  cues: {intro: 'Week {wek}.'}\n"
+            "  exercises: [{name: A, reps: 2}]\nweeks: 2\n",
+            "p.yaml:4: routine.cues.intro: expected only the placeholders {title}, "
+            "{description}, {exercises}, {minutes}, {week}, {weeks}, {day}, {per_week}, "
+            "{session}, {sessions}, {date}, found {wek}",
+        ),
+    ],
+)
+def test_a_bad_programme_is_one_line_naming_file_line_and_key(
+    write: Callable[[str, str], Path], text: str, message: str
+) -> None:
+    write(TINY, "r.yaml")
+    write("title: B\nexercises:\n  - {name: A, reps: many}\n", "bad.yaml")
+    path = write(text, "p.yaml")
+    with pytest.raises(RoutineError) as caught:
+        load_programme(path)
+    assert str(caught.value) == message.replace("{dir}", str(path.parent)).replace(
+        "p.yaml", str(path), 1
+    )
+
+
+def test_a_routine_cannot_name_the_session_placeholders_outside_a_programme(
+    write: Callable[[str, str], Path],
+) -> None:
+    from voicecoach.loader import load_routine
+
+    path = write(
+        "title: R\ncues: {intro: 'Week {week}.'}\nexercises: [{name: A, reps: 2}]\n", "r.yaml"
+    )
+    with pytest.raises(RoutineError, match=r"expected only the placeholders .*found \{week\}"):
+        load_routine(path)
+
+
+# -- progression --------------------------------------------------------------------------
+
+
+def test_linear_steps_start_at_the_base_end_at_the_target_and_round_half_up(
+    write: Callable[[str, str], Path],
+) -> None:
+    write(TINY, "r.yaml")
+    path = write(
+        """
+        title: P
+        routine: r.yaml
+        weeks: 5
+        per_week: 2
+        progression:
+          reps: {to: 8}
+          duration: {to: 1m}
+          sets: {to: 3}
+          rest: {to: 10s}
+        """,
+        "p.yaml",
+    )
+    found = values(path)
+    assert len(found) == 10
+    # 3 -> 8 over 5 weeks: 3, 4.25, 5.5, 6.75, 8, rounded half up; both sessions of a week alike
+    assert [v["Lunges"]["reps"] for v in found] == [3, 3, 4, 4, 6, 6, 7, 7, 8, 8]
+    # 6 s -> 60 s: 6, 19.5, 33, 46.5, 60 s
+    assert [v["Plank"]["duration_ms"] for v in found[::2]] == [6000, 20000, 33000, 47000, 60000]
+    # 1 set -> 3 sets: 1, 1.5, 2, 2.5, 3; whole sets only
+    assert [v["Lunges"]["sets"] for v in found[::2]] == [1, 2, 2, 3, 3]
+    sessions = plan_sessions(load_programme(path))
+    rests = [s.routine.exercises()[0].sets[0].rest_ms for s in sessions[::2]]
+    assert rests == [4000, 6000, 7000, 9000, 10000]  # 5.5 s and 8.5 s round up
+    # step 1 is the base routine exactly
+    base = sessions[0].routine
+    from voicecoach.loader import load_routine
+
+    assert base.items == load_routine(path.parent / "r.yaml", in_programme=True).items
+
+
+def test_by_session_lists_and_per_exercise_overrides(write: Callable[[str, str], Path]) -> None:
+    write(TINY, "r.yaml")
+    path = write(
+        """
+        title: P
+        routine: r.yaml
+        weeks: 2
+        per_week: 2
+        progression:
+          by: session
+          reps: {to: 9}
+          exercises:
+            Lunges:
+              reps: [3, 5, 20, 4]
+            Plank:
+              duration: ["0:10", 20, 30s, 40s]
+        """,
+        "p.yaml",
+    )
+    found = values(path)
+    assert [v["Lunges"]["reps"] for v in found] == [3, 5, 20, 4]
+    assert [v["Plank"]["duration_ms"] for v in found] == [10000, 20000, 30000, 40000]
+
+
+def test_the_milestone_is_spoken_once_where_the_last_value_is_first_reached(
+    write: Callable[[str, str], Path],
+) -> None:
+    write(TINY, "r.yaml")
+    path = write(
+        """
+        title: P
+        routine: r.yaml
+        weeks: 4
+        per_week: 2
+        progression:
+          exercises:
+            Lunges:
+              reps: [3, 4, 5, 5]
+              then: "{reps} a side: add weight."
+        """,
+        "p.yaml",
+    )
+    from voicecoach.build import estimate_measure
+    from voicecoach.timeline import expand
+
+    said = []
+    for session in plan_sessions(load_programme(path)):
+        timeline = expand(session.routine, estimate_measure(session.routine))
+        said.append([c.text for c in timeline.cues if c.name == "milestone"])
+    # week 3 first reaches 5: its first session says it, and no other session does
+    assert said == [[], [], [], [], ["5 a side: add weight."], [], [], []]
+
+
+def test_dates_follow_days_or_spread_evenly(write: Callable[[str, str], Path]) -> None:
+    write(TINY, "r.yaml")
+    # 2027-01-06 is a Wednesday: the week's sessions come on the next Saturday and Tuesday
+    dated = write(
+        "title: P\nroutine: r.yaml\nweeks: 2\nstart: 2027-01-06\ndays: [tue, sat]\n", "a.yaml"
+    )
+    dates = [s.slot.date for s in plan_sessions(load_programme(dated))]
+    assert dates == [
+        datetime.date(2027, 1, 9),
+        datetime.date(2027, 1, 12),
+        datetime.date(2027, 1, 16),
+        datetime.date(2027, 1, 19),
+    ]
+    assert [s.slot.day for s in plan_sessions(load_programme(dated))] == [1, 2, 1, 2]
+    spread = write(
+        "title: P\nroutine: r.yaml\nweeks: 1\nper_week: 3\nstart: 2027-01-04\n", "b.yaml"
+    )
+    assert [s.slot.date.day for s in plan_sessions(load_programme(spread))] == [4, 6, 8]  # type: ignore[union-attr]
+    undated = write("title: P\nroutine: r.yaml\nweeks: 1\n", "c.yaml")
+    assert [s.slot.date for s in plan_sessions(load_programme(undated))] == [None]
+
+
+# -- real builds, read back ----------------------------------------------------------------
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in sorted(folder.iterdir())}
+
+
+def test_a_base_programme_builds_every_output_and_rebuilds_only_what_changed(
+    write: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    import feedparser
+    import icalendar
+
+    write(TINY, "r.yaml")
+    text = """
+        title: Tiny Plan
+        description: Two weeks.
+        routine: r.yaml
+        weeks: 2
+        per_week: 2
+        start: 2027-01-05
+        days: [tue, sat]
+        base_url: https://example.org/tiny
+        progression:
+          reps: {to: 4}
+          exercises:
+            Plank: {duration: {to: 7s}, then: "{duration} seconds: hold a weight."}
+        """
+    path = write(text, "p.yaml")
+    options = ProgrammeOptions(build=BuildOptions(output_dir=tmp_path / "out"))
+    result = build_programme(load_programme(path), options)
+    folder = tmp_path / "out" / "tiny-plan"
+    assert result.folder == folder and result.made == (1, 2, 3, 4) and result.kept == ()
+    mp3s = sorted(folder.glob("*.mp3"))
+    assert [p.name for p in mp3s] == [
+        "01-week-1-session-1.mp3",
+        "02-week-1-session-2.mp3",
+        "03-week-2-session-1.mp3",
+        "04-week-2-session-2.mp3",
+    ]
+
+    # each session is a real session: decoded, its cues are where its JSON says
+    figures = check_session(mp3s[2])
+    assert figures["worst_onset_ms"] <= 5
+    assert abs(figures["decoded_ms"] - figures["duration_ms"]) <= 30
+    spoken = [c["text"] for c in figures["document"]["cues"] if c["kind"] == "speech"]
+    assert "Week 2 of 2, session 1 of 2." in spoken
+    assert "7 seconds: hold a weight." in spoken
+
+    from mutagen.id3 import ID3
+
+    tags = ID3(mp3s[2])
+    assert (str(tags["TIT2"]), str(tags["TALB"]), str(tags["TRCK"])) == (
+        "Week 2, session 1",
+        "Tiny Plan",
+        "3/4",
+    )
+
+    # programme.json: the values of the progression, exactly
+    document = json.loads((folder / "programme.json").read_text())
+    sessions = document["sessions"]
+    assert [s["exercises"]["Lunges"]["reps"] for s in sessions] == [3, 3, 4, 4]
+    assert [s["exercises"]["Plank"]["duration_ms"] for s in sessions] == [6000, 6000, 7000, 7000]
+    assert [s["date"] for s in sessions] == ["2027-01-05", "2027-01-09", "2027-01-12", "2027-01-16"]
+    assert [s["file"] for s in sessions] == [p.name for p in mp3s]
+
+    # the playlist, read by a few lines of M3U reading
+    lines = (folder / "playlist.m3u8").read_text().splitlines()
+    assert lines[0] == "#EXTM3U"
+    entries = [
+        (lines[i], lines[i + 1]) for i, line in enumerate(lines) if line.startswith("#EXTINF:")
+    ]
+    assert [file for _, file in entries] == [p.name for p in mp3s]
+    for (info, _file), session in zip(entries, sessions, strict=True):
+        seconds, title = info[len("#EXTINF:") :].split(",", 1)
+        assert int(seconds) == round(session["duration_ms"] / 1000)
+        assert title == session["title"]
+
+    # the calendar, read by icalendar
+    calendar = icalendar.Calendar.from_ical((folder / "calendar.ics").read_bytes())
+    events = list(calendar.walk("VEVENT"))
+    assert [e.decoded("dtstart") for e in events] == [
+        datetime.date(2027, 1, 5),
+        datetime.date(2027, 1, 9),
+        datetime.date(2027, 1, 12),
+        datetime.date(2027, 1, 16),
+    ]
+    assert str(events[2]["summary"]).startswith("Week 2, session 1: Tiny Plan (")
+    assert "Lunges: 4 reps each side" in str(events[2]["description"])
+    assert "Plank: 0:07" in str(events[2]["description"])
+
+    # the feed, read by feedparser
+    feed = feedparser.parse((folder / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.title == "Tiny Plan"
+    assert feed.feed.itunes_type == "serial"
+    assert len(feed.entries) == 4
+    third = feed.entries[2]
+    assert third.itunes_season == "2" and third.itunes_episode == "3"
+    enclosure = third.enclosures[0]
+    assert enclosure.href == "https://example.org/tiny/03-week-2-session-1.mp3"
+    assert int(enclosure.length) == mp3s[2].stat().st_size
+    assert enclosure.type == "audio/mpeg"
+    assert third.itunes_duration == str(round(sessions[2]["duration_ms"] / 1000))
+    chapters_url = third.podcast_chapters["url"]
+    assert chapters_url == "https://example.org/tiny/03-week-2-session-1.chapters.json"
+    chapters = json.loads((folder / "03-week-2-session-1.chapters.json").read_text())
+    assert [c["title"] for c in chapters["chapters"]] == [
+        c["title"] for c in sessions[2]["chapters"]
+    ]
+    assert chapters["chapters"][1]["startTime"] == sessions[2]["chapters"][1]["start_ms"] / 1000
+
+    # the page, read by html.parser
+    from html.parser import HTMLParser
+
+    class Players(HTMLParser):
+        sources: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "audio":
+                self.sources.append(dict(attrs)["src"] or "")
+
+    players = Players()
+    players.feed((folder / "index.html").read_text())
+    assert players.sources == [p.name for p in mp3s]
+
+    # nothing changed: nothing is made, nothing is touched
+    before = _mtimes(folder)
+    again = build_programme(load_programme(path), options)
+    assert again.made == () and again.kept == (1, 2, 3, 4)
+    assert _mtimes(folder) == before
+
+    # the plank's target changes: only the sessions whose plank changed are made again
+    write(text.replace("to: 7s", "to: 8s"), "p.yaml")
+    changed = build_programme(load_programme(path), options)
+    assert changed.made == (3, 4) and changed.kept == (1, 2)
+    after = _mtimes(folder)
+    for name in ("01-week-1-session-1.mp3", "02-week-1-session-2.json"):
+        assert after[name] == before[name]
+    assert after["03-week-2-session-1.mp3"] != before["03-week-2-session-1.mp3"]
+
+    # --session N makes that one again; --force makes them all
+    one = build_programme(load_programme(path), ProgrammeOptions(build=options.build, session=2))
+    assert one.made == (2,) and len(one.records) == 4
+    forced = build_programme(
+        load_programme(path), ProgrammeOptions(build=options.build, force=True)
+    )
+    assert forced.made == (1, 2, 3, 4)
+
+
+def test_a_list_of_weeks_builds_a_routine_per_week_or_per_session(
+    write: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    write(TINY, "plan/w1.yaml")
+    write(TINY.replace("Tiny Legs", "Other").replace("reps: 3", "reps: 2"), "plan/w2b.yaml")
+    path = write(
+        """
+        title: Two Shapes
+        days: [mon, thu]
+        start: 2027-01-04
+        cues: {}
+        weeks:
+          - routine: plan/w1.yaml
+          - sessions: [plan/w1.yaml, plan/w2b.yaml]
+        """.replace("        cues: {}\n", ""),
+        "p.yaml",
+    )
+    programme = load_programme(path)
+    assert (programme.weeks, programme.per_week) == (2, 2)
+    result = build_programme(programme, ProgrammeOptions(build=BuildOptions(output_dir=tmp_path)))
+    assert [r.file for r in result.records] == [
+        "01-week-1-session-1.mp3",
+        "02-week-1-session-2.mp3",
+        "03-week-2-session-1.mp3",
+        "04-week-2-session-2.mp3",
+    ]
+    assert [r.exercises["Lunges"]["reps"] for r in result.records] == [3, 3, 3, 2]
+    assert [r.date for r in result.records] == [
+        datetime.date(2027, 1, 4),
+        datetime.date(2027, 1, 7),
+        datetime.date(2027, 1, 11),
+        datetime.date(2027, 1, 14),
+    ]
+    # without base_url there is no feed
+    assert not (result.folder / "feed.xml").exists()
+    figures = check_session(result.folder / "04-week-2-session-2.mp3")
+    assert figures["worst_onset_ms"] <= 5
+
+
+def test_the_seed_programme_reaches_the_top_and_says_so_once() -> None:
+    sessions = plan_sessions(load_programme(ROOT / "scripts" / "programme.yaml"))
+    assert len(sessions) == 16
+    first, last = sessions[0].routine, sessions[-1].routine
+    from voicecoach.loader import load_routine
+
+    assert first.items == load_routine(ROOT / "scripts" / "routine.yaml", in_programme=True).items
+    reps = {e.name: e.sets[0].reps for e in last.exercises()}
+    assert all(30 <= r <= 50 for r in reps.values() if r), reps
+    assert reps["Calf raises"] == 50
+    milestones = [
+        s.slot.number for s in sessions for e in s.routine.exercises() if e.milestone is not None
+    ]
+    assert milestones == [15]
