@@ -136,6 +136,9 @@ def main() -> None:
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the (slow) grow-a-segment baseline"
     )
+    parser.add_argument(
+        "--no-programme", action="store_true", help="skip the seed programme (scripts/)"
+    )
     args = parser.parse_args()
     python = sys.executable
     rows = []
@@ -193,6 +196,8 @@ def main() -> None:
             spoken = len({c["text"] for c in document["cues"] if c["kind"] == "speech"})
             distinct = (spoken, document["duration_ms"] / 60_000, cold_run, warm_run)
 
+        programme = None if args.no_programme else bench_programme(root, python)
+
     print(
         "\nvoicecoach benchmark: run/walk sessions (1 min run, 90 s walk), 44.1 kHz mono "
         f"96 kbps, best of {RUNS} runs, {os.cpu_count()} cores\n"
@@ -215,12 +220,58 @@ def main() -> None:
         )
     if distinct is not None:
         _report_distinct(distinct)
+    if programme is not None:
+        _report_programme(programme)
     if baseline is not None and 60 in by_length:
         print(
             f"grow-a-segment baseline (pydub, same settings), 60 minutes: {baseline[0]:.1f} s, "
             f"{baseline[1]:.0f} MB peak; voicecoach warm is "
             f"{baseline[0] / by_length[60]:.1f} x faster"
         )
+
+
+def bench_programme(root: Path, python: str) -> dict[str, float]:
+    """The seed programme: cold with 1 and 2 jobs, a rebuild of nothing, the encode floors."""
+    scripts = Path(__file__).resolve().parent.parent / "scripts"
+    folder = root / "programme"
+    folder.mkdir()
+    for name in ("routine.yaml", "programme.yaml"):
+        (folder / name).write_text((scripts / name).read_text())
+    source = str(folder / "programme.yaml")
+    figures: dict[str, float] = {}
+    for jobs in (1, 2):
+        env = {**os.environ, "VOICECOACH_CACHE_DIR": str(root / f"programme-cache-{jobs}")}
+        out = root / f"programme-out-{jobs}"
+        build = [python, "-m", "voicecoach", "build", "-q", source, "--output-dir", str(out)]
+        figures[f"cold_{jobs}"], figures[f"rss_{jobs}"] = timed([*build, "-j", str(jobs)], env)
+        if jobs == 1:
+            figures["noop"], _ = best(build, env)
+            wavs = root / "programme-wav"
+            subprocess.run(
+                [*build, "--output-dir", str(wavs), "--format", "wav"], env=env, check=True
+            )
+            floors = 0.0
+            minutes = 0.0
+            for wav in sorted(wavs.rglob("*.wav")):
+                floors += best([python, "-c", FLOOR, str(wav), "96"], env)[0]
+                with wave.open(str(wav)) as opened:
+                    minutes += opened.getnframes() / opened.getframerate() / 60
+                wav.unlink()
+            figures["floor"], figures["minutes"] = floors, minutes
+            figures["sessions"] = len(list(out.rglob("*.mp3")))
+    return figures
+
+
+def _report_programme(figures: dict[str, float]) -> None:
+    print(
+        f"\nseed programme: {figures['sessions']:.0f} sessions, {figures['minutes']:.0f} minutes "
+        f"of audio; lameenc alone, summed: {figures['floor']:.1f} s\n"
+        f"  cold --jobs 1: {figures['cold_1']:.1f} s ({figures['cold_1'] / figures['floor']:.2f}"
+        f" x the floor), {figures['rss_1']:.0f} MB peak\n"
+        f"  cold --jobs 2: {figures['cold_2']:.1f} s ({figures['cold_2'] / figures['floor']:.2f}"
+        f" x the floor; {figures['cold_1'] / figures['cold_2']:.2f} x faster than --jobs 1)\n"
+        f"  rebuild with nothing changed: {figures['noop']:.2f} s"
+    )
 
 
 def _report_distinct(distinct: tuple[int, float, tuple[float, float], tuple[float, float]]) -> None:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.audio import check_session
+from voicecoach.build import BuildOptions
 from voicecoach.errors import RoutineError
 from voicecoach.programme.build import ProgrammeOptions, build_programme
 from voicecoach.programme.loader import load_programme
 from voicecoach.programme.progression import plan_sessions, values_of
-from voicecoach.build import BuildOptions
-from tests.audio import check_session
 
 ROOT = Path(__file__).resolve().parent.parent
 
