@@ -16,7 +16,7 @@ $(BUILT): pyproject.toml | $(BIN)/python
 	@touch $(BUILT)
 
 $(TESTED): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev,piper]'
 	@touch $(TESTED) $(BUILT)
 
 build: $(BUILT)

@@ -315,7 +315,9 @@ def test_an_engine_the_registry_lacks_is_refused_with_the_known_ones(
     path = write_routine("title: T\nvoice: {engine: fake}\nexercises: [{name: A, reps: 1}]\n")
     with pytest.raises(VoicecoachError) as caught:
         load_routine(path)
-    assert str(caught.value) == f"{path}:2: voice.engine: expected one of pyttsx3, found 'fake'"
+    assert (
+        str(caught.value) == f"{path}:2: voice.engine: expected one of pyttsx3, piper, found 'fake'"
+    )
 
 
 def test_more_chapters_than_one_table_of_contents_holds_all_read_back(

@@ -227,7 +227,7 @@ BAD = [
     ),
     (
         "title: X\nvoice:\n  engine: sapi\nexercises: [{name: A, reps: 3}]\n",
-        "3: voice.engine: expected one of pyttsx3, found 'sapi'",
+        "3: voice.engine: expected one of pyttsx3, piper, found 'sapi'",
     ),
     (
         "title: X\nexercises:\n  - name: A\n    reps: 3\n    sides: []\n",

@@ -28,7 +28,9 @@ from voicecoach.loader import audio_value, load_routine
 from voicecoach.loudness import TONE_OFFSET_DB, gains, leveled, stored_analysis
 from voicecoach.model import AudioSettings, Routine
 from voicecoach.render import CueLayer, mix
+from voicecoach.speech import Synthesizer
 from voicecoach.speech.cache import CachedSynthesizer, CacheStats, ClipCache
+from voicecoach.speech.pronounce import Pronouncing
 from voicecoach.speech.registry import engine
 from voicecoach.timeline import Cue, Measure, Timeline, cue_count, expand, minimum_duration_ms
 from voicecoach.tones import synthesize_tone
@@ -185,7 +187,10 @@ def validate_routine(
 
 def open_synthesizer(routine: Routine, cache: ClipCache) -> CachedSynthesizer:
     """The routine's engine and voice, behind the clip cache; the caller closes it."""
-    return CachedSynthesizer(engine(routine.voice.engine).open(routine.voice), cache)
+    inner: Synthesizer = engine(routine.voice.engine).open(routine.voice)
+    if routine.pronounce:
+        inner = Pronouncing(inner, routine.pronounce)
+    return CachedSynthesizer(inner, cache)
 
 
 def estimate_measure(routine: Routine) -> Measure:

@@ -26,3 +26,10 @@ MAX_MINUTES = 24 * 60  # the most --max-minutes accepts, and what plan allows
 MAX_WEEKS = 104
 MAX_PER_WEEK = 14
 MAX_SESSIONS = 500
+
+# music and cadence
+CADENCE_RANGE = (100, 220)  # steps a minute
+MUSIC_LEVEL_RANGE = (-40.0, 0.0)  # LU relative to the speech
+MUSIC_DUCK_RANGE = (0.0, 60.0)  # dB
+MAX_MUSIC_FADE_MS = 60_000
+MAX_TRACKS = 1000

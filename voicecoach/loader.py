@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -19,6 +19,7 @@ from voicecoach.model import (
     Cues,
     Exercise,
     Item,
+    Music,
     Repeat,
     Routine,
     Tags,
@@ -32,9 +33,21 @@ from voicecoach.suggest import closest
 from voicecoach.wording import PLACEHOLDERS, Template, TemplateError, check_template
 from voicecoach.yamlfile import LineDict, LineList, read_yaml
 
-TOP_KEYS = ("title", "description", "voice", "defaults", "cues", "exercises", "audio", "tags")
+TOP_KEYS = (
+    "title",
+    "description",
+    "voice",
+    "defaults",
+    "cues",
+    "exercises",
+    "audio",
+    "tags",
+    "pronounce",
+    "music",
+)
 VOICE_KEYS = ("engine", "name", "rate", "volume")
-DEFAULT_KEYS = ("rest", "tempo", "switch", "countdown")
+DEFAULT_KEYS = ("rest", "tempo", "switch", "countdown", "cadence")
+MUSIC_KEYS = ("files", "order", "level", "duck", "crossfade", "fade")
 EXERCISE_KEYS = (
     "name",
     "tips",
@@ -47,6 +60,7 @@ EXERCISE_KEYS = (
     "switch",
     "countdown",
     "cues",
+    "cadence",
 )
 SET_KEYS = ("reps", "duration", "tempo", "rest", "note")
 REPEAT_KEYS = ("repeat", "exercises")
@@ -228,6 +242,7 @@ def _voice(value: Any, at: _At) -> Voice:
             base.volume,
         ),
         where=f"{name_at.source}:{name_at.line}: {name_at.path}" if name_at.line else at.source,
+        folder=str(Path(at.source).parent),
     )
 
 
@@ -242,7 +257,15 @@ def _timing(mapping: LineDict, at: _At, base: Timing) -> Timing:
             _counter(0, limits.MAX_COUNTDOWN, "seconds of countdown"),
             base.countdown,
         ),
+        cadence=at.optional(mapping, "cadence", _cadence, base.cadence),
     )
+
+
+def _cadence(value: Any, at: _At) -> int | None:
+    if value is None:
+        return None
+    low, high = limits.CADENCE_RANGE
+    return _count(value, at, minimum=low, maximum=high, what="steps a minute")
 
 
 def _work(mapping: LineDict, at: _At) -> tuple[int | None, int | None]:
@@ -304,14 +327,25 @@ def _exercise(mapping: LineDict, at: _At, timing: Timing, cues: Cues) -> Exercis
     own = _timing(mapping, at, timing)
     if "cues" in mapping:
         cues = cues.merged(_cues(mapping["cues"], at.key(mapping, "cues")))
+    sets = _sets(mapping.get("sets", 1), at.key(mapping, "sets"), at, _work(mapping, at), own)
+    if (
+        "cadence" in mapping
+        and own.cadence is not None
+        and all(work.duration_ms is None for work in sets)
+    ):
+        at.key(mapping, "cadence").fail(
+            "expected cadence on a timed exercise (with 'duration'), found it on one "
+            "that counts reps"
+        )
     return Exercise(
         name=_text(mapping["name"], at.key(mapping, "name")),
-        sets=_sets(mapping.get("sets", 1), at.key(mapping, "sets"), at, _work(mapping, at), own),
+        sets=sets,
         tips=at.optional(mapping, "tips", _texts, ()),
         sides=at.optional(mapping, "sides", _sides, ()),
         switch_ms=own.switch_ms,
         countdown=own.countdown,
         cues=cues,
+        cadence=own.cadence,
     )
 
 
@@ -439,8 +473,65 @@ def _tags(value: Any, at: _At) -> Tags:
     )
 
 
+def _pronounce(value: Any, at: _At) -> Mapping[str, str]:
+    if not isinstance(value, LineDict):
+        at.expected("a mapping of words to how to say them, such as {Tabata: ta-BAH-ta}", value)
+    found: dict[str, str] = {}
+    for word, said in value.items():
+        where = at.key(value, str(word))
+        written = _text(word, where)
+        if not any(char.isalnum() for char in written):
+            where.expected("a word (letters or digits)", word)
+        if written.lower() in found:
+            where.fail(f"expected each word once (case does not count), found '{written}' again")
+        found[written.lower()] = _text(said, where)
+    return MappingProxyType(found)
+
+
+def _music(value: Any, at: _At) -> Music:
+    mapping = _mapping(value, at, MUSIC_KEYS, "a mapping with 'files' (and order, level, ...)")
+    if "files" not in mapping:
+        at.fail("expected 'files' (music files, folders or glob patterns), found none")
+    raw = mapping["files"]
+    files_at = at.key(mapping, "files")
+    items = raw if isinstance(raw, LineList) else [raw]
+    if not items:
+        files_at.expected("at least one file, folder or pattern", raw)
+    files = tuple(
+        _text(item, files_at.item(raw, i) if isinstance(raw, LineList) else files_at)
+        for i, item in enumerate(items)
+    )
+    order = at.optional(mapping, "order", _text, "in-order")
+    if order not in ("in-order", "shuffle"):
+        at.key(mapping, "order").expected("'in-order' or 'shuffle'", mapping["order"])
+    base = Music(files)
+
+    def ranged(low: float, high: float, what: str) -> Callable[[Any, _At], float]:
+        return lambda v, a: _number(v, a, low, high, f"a number from {low:g} to {high:g} ({what})")
+
+    def fade(v: Any, a: _At) -> int:
+        ms = _gap(v, a)
+        if ms > limits.MAX_MUSIC_FADE_MS:
+            a.expected(f"at most {limits.MAX_MUSIC_FADE_MS // 1000} s", v)
+        return ms
+
+    return Music(
+        files=files,
+        folder=str(Path(at.source).parent),
+        order=order,
+        level_lu=at.optional(
+            mapping, "level", ranged(*limits.MUSIC_LEVEL_RANGE, "LU"), base.level_lu
+        ),
+        duck_db=at.optional(mapping, "duck", ranged(*limits.MUSIC_DUCK_RANGE, "dB"), base.duck_db),
+        crossfade_ms=at.optional(mapping, "crossfade", fade, base.crossfade_ms),
+        fade_ms=at.optional(mapping, "fade", fade, base.fade_ms),
+    )
+
+
 def _defaults(value: Any, at: _At) -> Timing:
-    mapping = _mapping(value, at, DEFAULT_KEYS, "a mapping of rest, tempo, switch and countdown")
+    mapping = _mapping(
+        value, at, DEFAULT_KEYS, "a mapping of rest, tempo, switch, countdown and cadence"
+    )
     return _timing(mapping, at, Timing())
 
 
@@ -498,6 +589,8 @@ def _parse_routine(data: Any, source: str, in_programme: bool, where: str) -> Ro
         _audio(top["audio"], at.key(top, "audio")) if _present(top, "audio") else AudioSettings()
     )
     tags = _tags(top["tags"], at.key(top, "tags")) if _present(top, "tags") else Tags()
+    music = at.optional(top, "music", _music, None)
+    pronounce: Mapping[str, str] = at.optional(top, "pronounce", _pronounce, MappingProxyType({}))
     return Routine(
         title=title,
         items=items,
@@ -507,6 +600,8 @@ def _parse_routine(data: Any, source: str, in_programme: bool, where: str) -> Ro
         audio=audio,
         tags=tags,
         source=source,
+        pronounce=pronounce,
+        music=music,
     )
 
 

@@ -19,6 +19,7 @@ class Voice:
     rate: int = 165
     volume: float = 1.0
     where: str = ""  # "file:line: voice.name", for messages about the voice
+    folder: str = ""  # the routine file's folder: a voice file's path is relative to it
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Timing:
     tempo_ms: int = 3_000
     switch_ms: int = 5_000
     countdown: int = 3
+    cadence: int | None = None  # steps a minute ticked during timed blocks
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class Exercise:
     countdown: int = 3
     cues: Cues = field(default_factory=Cues)
     milestone: str | None = None  # a programme's `then`, spoken in this session only
+    cadence: int | None = None  # steps a minute ticked during its timed blocks
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,19 @@ class Tags:
 
 
 @dataclass(frozen=True)
+class Music:
+    """The runner's own music under the session (routine format revision 2)."""
+
+    files: tuple[str, ...]  # as written: files, folders or glob patterns
+    folder: str = ""  # the routine's folder: `files` are relative to it
+    order: str = "in-order"  # or "shuffle"
+    level_lu: float = -12.0  # the bed's loudness relative to the speech, in the open
+    duck_db: float = 12.0  # how far the bed drops under every cue
+    crossfade_ms: int = 3_000
+    fade_ms: int = 3_000
+
+
+@dataclass(frozen=True)
 class Session:
     """Where a routine sits in a programme: the values of the `session` placeholders."""
 
@@ -174,6 +190,9 @@ class Routine:
     tags: Tags = field(default_factory=Tags)
     source: str = ""
     session: Session | None = None  # set when the routine is one session of a programme
+    music: Music | None = None
+    # how to say words (lower case -> what the engine is given); what is read stays as written
+    pronounce: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def exercises(self) -> list[Exercise]:
         """The distinct exercises as written, in order, each once (repeats not unrolled)."""

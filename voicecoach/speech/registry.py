@@ -21,7 +21,13 @@ def _pyttsx3() -> Engine:
     return Pyttsx3Engine()
 
 
-_FACTORIES: dict[str, Callable[[], Engine]] = {"pyttsx3": _pyttsx3}
+def _piper() -> Engine:
+    from voicecoach.speech.piper_engine import PiperEngine
+
+    return PiperEngine()
+
+
+_FACTORIES: dict[str, Callable[[], Engine]] = {"pyttsx3": _pyttsx3, "piper": _piper}
 _OPENED: dict[str, Engine] = {}
 
 
