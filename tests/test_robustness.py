@@ -232,6 +232,8 @@ def test_an_interrupted_build_leaves_the_previous_session_as_it_was(
         assert process.returncode == -signal.SIGKILL
     after = {p.name: p.read_bytes() for p in out.parent.iterdir() if not p.name.endswith(".part")}
     assert after == before
+    if how != signal.SIGKILL:
+        return  # cleaned up by itself; what a killed build leaves, the next one clears:
     again = subprocess.run(command, capture_output=True, env=env, cwd=REPO, text=True)
     assert again.returncode == 0, again.stderr
     assert sorted(p.name for p in out.parent.iterdir()) == sorted(before)  # no parts left

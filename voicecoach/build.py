@@ -22,11 +22,12 @@ from typing import Any
 import numpy as np
 
 from voicecoach import export, limits, sidecars
-from voicecoach.dsp import resample, sample_at
+from voicecoach.dsp import resample, sample_at, to_pcm16
 from voicecoach.errors import ExportError, RoutineError, VoicecoachError, stop_on_signals
 from voicecoach.loader import audio_value, load_routine
 from voicecoach.loudness import TONE_OFFSET_DB, gains, leveled, stored_analysis
 from voicecoach.model import AudioSettings, Routine
+from voicecoach.music.session import measure_tracks, plan_music, with_files
 from voicecoach.render import CueLayer, mix
 from voicecoach.speech import Synthesizer
 from voicecoach.speech.cache import CachedSynthesizer, CacheStats, ClipCache
@@ -109,6 +110,9 @@ class BuildOptions:
     max_minutes: int = limits.DEFAULT_MAX_MINUTES
     sidecars: bool = True  # the .json timeline and .vtt/.lrc captions beside the audio
     audio: Mapping[str, Any] = field(default_factory=dict)  # overrides of the routine's audio
+    music: tuple[str, ...] = ()  # music files, folders or globs, over the routine's own
+    no_music: bool = False  # leave the routine's music out
+    stems: bool = False  # also write <name>.voice.wav and <name>.music.wav
 
 
 @dataclass(frozen=True)
@@ -229,6 +233,27 @@ def plan_routine(
         return with_cache_warning(speak_and_lay_out(routine, synthesizer), cache)
 
 
+def describe_music(routine: Routine, timeline: Timeline, cache_dir: Path | None) -> list[str]:
+    """Where each track of the bed plays, and where the metronome ticks (for `plan`)."""
+    from voicecoach.durations import format_clock
+
+    tracks = measure_tracks(routine.music, routine.audio, ClipCache.at(cache_dir))
+    under = plan_music(routine.music, tracks, timeline, routine.audio, routine.title)
+    lines = []
+    stretches = under.document.get("music", {}).get("tracks", [])
+    if stretches:
+        lines.append(f"Music: {len(tracks)} tracks, {len(stretches)} stretches")
+        for stretch in stretches:
+            start, end = format_clock(stretch["start_ms"]), format_clock(stretch["end_ms"])
+            lines.append(f"  {start:>9} - {end:>9}  {stretch['file']}")
+    for span in under.document.get("metronome", []):
+        lines.append(
+            f"Metronome: {format_clock(span['start_ms'])} - {format_clock(span['end_ms'])} "
+            f"at {span['bpm']} steps a minute"
+        )
+    return lines
+
+
 def with_cache_warning(timeline: Timeline, cache: ClipCache) -> Timeline:
     """The timeline with a warning added when the cache could not be written."""
     if cache.failure is None:
@@ -347,20 +372,24 @@ def describe_audio(audio: AudioSettings, synthesizer: CachedSynthesizer) -> dict
 
 def write_session(
     out_path: Path,
-    windows: Iterator[np.ndarray],
+    windows: Callable[[Mapping[Path, Path]], Iterator[np.ndarray]],
     audio: AudioSettings,
     texts: Mapping[str, str],
     timeline: Timeline,
     routine: Routine,
+    stems: Sequence[Path] = (),
 ) -> list[Path]:
-    """Encode, tag and write the sidecars under temporary names, then publish them all."""
+    """Encode, tag and write the sidecars under temporary names, then publish them all.
+
+    `windows` is given the temporary name of each of the `stems` to fill while it mixes.
+    """
     audio_format = export.FORMATS[audio.format]
-    files = [out_path] + [out_path.with_suffix(suffix) for suffix in texts]
+    files = [out_path] + [out_path.with_suffix(suffix) for suffix in texts] + list(stems)
     with ExitStack() as stack:
         parts = {final: stack.enter_context(export.staged(final)) for final in files}
         try:
             with parts[out_path].open("wb") as out:
-                audio_format.write(windows, out, audio)
+                audio_format.write(windows({stem: parts[stem] for stem in stems}), out, audio)
             audio_format.tag(parts[out_path], timeline, routine)
             for suffix, text in texts.items():
                 sidecars.write_text(parts[out_path.with_suffix(suffix)], text)
@@ -372,6 +401,56 @@ def write_session(
         for final, part in parts.items():
             export.publish(part, final)
     return files
+
+
+def stem_paths(out_path: Path) -> list[Path]:
+    """Where `--stems` writes the voice and the music (bed and ticks) beside the audio."""
+    return [out_path.with_suffix(".voice.wav"), out_path.with_suffix(".music.wav")]
+
+
+def skip_samples(windows: Iterator[np.ndarray], count: int) -> Iterator[np.ndarray]:
+    """The windows without their first `count` samples."""
+    for window in windows:
+        if count >= len(window):
+            count -= len(window)
+            continue
+        yield window[count:] if count else window
+        count = 0
+
+
+class StemWriter:
+    """Writes each window's voice and music (before the mix's limiter) as 16-bit WAVs."""
+
+    def __init__(self, parts: Mapping[Path, Path], rate: int, channels: int) -> None:
+        import wave
+
+        self.channels = channels
+        self.files: list[wave.Wave_write] = []
+        for part in parts.values():
+            opened = wave.open(str(part), "wb")  # noqa: SIM115 (closed by close())
+            opened.setnchannels(channels)
+            opened.setsampwidth(2)
+            opened.setframerate(rate)
+            self.files.append(opened)
+
+    def __call__(self, start: int, stop: int, parts: list[np.ndarray | None]) -> None:
+        voice, music = parts[0], [p for p in parts[1:] if p is not None]
+        for file, sound in zip(self.files, (voice, _summed(music)), strict=True):
+            window = np.zeros(stop - start, dtype=np.float32) if sound is None else sound
+            file.writeframes(to_pcm16(window, self.channels))
+
+    def close(self) -> None:
+        for file in self.files:
+            file.close()
+
+
+def _summed(parts: list[np.ndarray]) -> np.ndarray | None:
+    if not parts:
+        return None
+    total: np.ndarray = parts[0].copy()
+    for part in parts[1:]:
+        total += part
+    return total
 
 
 # -- the build ----------------------------------------------------------------------------
@@ -397,12 +476,19 @@ def build_routine(
     audio = settle_audio(routine.audio, options)
     routine = replace(routine, audio=audio)
     out_path = output_path(routine, options, audio)
-    check_outputs(output_files(out_path, options.sidecars), routine_inputs(routine))
+    check_outputs(
+        output_files(out_path, options.sidecars) + (stem_paths(out_path) if options.stems else []),
+        routine_inputs(routine),
+    )
     audio_format = export.FORMATS[audio.format]
     rate = audio.sample_rate
     # the least the session can last already tells whether its file can hold it
     audio_format.check_size(sample_at(minimum_duration_ms(routine.items), rate), audio.channels)
+    music = None if options.no_music else with_files(routine.music, options.music, ".")
+    written = output_files(out_path, True) + stem_paths(out_path)
     cache = ClipCache.at(options.cache_dir)
+    # every track is found and decoded once before any speech: a bad one stops the build now
+    tracks = measure_tracks(music, audio, cache, written)
     with closing(open_synthesizer(routine, cache)) as synthesizer:
         timeline, fed = fit_to_codec(
             speak_and_lay_out(routine, synthesizer, progress), audio_format, rate
@@ -411,22 +497,38 @@ def build_routine(
         audio_format.check_size(fed, audio.channels)
         sounds = Sounds(synthesizer, audio, SOUND_BUDGET_BYTES)
         level_sounds(sounds, timeline, audio, cache)
-        windows = mix(
-            [CueLayer(timeline.cues, sounds, rate)],
-            audio_format.delay_samples + fed,
-            sample_rate=rate,
-            start_sample=audio_format.delay_samples,
-            on_window=(lambda done, total: progress("audio", done, total)) if progress else None,
-        )
+        under = plan_music(music, tracks, timeline, audio, routine.title)
+        layers = [CueLayer(timeline.cues, sounds, rate), *under.layers]
+
+        def windows(stem_parts: Mapping[Path, Path]) -> Iterator[np.ndarray]:
+            writer = StemWriter(stem_parts, rate, audio.channels) if stem_parts else None
+            mixed = mix(
+                layers,
+                audio_format.delay_samples + fed,
+                sample_rate=rate,
+                on_window=(lambda done, total: progress("audio", done, total))
+                if progress
+                else None,
+                on_parts=writer,
+            )
+            try:
+                # the encoder adds its own delay ahead of what it is fed: feed from there
+                yield from skip_samples(mixed, audio_format.delay_samples)
+            finally:
+                if writer is not None:
+                    writer.close()
+
         texts: dict[str, str] = {}
         if options.sidecars:
-            document = sidecars.timeline_document(timeline, describe_audio(audio, synthesizer))
+            extra = {**describe_audio(audio, synthesizer), **under.document}
+            document = sidecars.timeline_document(timeline, extra)
             texts = {
                 ".json": sidecars.json_text(document),
                 ".vtt": sidecars.vtt_text(timeline),
                 ".lrc": sidecars.lrc_text(timeline),
             }
-        files = write_session(out_path, windows, audio, texts, timeline, routine)
+        stems = stem_paths(out_path) if options.stems else []
+        files = write_session(out_path, windows, audio, texts, timeline, routine, stems)
     return BuildResult(
         out_path, timeline, synthesizer.stats, time.perf_counter() - started, tuple(files)
     )

@@ -189,6 +189,19 @@ def main() -> None:
     is_flag=True,
     help="Write the MP3 alone: no .json timeline, no .vtt or .lrc captions.",
 )
+@click.option(
+    "--music",
+    "music",
+    multiple=True,
+    type=click.Path(path_type=str),
+    help="Music under the session: a file, folder or glob (repeatable). [routine: music.files]",
+)
+@click.option("--no-music", is_flag=True, help="Leave the routine's music out.")
+@click.option(
+    "--stems",
+    is_flag=True,
+    help="Also write <name>.voice.wav and <name>.music.wav (the bed and ticks) beside it.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
 def build(
     routines: tuple[Path, ...],
@@ -206,6 +219,9 @@ def build(
     bitrate: int | None,
     loudness: float | None,
     no_sidecars: bool,
+    music: tuple[str, ...],
+    no_music: bool,
+    stems: bool,
     quiet: bool,
 ) -> None:
     """Build the session MP3 (and its JSON timeline and captions) from each ROUTINE.
@@ -226,6 +242,7 @@ def build(
       voicecoach build my-run.yaml --format wav -o raw/tuesday.wav
       voicecoach build plans/*.yaml --jobs 2
       voicecoach build scripts/programme.yaml --jobs 2
+      voicecoach build long-run.yaml --music ~/Music/running/ --stems
       voicecoach build scripts/programme.yaml --session 3 --base-url https://example.org/legs/
     """
     from voicecoach.build import BuildOptions, build_routine
@@ -238,6 +255,9 @@ def build(
         cache_dir=cache_dir,
         max_minutes=max_minutes,
         sidecars=not no_sidecars,
+        music=music,
+        no_music=no_music,
+        stems=stems,
         audio={
             "format": audio_format,
             "sample_rate": sample_rate,
@@ -447,6 +467,10 @@ def plan(
         from voicecoach.report import plan_lines
 
         click.echo("\n".join(plan_lines(timeline)))
+        if loaded.music is not None or any(b.cadence for b in timeline.blocks):
+            from voicecoach.build import describe_music
+
+            click.echo("\n".join(describe_music(loaded, timeline, cache_dir)))
     for warning in timeline.warnings:
         click.echo(f"Warning: {warning}", err=True)
 
@@ -581,6 +605,12 @@ def info(mp3: Path) -> None:
             click.echo(
                 f"  {_clock(chapter.start_ms):>9} - {_clock(chapter.end_ms):>9}  {chapter.title}"
             )
+    if session.music:
+        click.echo(f"Music ({len(session.music)}, from {mp3.with_suffix('.json').name}):")
+        for file, start_ms, end_ms in session.music:
+            click.echo(f"  {_clock(start_ms):>9} - {_clock(end_ms):>9}  {file}")
+    for start_ms, end_ms, bpm in session.metronome:
+        click.echo(f"Metronome: {_clock(start_ms)} - {_clock(end_ms)} at {bpm} steps a minute")
 
 
 @main.group()

@@ -28,6 +28,8 @@ class SessionInfo:
     length_ms: int
     audio: str
     chapters: tuple[Chapter, ...]
+    music: tuple[tuple[str, int, int], ...] = ()  # from the JSON beside it: file, start, end
+    metronome: tuple[tuple[int, int, int], ...] = ()  # start, end, steps a minute
 
 
 def _walk(children: list[str], tocs: dict[str, Any], depth: int = 0) -> list[str]:
@@ -75,4 +77,24 @@ def read_session(path: Path) -> SessionInfo:
             chapters.append(Chapter(title, frame.start_time, frame.end_time))
     channels = "mono" if stream.channels == 1 else f"{stream.channels} channels"
     description = f"MP3, {stream.sample_rate} Hz {channels}, {stream.bitrate // 1000} kbps"
-    return SessionInfo(tuple(tags), length_ms, description, tuple(chapters))
+    music, metronome = _from_sidecar(path.with_suffix(".json"))
+    return SessionInfo(tuple(tags), length_ms, description, tuple(chapters), music, metronome)
+
+
+def _from_sidecar(
+    path: Path,
+) -> tuple[tuple[tuple[str, int, int], ...], tuple[tuple[int, int, int], ...]]:
+    """The music and metronome the JSON timeline beside the audio lists (none if absent)."""
+    import json
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        tracks = document.get("music", {}).get("tracks", [])
+        music = tuple((str(t["file"]), int(t["start_ms"]), int(t["end_ms"])) for t in tracks)
+        ticks = tuple(
+            (int(m["start_ms"]), int(m["end_ms"]), int(m["bpm"]))
+            for m in document.get("metronome", [])
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return (), ()
+    return music, ticks

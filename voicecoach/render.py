@@ -63,12 +63,49 @@ def mix(
     sample_rate: int,
     start_sample: int = 0,
     on_window: Callable[[int, int], None] | None = None,
+    on_parts: Callable[[int, int, list[np.ndarray | None]], None] | None = None,
 ) -> Iterator[np.ndarray]:
-    """Yield the layers summed as float32 mono windows from `start_sample` to `total_samples`."""
+    """Yield the layers summed, window by window, from `start_sample` to `total_samples`.
+
+    Windows are float32, (n,) when every layer is mono, else (n, 2). Where two layers
+    sound at once the sum goes through a look-ahead limiter that sees a little of the
+    windows either side, so a peak at a window's edge is held as smoothly as any other.
+    `on_parts` sees each window's layers before they are summed (for stems).
+    """
+    sums = _sums(layers, total_samples, start_sample, on_parts)
     position = start_sample
+    before: np.ndarray | None = None
+    current = next(sums, None)
+    while current is not None:
+        following = next(sums, None)
+        window, layered = current
+        if layered:
+            after = following[0] if following is not None else None
+            window = _limit_in_context(window, before, after, sample_rate)
+        yield window
+        position += len(current[0])
+        if on_window is not None:
+            on_window(position - start_sample, total_samples - start_sample)
+        before = current[0][-LIMITER_CONTEXT:]
+        current = following
+
+
+LIMITER_CONTEXT = 4096  # samples either side the limiter sees: more than its hold and smoothing
+_NEAR_CEILING = 10 ** (-5.0 / 20)  # a sum with no sample above this needs no limiter
+
+
+def _sums(
+    layers: Sequence[Layer],
+    total_samples: int,
+    position: int,
+    on_parts: Callable[[int, int, list[np.ndarray | None]], None] | None,
+) -> Iterator[tuple[np.ndarray, bool]]:
     while position < total_samples:
         stop = min(position + WINDOW_SAMPLES, total_samples)
-        parts = [part for layer in layers if (part := layer.window(position, stop)) is not None]
+        every = [layer.window(position, stop) for layer in layers]
+        if on_parts is not None:
+            on_parts(position, stop, every)
+        parts = [part for part in every if part is not None]
         if not parts:
             # most of a session is silence: share one window for it
             window = (
@@ -78,16 +115,44 @@ def mix(
             )
         elif len(parts) == 1:
             window = parts[0]
+        elif any(part.ndim == 2 for part in parts):
+            window = np.zeros((stop - position, 2), dtype=np.float32)
+            for part in parts:
+                window += part if part.ndim == 2 else part[:, None]
         else:
-            window = _limit_sum(np.add.reduce(parts, dtype=np.float32), sample_rate)
-        yield window
-        if on_window is not None:
-            on_window(stop - start_sample, total_samples - start_sample)
+            window = np.add.reduce(parts, dtype=np.float32)
+        yield window, len(parts) > 1
         position = stop
 
 
-def _limit_sum(window: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Two layers summed can peak above either: hold the sum under the ceiling."""
-    from voicecoach.loudness import limit
+def _limit_in_context(
+    window: np.ndarray, before: np.ndarray | None, after: np.ndarray | None, sample_rate: int
+) -> np.ndarray:
+    """Hold the sum of layers under the ceiling, its gain shaped with its neighbours in view."""
+    if float(np.max(np.abs(window), initial=0.0)) < _NEAR_CEILING and (
+        after is None or float(np.max(np.abs(after[:LIMITER_CONTEXT]), initial=0.0)) < _NEAR_CEILING
+    ):
+        return window
+    from voicecoach.loudness import limiter_gain, peak_envelope
 
-    return limit(window, sample_rate)
+    parts = [_as_shape(p, window) for p in (before, window, after) if p is not None]
+    lead = len(parts[0]) if before is not None else 0
+    if after is not None:
+        parts[-1] = parts[-1][:LIMITER_CONTEXT]
+    region = np.concatenate(parts)
+    columns = region.reshape(len(region), -1)
+    peaks = np.max(
+        [peak_envelope(columns[:, c], sample_rate) for c in range(columns.shape[1])], axis=0
+    )
+    gain = limiter_gain(peaks, sample_rate)
+    if gain is None:
+        return window
+    own = gain[lead : lead + len(window)]
+    limited: np.ndarray = (window * (own if window.ndim == 1 else own[:, None])).astype(np.float32)
+    return limited
+
+
+def _as_shape(part: np.ndarray, like: np.ndarray) -> np.ndarray:
+    if part.ndim == like.ndim:
+        return part
+    return np.repeat(part[:, None], 2, axis=1) if like.ndim == 2 else part.mean(axis=1)

@@ -40,6 +40,7 @@ class Block:
     reps: int | None
     go_ms: int
     stop_ms: int
+    cadence: int | None = None  # steps a minute the metronome ticks (timed blocks only)
 
     def document(self) -> dict[str, Any]:
         """The block as the JSON timeline lists it (the fields in the format's order)."""

@@ -325,6 +325,7 @@ class _Session:
                 work.reps,
                 go_ms,
                 stop_ms,
+                step.exercise.cadence if step.timed else None,
             )
         )
         return stop_ms

@@ -1,0 +1,1 @@
+"""The runner's own music under the session: found, decoded, leveled, ducked, ticked."""
