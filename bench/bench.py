@@ -139,6 +139,13 @@ def main() -> None:
     parser.add_argument(
         "--no-programme", action="store_true", help="skip the seed programme (scripts/)"
     )
+    parser.add_argument(
+        "--music-lengths",
+        type=int,
+        nargs="*",
+        default=[30, 60],
+        help="minutes of the stereo sessions with a music bed (none: skip)",
+    )
     args = parser.parse_args()
     python = sys.executable
     rows = []
@@ -197,6 +204,7 @@ def main() -> None:
             distinct = (spoken, document["duration_ms"] / 60_000, cold_run, warm_run)
 
         programme = None if args.no_programme else bench_programme(root, python)
+        music_rows = bench_music(root, python, args.music_lengths) if args.music_lengths else []
 
     print(
         "\nvoicecoach benchmark: run/walk sessions (1 min run, 90 s walk), 44.1 kHz mono "
@@ -222,6 +230,8 @@ def main() -> None:
         _report_distinct(distinct)
     if programme is not None:
         _report_programme(programme)
+    if music_rows:
+        _report_music(music_rows)
     if baseline is not None and 60 in by_length:
         print(
             f"grow-a-segment baseline (pydub, same settings), 60 minutes: {baseline[0]:.1f} s, "
@@ -260,6 +270,62 @@ def bench_programme(root: Path, python: str) -> dict[str, float]:
             figures["floor"], figures["minutes"] = floors, minutes
             figures["sessions"] = len(list(out.rglob("*.mp3")))
     return figures
+
+
+def bench_music(root: Path, python: str, lengths: list[int]) -> list[tuple[float, ...]]:
+    """Stereo run/walk sessions under a bed of three tracks (MP3 and FLAC), warm and floor."""
+    folder = root / "music"
+    folder.mkdir()
+    # made in a process of its own: Linux keeps a process's peak memory across exec, so a
+    # large parent would inflate every build's measured peak
+    make = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
+        "from tests.music_files import write_track as w; f = Path(sys.argv[2]); "
+        "w(f / 'one.mp3', 200, 220); w(f / 'two.flac', 240, 330, 48000); "
+        "w(f / 'three.mp3', 180, 440, 32000)"
+    )
+    repo = str(Path(__file__).resolve().parent.parent)
+    subprocess.run([python, "-c", make, repo, str(folder)], check=True)
+    rows = []
+    for minutes in lengths:
+        routine = folder / f"run-walk-{minutes}.yaml"
+        rounds = max(1, round((minutes - 10.5) / 2.67))
+        text = ROUTINE.format(minutes=minutes, rounds=rounds)
+        text = text.replace(
+            "exercises:", "audio: {channels: 2}\nmusic: {files: ['*.mp3', '*.flac']}\nexercises:", 1
+        )
+        routine.write_text(text)
+        env = {**os.environ, "VOICECOACH_CACHE_DIR": str(root / "music-cache")}
+        out = folder / f"session-{minutes}.mp3"
+        build = [python, "-m", "voicecoach", "build", "-q", str(routine), "-o", str(out)]
+        cold = timed(build, env)
+        warm = best(build, env)
+        wav = folder / f"session-{minutes}.wav"
+        subprocess.run([*build[:-1], str(wav), "--no-sidecars"], env=env, check=True)
+        floor = best([python, "-c", FLOOR, str(wav), "96"], env)
+        with wave.open(str(wav)) as opened:
+            audio_minutes = opened.getnframes() / opened.getframerate() / 60
+        wav.unlink()
+        rows.append((audio_minutes, floor[0], warm[0], warm[1], cold[0], cold[1]))
+    return rows
+
+
+def _report_music(rows: list[tuple[float, ...]]) -> None:
+    print("\nmusic bed: stereo run/walk sessions, 44.1 kHz 96 kbps, a bed of 3 tracks (MP3, FLAC)")
+    print(
+        f"{'session':>8} {'lameenc alone':>14} {'warm build':>11} {'warm/floor':>10} "
+        f"{'warm RSS':>9} {'cold build':>11} {'cold RSS':>9}"
+    )
+    for minutes, floor, warm, warm_rss, cold, cold_rss in rows:
+        print(
+            f"{minutes:>6.1f} m {floor:>12.2f} s {warm:>9.2f} s {warm / floor:>10.2f} "
+            f"{warm_rss:>6.0f} MB {cold:>9.2f} s {cold_rss:>6.0f} MB"
+        )
+    if len(rows) >= 2:
+        print(
+            f"linearity: the {rows[-1][0]:.0f}-minute warm build takes "
+            f"{rows[-1][2] / rows[0][2]:.2f} x the {rows[0][0]:.0f}-minute one"
+        )
 
 
 def _report_programme(figures: dict[str, float]) -> None:

@@ -16,9 +16,10 @@ from tests.audio import check_session, decode, ebur128, ffmpeg, onset_ms
 from tests.conftest import REPO, SEED_ROUTINE, FakeEngine
 from tests.test_routine import WriteRoutine
 from voicecoach import export
-from voicecoach.build import BuildOptions, BuildResult, build, build_routine, slugify
+from voicecoach.build import BuildOptions, BuildResult, build, build_routine
 from voicecoach.errors import VoicecoachError
 from voicecoach.loader import load_routine
+from voicecoach.outputs import slugify
 
 ONSET_TOLERANCE_MS = 20
 SILENCE = 0.003  # -50 dBFS: what counts as silent between cues

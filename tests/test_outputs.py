@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from voicecoach.build import slugify
 from voicecoach.cli import main
+from voicecoach.outputs import slugify
 
 ROUTINE = "title: {title}\nexercises: [{{name: Hop, reps: 2, tempo: 1s, countdown: 0}}]\n"
 

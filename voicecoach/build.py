@@ -9,12 +9,9 @@
 
 from __future__ import annotations
 
-import re
 import time
-import unicodedata
-from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
-from contextlib import ExitStack, closing
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,82 +19,28 @@ from typing import Any
 import numpy as np
 
 from voicecoach import export, limits, sidecars
-from voicecoach.dsp import resample, sample_at, to_pcm16
+from voicecoach.dsp import sample_at
 from voicecoach.errors import ExportError, RoutineError, VoicecoachError, stop_on_signals
 from voicecoach.loader import audio_value, load_routine
-from voicecoach.loudness import TONE_OFFSET_DB, gains, leveled, stored_analysis
 from voicecoach.model import AudioSettings, Routine
 from voicecoach.music.session import measure_tracks, plan_music, with_files
+from voicecoach.outputs import (
+    check_outputs,
+    output_files,
+    slugify,
+    stem_paths,
+)
 from voicecoach.render import CueLayer, mix
+from voicecoach.session_file import StemWriter, skip_samples, write_session
+from voicecoach.sounds import SOUND_BUDGET_BYTES, Sounds, level_sounds
 from voicecoach.speech import Synthesizer
 from voicecoach.speech.cache import CachedSynthesizer, CacheStats, ClipCache
 from voicecoach.speech.pronounce import Pronouncing
 from voicecoach.speech.registry import engine
-from voicecoach.timeline import Cue, Measure, Timeline, cue_count, expand, minimum_duration_ms
-from voicecoach.tones import synthesize_tone
-
-SOUND_BUDGET_BYTES = 8_000_000  # leveled sounds kept for reuse while mixing (rep counts, tones)
+from voicecoach.timeline import Measure, Timeline, cue_count, expand, minimum_duration_ms
 
 # progress(stage, done, total): stage is "speech" or "audio"
 Progress = Callable[[str, int, int], None]
-
-
-SIDECAR_SUFFIXES = (".json", ".vtt", ".lrc")
-
-
-def slugify(title: str) -> str:
-    """The title in lower case, words joined by '-': letters and digits of any script.
-
-    Accents are dropped ("Läufer" gives "laufer"), so a Latin title gives only a-z, 0-9
-    and '-' as the format says; letters of other scripts are kept ("тренировка").
-    """
-    kept: list[str] = []
-    for char in unicodedata.normalize("NFKD", title):
-        # an accent on a Latin letter goes ("ü" gives "u"); a mark another script needs
-        # to tell its letters apart stays (Japanese dakuten)
-        if unicodedata.combining(char) and kept and kept[-1].isascii():
-            continue
-        kept.append(char)
-    plain = "".join(kept)
-    slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFC", plain).lower()).strip("-")
-    return slug or "session"
-
-
-def output_files(audio_path: Path, sidecars: bool) -> list[Path]:
-    """The audio file and, beside it, the sidecars a build writes."""
-    return [audio_path] + (
-        [audio_path.with_suffix(s) for s in SIDECAR_SUFFIXES] if sidecars else []
-    )
-
-
-def check_outputs(files: Sequence[Path], inputs: Sequence[Path]) -> None:
-    """Refuse, before any audio is made, to write over an input or over what is no file."""
-    audio = files[0]
-    if audio.suffix.lower() in SIDECAR_SUFFIXES:
-        raise ExportError(
-            f"{audio}: expected a name for the audio (such as {audio.with_suffix('.mp3').name}), "
-            f"found the extension {audio.suffix} of a sidecar the build writes beside it"
-        )
-    for path in files:
-        if path.exists() and not path.is_file():
-            raise ExportError(
-                f"{path}: expected a regular file to write (or none), found something else "
-                "(a folder, a device or a pipe); choose another -o"
-            )
-        for given in inputs:
-            if _same_file(path, given):
-                raise ExportError(
-                    f"{path}: the build would write over its own input {given}; choose another -o"
-                )
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        if a.exists() and b.exists():
-            return a.samefile(b)
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -278,86 +221,6 @@ def fit_to_codec(
     return timeline.with_duration(max(timeline.duration_ms, round(heard * 1000 / rate))), fed
 
 
-def sound_key(cue: Cue) -> str:
-    """The name of a cue's sound: speech by its text, tones by their name."""
-    return f"{cue.kind}:{cue.text if cue.kind == 'speech' else cue.name}"
-
-
-class Sounds:
-    """The session's sounds at its rate: made when asked for, the recent ones kept.
-
-    Speech is read back from the clip cache by its text, so memory holds only what the
-    mixing window needs (and a few reused sounds, such as rep counts), whatever the
-    amount of distinct speech in the session.
-    """
-
-    def __init__(
-        self, synthesizer: CachedSynthesizer, audio: AudioSettings, budget_bytes: int
-    ) -> None:
-        self.synthesizer = synthesizer
-        self.audio = audio
-        self.budget_bytes = budget_bytes
-        self.gains: dict[str, float] = {}  # once set, the sounds come leveled
-        self.peaks: dict[str, float] = {}  # each sound's true peak, from its analysis
-        self._kept: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._kept_bytes = 0
-
-    def raw(self, cue: Cue) -> np.ndarray:
-        """A cue's sound at the session's rate, as spoken or synthesized."""
-        rate = self.audio.sample_rate
-        if cue.kind == "speech":
-            clip = self.synthesizer.synthesize(cue.text)
-            return resample(clip.samples, clip.sample_rate, rate)
-        tone = self.audio.tones.get(cue.name)
-        assert tone is not None
-        return synthesize_tone(cue.name, tone, rate)
-
-    def __call__(self, cue: Cue) -> np.ndarray:
-        """A cue's sound, leveled."""
-        key = sound_key(cue)
-        found = self._kept.get(key)
-        if found is not None:
-            self._kept.move_to_end(key)
-            return found
-        found = leveled(
-            self.raw(cue), self.gains[key], self.audio.sample_rate, peak=self.peaks.get(key)
-        )
-        self._kept[key] = found
-        self._kept_bytes += found.nbytes
-        while self._kept_bytes > self.budget_bytes and len(self._kept) > 1:
-            _, dropped = self._kept.popitem(last=False)
-            self._kept_bytes -= dropped.nbytes
-        return found
-
-
-def level_sounds(
-    sounds: Sounds, timeline: Timeline, audio: AudioSettings, cache: ClipCache
-) -> None:
-    """Set every sound's gain so the session measures the loudness target.
-
-    Each distinct sound is made once here, measured (or its analysis read from the
-    cache) and let go: leveling needs a few numbers a millisecond, not the samples.
-    """
-    rate = audio.sample_rate
-    analyses = {}
-    for cue in timeline.cues:
-        key = sound_key(cue)
-        if key not in analyses:
-            analyses[key] = stored_analysis(sounds.raw(cue), rate, cache)
-    sounds.peaks = {
-        key: float(np.max(found.peak_ms, initial=0.0)) for key, found in analyses.items()
-    }
-    sounds.gains = gains(
-        analyses,
-        [(cue.start_ms, sound_key(cue)) for cue in timeline.cues],
-        timeline.duration_ms,
-        rate,
-        audio.channels,
-        audio.target_lufs,
-        offsets_db={key: TONE_OFFSET_DB for key in analyses if key.startswith("tone:")},
-    )
-
-
 def describe_audio(audio: AudioSettings, synthesizer: CachedSynthesizer) -> dict[str, Any]:
     """What the JSON sidecar says of how the audio was made."""
     return {
@@ -368,89 +231,6 @@ def describe_audio(audio: AudioSettings, synthesizer: CachedSynthesizer) -> dict
         "loudness_lufs": audio.target_lufs,
         "voice": synthesizer.identity(),
     }
-
-
-def write_session(
-    out_path: Path,
-    windows: Callable[[Mapping[Path, Path]], Iterator[np.ndarray]],
-    audio: AudioSettings,
-    texts: Mapping[str, str],
-    timeline: Timeline,
-    routine: Routine,
-    stems: Sequence[Path] = (),
-) -> list[Path]:
-    """Encode, tag and write the sidecars under temporary names, then publish them all.
-
-    `windows` is given the temporary name of each of the `stems` to fill while it mixes.
-    """
-    audio_format = export.FORMATS[audio.format]
-    files = [out_path] + [out_path.with_suffix(suffix) for suffix in texts] + list(stems)
-    with ExitStack() as stack:
-        parts = {final: stack.enter_context(export.staged(final)) for final in files}
-        try:
-            with parts[out_path].open("wb") as out:
-                audio_format.write(windows({stem: parts[stem] for stem in stems}), out, audio)
-            audio_format.tag(parts[out_path], timeline, routine)
-            for suffix, text in texts.items():
-                sidecars.write_text(parts[out_path.with_suffix(suffix)], text)
-        except OSError as exc:
-            raise ExportError(
-                f"cannot write {out_path}: {exc.strerror or exc}; nothing was changed"
-            ) from None
-        # every file is complete: only now replace what was there
-        for final, part in parts.items():
-            export.publish(part, final)
-    return files
-
-
-def stem_paths(out_path: Path) -> list[Path]:
-    """Where `--stems` writes the voice and the music (bed and ticks) beside the audio."""
-    return [out_path.with_suffix(".voice.wav"), out_path.with_suffix(".music.wav")]
-
-
-def skip_samples(windows: Iterator[np.ndarray], count: int) -> Iterator[np.ndarray]:
-    """The windows without their first `count` samples."""
-    for window in windows:
-        if count >= len(window):
-            count -= len(window)
-            continue
-        yield window[count:] if count else window
-        count = 0
-
-
-class StemWriter:
-    """Writes each window's voice and music (before the mix's limiter) as 16-bit WAVs."""
-
-    def __init__(self, parts: Mapping[Path, Path], rate: int, channels: int) -> None:
-        import wave
-
-        self.channels = channels
-        self.files: list[wave.Wave_write] = []
-        for part in parts.values():
-            opened = wave.open(str(part), "wb")  # noqa: SIM115 (closed by close())
-            opened.setnchannels(channels)
-            opened.setsampwidth(2)
-            opened.setframerate(rate)
-            self.files.append(opened)
-
-    def __call__(self, start: int, stop: int, parts: list[np.ndarray | None]) -> None:
-        voice, music = parts[0], [p for p in parts[1:] if p is not None]
-        for file, sound in zip(self.files, (voice, _summed(music)), strict=True):
-            window = np.zeros(stop - start, dtype=np.float32) if sound is None else sound
-            file.writeframes(to_pcm16(window, self.channels))
-
-    def close(self) -> None:
-        for file in self.files:
-            file.close()
-
-
-def _summed(parts: list[np.ndarray]) -> np.ndarray | None:
-    if not parts:
-        return None
-    total: np.ndarray = parts[0].copy()
-    for part in parts[1:]:
-        total += part
-    return total
 
 
 # -- the build ----------------------------------------------------------------------------

@@ -524,21 +524,13 @@ def validate(
 def _validate_programme(
     path: Path, programme: Any, max_minutes: int, cache_dir: Path | None, estimate: bool
 ) -> None:
-    from voicecoach.build import validate_routine
-    from voicecoach.errors import VoicecoachError
-    from voicecoach.programme.progression import plan_sessions
+    from voicecoach.programme.build import validate_programme
 
-    lengths: list[int] = []
-    warnings: list[str] = []
-    for planned in plan_sessions(programme):
-        try:
-            checked = validate_routine(
-                planned.routine, max_minutes=max_minutes, cache_dir=cache_dir, estimate=estimate
-            )
-        except VoicecoachError as exc:
-            raise type(exc)(f"{planned.title}: {exc}") from None
-        lengths.append(checked.timeline.duration_ms)
-        warnings += [f"{planned.title}: {w}" for w in checked.timeline.warnings]
+    checked = validate_programme(
+        programme, max_minutes=max_minutes, cache_dir=cache_dir, estimate=estimate
+    )
+    lengths = [validation.timeline.duration_ms for _, validation in checked]
+    warnings = [f"{p.title}: {w}" for p, v in checked for w in v.timeline.warnings]
     click.echo(
         f"{path}: OK — programme '{programme.title}', {programme.weeks} weeks, "
         f"{len(lengths)} sessions of {_clock(min(lengths))} to {_clock(max(lengths))}"

@@ -128,23 +128,41 @@ def _sums(
 def _limit_in_context(
     window: np.ndarray, before: np.ndarray | None, after: np.ndarray | None, sample_rate: int
 ) -> np.ndarray:
-    """Hold the sum of layers under the ceiling, its gain shaped with its neighbours in view."""
-    if float(np.max(np.abs(window), initial=0.0)) < _NEAR_CEILING and (
-        after is None or float(np.max(np.abs(after[:LIMITER_CONTEXT]), initial=0.0)) < _NEAR_CEILING
-    ):
-        return window
-    from voicecoach.loudness import limiter_gain, peak_envelope
+    """Hold the sum of layers under the ceiling, its gain shaped with its neighbours in view.
 
+    Only the stretches with a sample near the ceiling (and a context either side) are
+    analysed: elsewhere the limiter would not act, and its 4x oversampling is costly.
+    """
     parts = [_as_shape(p, window) for p in (before, window, after) if p is not None]
     lead = len(parts[0]) if before is not None else 0
     if after is not None:
         parts[-1] = parts[-1][:LIMITER_CONTEXT]
-    region = np.concatenate(parts)
-    columns = region.reshape(len(region), -1)
-    peaks = np.max(
-        [peak_envelope(columns[:, c], sample_rate) for c in range(columns.shape[1])], axis=0
-    )
-    gain = limiter_gain(peaks, sample_rate)
+    region = np.concatenate(parts) if len(parts) > 1 else window
+    magnitude = np.abs(region) if region.ndim == 1 else np.abs(region).max(axis=1)
+    hot = np.flatnonzero(magnitude >= _NEAR_CEILING)
+    if len(hot) == 0:
+        return window
+    from voicecoach.loudness import limiter_gain, peak_envelope
+
+    breaks = np.flatnonzero(np.diff(hot) > 2 * LIMITER_CONTEXT)
+    firsts = np.concatenate([hot[:1], hot[breaks + 1]])
+    lasts = np.concatenate([hot[breaks], hot[-1:]])
+    gain: np.ndarray | None = None
+    for first, last in zip(firsts, lasts, strict=True):
+        lo = max(0, int(first) - LIMITER_CONTEXT)
+        hi = min(len(region), int(last) + LIMITER_CONTEXT + 1)
+        if hi <= lead or lo >= lead + len(window):
+            continue
+        columns = region[lo:hi].reshape(hi - lo, -1)
+        peaks = np.max(
+            [peak_envelope(columns[:, c], sample_rate) for c in range(columns.shape[1])], axis=0
+        )
+        found = limiter_gain(peaks, sample_rate)
+        if found is None:
+            continue
+        if gain is None:
+            gain = np.ones(len(region), dtype=np.float32)
+        gain[lo:hi] = np.minimum(gain[lo:hi], found)
     if gain is None:
         return window
     own = gain[lead : lead + len(window)]

@@ -117,13 +117,24 @@ class Ducker:
         self.depth = np.array(depth, dtype=np.float64)
         self.duck_db = duck_db
 
-    def gain(self, start: int, stop: int) -> np.ndarray:
-        """The gain of samples [start, stop)."""
+    def gain(self, start: int, stop: int) -> np.ndarray | float:
+        """The gain of samples [start, stop): one number where it does not change."""
         if len(self.points) == 0 or self.duck_db == 0:
-            return np.ones(stop - start, dtype=np.float32)
-        fraction = np.interp(np.arange(start, stop, dtype=np.float64), self.points, self.depth)
+            return 1.0
+        first, last = np.searchsorted(self.points, [start, stop])
+        if first == last:  # no ramp starts or ends here: the depth holds all through
+            depth = float(np.interp(start, self.points, self.depth))
+            return float(10 ** (-self.duck_db * (0.5 - 0.5 * math.cos(math.pi * depth)) / 20))
+        # the ramps are smooth: shape them every GRID samples and draw straight between
+        grid = np.arange(start, stop + GRID, GRID, dtype=np.float64)
+        fraction = np.interp(grid, self.points, self.depth)
         shaped = 0.5 - 0.5 * np.cos(np.pi * fraction)  # raised cosine: no corners, no clicks
-        return np.power(10.0, -self.duck_db * shaped / 20).astype(np.float32)
+        coarse = np.power(10.0, -self.duck_db * shaped / 20)
+        fine: np.ndarray = np.interp(np.arange(start, stop), grid, coarse).astype(np.float32)
+        return fine
+
+
+GRID = 32  # samples between the points at which a ramp's shape is computed
 
 
 class BedLayer:
@@ -162,25 +173,35 @@ class BedLayer:
                 self._open[index] = reader
             lo, hi = max(start, stretch.start), min(stop, stretch.stop)
             samples = reader.take(hi - lo) * np.float32(self.gains[stretch.track])
-            samples *= _fades(stretch, lo, hi).reshape((-1,) + (1,) * (samples.ndim - 1))
+            fades = _fades(stretch, lo, hi)
+            if fades is not None:
+                samples *= fades if samples.ndim == 1 else fades[:, None]
             if out is None:
                 out = np.zeros(shape, dtype=np.float32)
             out[lo - start : hi - start] += samples
         if out is None:
             return None
         duck = self.ducker.gain(start, stop)
-        out *= duck if out.ndim == 1 else duck[:, None]
+        if isinstance(duck, float):
+            if duck != 1.0:
+                out *= np.float32(duck)
+        else:
+            out *= duck if out.ndim == 1 else duck[:, None]
         return out
 
 
-def _fades(stretch: Stretch, lo: int, hi: int) -> np.ndarray:
-    """Equal-power fades in and out over the stretch's edges, for samples [lo, hi)."""
+def _fades(stretch: Stretch, lo: int, hi: int) -> np.ndarray | None:
+    """Equal-power fades over the stretch's edges for samples [lo, hi); None: no fade here."""
+    fading_in = stretch.fade_in and lo < stretch.start + stretch.fade_in
+    fading_out = stretch.fade_out and hi > stretch.stop - stretch.fade_out
+    if not (fading_in or fading_out):
+        return None
     n = np.arange(lo, hi, dtype=np.float64)
     gain = np.ones(hi - lo)
-    if stretch.fade_in:
+    if fading_in:
         x = np.clip((n - stretch.start) / stretch.fade_in, 0.0, 1.0)
         gain *= np.sin(0.5 * np.pi * x)
-    if stretch.fade_out:
+    if fading_out:
         x = np.clip((stretch.stop - n) / stretch.fade_out, 0.0, 1.0)
         gain *= np.sin(0.5 * np.pi * x)
     return gain.astype(np.float32)
@@ -284,5 +305,6 @@ class TickLayer:
                 k += 1
         if out is None:
             return None
-        out *= self.ducker.gain(start, stop)
+        duck = self.ducker.gain(start, stop)
+        out *= np.float32(duck) if isinstance(duck, float) else duck
         return out if self.channels == 1 else np.repeat(out[:, None], 2, axis=1)

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,7 @@ AUDIO_SUFFIXES = (
     ".aif", ".aiff", ".wma", ".webm", ".mka",
 )  # fmt: skip
 CHUNK_FRAMES = 1 << 16  # what the decoder hands on at a time (about 1.5 s)
-MEASURE_VERSION = 1
+MEASURE_VERSION = 2
 
 
 class MusicError(VoicecoachError):
@@ -77,7 +78,6 @@ def find_tracks(music: Music, exclude: Collection[Path] = ()) -> list[Path]:
 def decode(path: Path, rate: int, channels: int) -> Iterator[np.ndarray]:
     """A track as float32 chunks at `rate`, shaped (frames,) for mono or (frames, 2)."""
     import av
-    import soxr
 
     try:
         container = av.open(str(path))
@@ -87,44 +87,74 @@ def decode(path: Path, rate: int, channels: int) -> Iterator[np.ndarray]:
         if not container.streams.audio:
             raise MusicError(f"cannot read the music file {path}: it has no audio")
         stream = container.streams.audio[0]
-        layout = "mono" if channels == 1 else "stereo"
-        converter = av.AudioResampler(format="flt", layout=layout)  # format only, same rate
-        resampler: soxr.ResampleStream | None = None
+        resampler: Any = None
         pending: list[np.ndarray] = []
         pending_frames = 0
+        source_rate = stream.codec_context.sample_rate or rate
         try:
+            # frames are gathered as they come and converted a chunk at a time: a track
+            # has tens of thousands of frames, and per-frame work in Python would cost more
+            # than decoding them
             for frame in container.decode(stream):
-                for converted in converter.resample(frame):
-                    samples = converted.to_ndarray().reshape(-1, channels)
-                    if resampler is None and converted.sample_rate != rate:
-                        resampler = soxr.ResampleStream(
-                            converted.sample_rate, rate, channels, dtype="float32", quality="HQ"
-                        )
-                    if resampler is not None:
-                        samples = resampler.resample_chunk(samples)
-                    pending.append(samples)
-                    pending_frames += len(samples)
-                    if pending_frames >= CHUNK_FRAMES:
-                        yield _shaped(pending, channels)
-                        pending, pending_frames = [], 0
-            for converted in converter.resample(None):
-                samples = converted.to_ndarray().reshape(-1, channels)
-                pending.append(resampler.resample_chunk(samples) if resampler else samples)
-            if resampler is not None:
-                pending.append(
-                    resampler.resample_chunk(np.zeros((0, channels), "float32"), last=True)
-                )
+                pending.append(_planar(frame))
+                pending_frames += frame.samples
+                source_rate = frame.sample_rate
+                if pending_frames >= CHUNK_FRAMES:
+                    chunk, resampler = _converted(pending, source_rate, rate, channels, resampler)
+                    yield chunk
+                    pending, pending_frames = [], 0
         except av.error.FFmpegError as exc:
             raise MusicError(f"cannot decode the music file {path}: {_reason(exc)}") from None
-        if pending:
-            yield _shaped(pending, channels)
+        if pending or resampler is not None:
+            chunk, resampler = _converted(
+                pending, source_rate, rate, channels, resampler, last=True
+            )
+            if len(chunk):
+                yield chunk
     finally:
         container.close()
 
 
-def _shaped(parts: list[np.ndarray], channels: int) -> np.ndarray:
-    joined = np.concatenate(parts).astype(np.float32, copy=False)
-    return joined[:, 0].copy() if channels == 1 else joined
+_SCALE = {"s16": 32768.0, "s32": 2147483648.0, "u8": 128.0, "s64": 2.0**63}
+
+
+def _planar(frame: Any) -> np.ndarray:
+    """A decoded frame as float32 (channels, samples), whatever its sample format."""
+    data = frame.to_ndarray()
+    name = frame.format.name.rstrip("p")
+    if not frame.format.is_planar:
+        data = data.reshape(-1, len(frame.layout.channels)).T
+    if name == "u8":
+        data = data.astype(np.float32) - 128.0
+    planar: np.ndarray = data.astype(np.float32, copy=False)
+    scale = _SCALE.get(name)
+    return planar / np.float32(scale) if scale else planar
+
+
+def _converted(
+    frames: list[np.ndarray],
+    source_rate: int,
+    rate: int,
+    channels: int,
+    resampler: Any,
+    last: bool = False,
+) -> tuple[np.ndarray, Any]:
+    """Frames joined, mapped to the session's channels and resampled with libsoxr."""
+    import soxr
+
+    joined = np.concatenate(frames, axis=1) if frames else np.zeros((1, 0), np.float32)
+    if channels == 1:
+        mapped = joined.mean(axis=0) if len(joined) > 1 else joined[0]
+    elif len(joined) == 1:
+        mapped = np.repeat(joined.T, 2, axis=1)
+    else:
+        mapped = joined[:2].T  # a surround track: its front pair
+    mapped = np.ascontiguousarray(mapped, dtype=np.float32)
+    if source_rate == rate:
+        return mapped, resampler
+    if resampler is None:
+        resampler = soxr.ResampleStream(source_rate, rate, channels, dtype="float32", quality="HQ")
+    return np.asarray(resampler.resample_chunk(mapped, last=last), dtype=np.float32), resampler
 
 
 def _reason(exc: BaseException) -> str:

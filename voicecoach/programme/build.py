@@ -9,18 +9,22 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from voicecoach import __version__, export
+from voicecoach import __version__, export, limits
 from voicecoach.build import (
     BuildOptions,
     BuildResult,
+    Validation,
     check_length,
     check_voice,
     plan_routine,
     settle_audio,
-    slugify,
+    validate_routine,
 )
 from voicecoach.errors import VoicecoachError, stop_on_signals
 from voicecoach.model import AudioSettings, Routine
+from voicecoach.music.session import with_files
+from voicecoach.music.tracks import find_tracks
+from voicecoach.outputs import slugify
 from voicecoach.programme import publish
 from voicecoach.programme.loader import load_programme
 from voicecoach.programme.model import Programme
@@ -61,11 +65,22 @@ def programme_folder(programme: Programme, options: ProgrammeOptions) -> Path:
     return options.output_dir or options.build.output_dir / slugify(programme.title)
 
 
-def session_key(routine: Routine, audio: AudioSettings) -> str:
-    """A digest of everything a session is made from, to tell when it must be made again."""
+def session_key(routine: Routine, audio: AudioSettings, options: BuildOptions) -> str:
+    """A digest of everything a session is made from, to tell when it must be made again.
+
+    The routine after its progression, the audio settings, the music asked for on the
+    command line, and each music file's size and time (a track replaced is a change).
+    """
     # where the routine was read from is not what it says: moving a line changes no sound
     bare = replace(routine, source="", voice=replace(routine.voice, where=""), audio=audio)
-    return hashlib.sha256(f"{__version__}\0{bare!r}".encode()).hexdigest()
+    music = None if options.no_music else with_files(routine.music, options.music, ".")
+    tracks = []
+    if music is not None:
+        for path in find_tracks(music):
+            stat = path.stat()
+            tracks.append(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}")
+    text = "\0".join([__version__, repr(bare), repr(music), *tracks])
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def check_programme(
@@ -143,7 +158,7 @@ def build_programme(
     kept: list[int] = []
     for planned, audio in sessions:
         number = planned.slot.number
-        key = session_key(planned.routine, audio)
+        key = session_key(planned.routine, audio, options.build)
         if options.session is not None and number != options.session:
             record = earlier.get(number)
             if record is not None and (folder / record.file).is_file():
@@ -291,4 +306,24 @@ def plan_programme(
         except VoicecoachError as exc:
             raise type(exc)(f"{planned.title}: {exc}") from None
         found.append((planned, timeline))
+    return found
+
+
+def validate_programme(
+    programme: Programme,
+    *,
+    max_minutes: int = limits.DEFAULT_MAX_MINUTES,
+    cache_dir: Path | None = None,
+    estimate: bool = False,
+) -> list[tuple[PlannedSession, Validation]]:
+    """Every check a build makes, for every session, without writing one."""
+    found = []
+    for planned in plan_sessions(programme):
+        try:
+            checked = validate_routine(
+                planned.routine, max_minutes=max_minutes, cache_dir=cache_dir, estimate=estimate
+            )
+        except VoicecoachError as exc:
+            raise type(exc)(f"{planned.title}: {exc}") from None
+        found.append((planned, checked))
     return found

@@ -1,0 +1,72 @@
+"""Where a build's files go, and the checks that keep it from writing where it must not."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+from voicecoach.errors import ExportError
+
+SIDECAR_SUFFIXES = (".json", ".vtt", ".lrc")
+
+
+def slugify(title: str) -> str:
+    """The title in lower case, words joined by '-': letters and digits of any script.
+
+    Accents are dropped ("Läufer" gives "laufer"), so a Latin title gives only a-z, 0-9
+    and '-' as the format says; letters of other scripts are kept ("тренировка").
+    """
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", title):
+        # an accent on a Latin letter goes ("ü" gives "u"); a mark another script needs
+        # to tell its letters apart stays (Japanese dakuten)
+        if unicodedata.combining(char) and kept and kept[-1].isascii():
+            continue
+        kept.append(char)
+    plain = "".join(kept)
+    slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFC", plain).lower()).strip("-")
+    return slug or "session"
+
+
+def output_files(audio_path: Path, sidecars: bool) -> list[Path]:
+    """The audio file and, beside it, the sidecars a build writes."""
+    return [audio_path] + (
+        [audio_path.with_suffix(s) for s in SIDECAR_SUFFIXES] if sidecars else []
+    )
+
+
+def check_outputs(files: Sequence[Path], inputs: Sequence[Path]) -> None:
+    """Refuse, before any audio is made, to write over an input or over what is no file."""
+    audio = files[0]
+    if audio.suffix.lower() in SIDECAR_SUFFIXES:
+        raise ExportError(
+            f"{audio}: expected a name for the audio (such as {audio.with_suffix('.mp3').name}), "
+            f"found the extension {audio.suffix} of a sidecar the build writes beside it"
+        )
+    for path in files:
+        if path.exists() and not path.is_file():
+            raise ExportError(
+                f"{path}: expected a regular file to write (or none), found something else "
+                "(a folder, a device or a pipe); choose another -o"
+            )
+        for given in inputs:
+            if _same_file(path, given):
+                raise ExportError(
+                    f"{path}: the build would write over its own input {given}; choose another -o"
+                )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return a.samefile(b)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def stem_paths(out_path: Path) -> list[Path]:
+    """Where `--stems` writes the voice and the music (bed and ticks) beside the audio."""
+    return [out_path.with_suffix(".voice.wav"), out_path.with_suffix(".music.wav")]

@@ -1,0 +1,93 @@
+"""Write a session: the audio, its tags, its sidecars and its stems, all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+
+import numpy as np
+
+from voicecoach import export, sidecars
+from voicecoach.dsp import to_pcm16
+from voicecoach.errors import ExportError
+from voicecoach.model import AudioSettings, Routine
+from voicecoach.timeline import Timeline
+
+
+def write_session(
+    out_path: Path,
+    windows: Callable[[Mapping[Path, Path]], Iterator[np.ndarray]],
+    audio: AudioSettings,
+    texts: Mapping[str, str],
+    timeline: Timeline,
+    routine: Routine,
+    stems: Sequence[Path] = (),
+) -> list[Path]:
+    """Encode, tag and write the sidecars under temporary names, then publish them all.
+
+    `windows` is given the temporary name of each of the `stems` to fill while it mixes.
+    """
+    audio_format = export.FORMATS[audio.format]
+    files = [out_path] + [out_path.with_suffix(suffix) for suffix in texts] + list(stems)
+    with ExitStack() as stack:
+        parts = {final: stack.enter_context(export.staged(final)) for final in files}
+        try:
+            with parts[out_path].open("wb") as out:
+                audio_format.write(windows({stem: parts[stem] for stem in stems}), out, audio)
+            audio_format.tag(parts[out_path], timeline, routine)
+            for suffix, text in texts.items():
+                sidecars.write_text(parts[out_path.with_suffix(suffix)], text)
+        except OSError as exc:
+            raise ExportError(
+                f"cannot write {out_path}: {exc.strerror or exc}; nothing was changed"
+            ) from None
+        # every file is complete: only now replace what was there
+        for final, part in parts.items():
+            export.publish(part, final)
+    return files
+
+
+def skip_samples(windows: Iterator[np.ndarray], count: int) -> Iterator[np.ndarray]:
+    """The windows without their first `count` samples."""
+    for window in windows:
+        if count >= len(window):
+            count -= len(window)
+            continue
+        yield window[count:] if count else window
+        count = 0
+
+
+class StemWriter:
+    """Writes each window's voice and music (before the mix's limiter) as 16-bit WAVs."""
+
+    def __init__(self, parts: Mapping[Path, Path], rate: int, channels: int) -> None:
+        import wave
+
+        self.channels = channels
+        self.files: list[wave.Wave_write] = []
+        for part in parts.values():
+            opened = wave.open(str(part), "wb")  # noqa: SIM115 (closed by close())
+            opened.setnchannels(channels)
+            opened.setsampwidth(2)
+            opened.setframerate(rate)
+            self.files.append(opened)
+
+    def __call__(self, start: int, stop: int, parts: list[np.ndarray | None]) -> None:
+        voice, music = parts[0], [p for p in parts[1:] if p is not None]
+        for file, sound in zip(self.files, (voice, _summed(music)), strict=True):
+            window = np.zeros(stop - start, dtype=np.float32) if sound is None else sound
+            file.writeframes(to_pcm16(window, self.channels))
+
+    def close(self) -> None:
+        for file in self.files:
+            file.close()
+
+
+def _summed(parts: list[np.ndarray]) -> np.ndarray | None:
+    if not parts:
+        return None
+    total: np.ndarray = parts[0].copy()
+    for part in parts[1:]:
+        total += part
+    return total
