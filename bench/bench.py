@@ -140,6 +140,9 @@ def main() -> None:
         "--no-programme", action="store_true", help="skip the seed programme (scripts/)"
     )
     parser.add_argument(
+        "--no-engines", action="store_true", help="skip the seed with espeak-ng and with Piper"
+    )
+    parser.add_argument(
         "--music-lengths",
         type=int,
         nargs="*",
@@ -205,6 +208,7 @@ def main() -> None:
 
         programme = None if args.no_programme else bench_programme(root, python)
         music_rows = bench_music(root, python, args.music_lengths) if args.music_lengths else []
+        engines = None if args.no_engines else bench_engines(root, python)
 
     print(
         "\nvoicecoach benchmark: run/walk sessions (1 min run, 90 s walk), 44.1 kHz mono "
@@ -232,6 +236,8 @@ def main() -> None:
         _report_programme(programme)
     if music_rows:
         _report_music(music_rows)
+    if engines:
+        _report_engines(engines)
     if baseline is not None and 60 in by_length:
         print(
             f"grow-a-segment baseline (pydub, same settings), 60 minutes: {baseline[0]:.1f} s, "
@@ -308,6 +314,34 @@ def bench_music(root: Path, python: str, lengths: list[int]) -> list[tuple[float
         wav.unlink()
         rows.append((audio_minutes, floor[0], warm[0], warm[1], cold[0], cold[1]))
     return rows
+
+
+def bench_engines(root: Path, python: str) -> dict[str, tuple[float, float, float]]:
+    """The seed built cold and warm with each engine: (cold s, warm s, warm RSS MB)."""
+    seed = (Path(__file__).resolve().parent.parent / "scripts" / "routine.yaml").read_text()
+    found = {}
+    for engine, voice in (("espeak-ng", "  name: en-us\n"), ("piper", "  engine: piper\n")):
+        routine = root / f"seed-{engine}.yaml"
+        routine.write_text(seed.replace("  name: en-us\n", voice))
+        out = root / f"seed-{engine}.mp3"
+        build = [python, "-m", "voicecoach", "build", "-q", str(routine), "-o", str(out)]
+        env = {**os.environ, "VOICECOACH_CACHE_DIR": str(root / f"engine-cache-{engine}")}
+        cold = best(build, env, fresh_cache=root / f"engine-cold-{engine}")
+        timed(build, env)  # fill the cache
+        warm = best(build, env)
+        found[engine] = (cold[0], warm[0], warm[1])
+    return found
+
+
+def _report_engines(found: dict[str, tuple[float, float, float]]) -> None:
+    print("\nthe seed routine with each engine (best of 3, each in a fresh process)")
+    for engine, (cold, warm, rss) in found.items():
+        print(f"  {engine:<10} cold {cold:6.2f} s   warm {warm:6.2f} s   warm RSS {rss:4.0f} MB")
+    if "piper" in found and "espeak-ng" in found:
+        print(
+            f"  Piper cold is {found['piper'][0] / found['espeak-ng'][0]:.2f} x espeak-ng's; "
+            f"warm {found['piper'][1] / found['espeak-ng'][1]:.2f} x"
+        )
 
 
 def _report_music(rows: list[tuple[float, ...]]) -> None:

@@ -188,11 +188,14 @@ class PiperSynthesizer:
     def __init__(self, voice: Voice, model: PiperModel) -> None:
         self.voice = voice
         self.model = model
-        try:
-            self._piper = _load(str(model.model))
-        except Exception as exc:  # onnxruntime raises its own types for a bad model
-            raise SpeechError(f"Piper could not load {model.model}: {exc}") from None
         self._digest = model_digest(model.model)
+
+    def _voice(self) -> Any:
+        # loaded on the first text to speak: a build whose clips are all cached needs none
+        try:
+            return _load(str(self.model.model))
+        except Exception as exc:  # onnxruntime raises its own types for a bad model
+            raise SpeechError(f"Piper could not load {self.model.model}: {exc}") from None
 
     def identity(self) -> dict[str, object]:
         """The model's content (not its path), rate and volume."""
@@ -216,8 +219,9 @@ class PiperSynthesizer:
             normalize_audio=False,
             volume=self.voice.volume,
         )
+        piper = self._voice()
         try:
-            chunks = list(self._piper.synthesize(text, syn_config=config))
+            chunks = list(piper.synthesize(text, syn_config=config))
         except Exception as exc:
             raise SpeechError(f"Piper could not speak '{text}': {exc}") from None
         if not chunks:
