@@ -14,7 +14,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -38,6 +38,8 @@ from voicecoach.speech.cache import CachedSynthesizer, CacheStats, ClipCache
 from voicecoach.speech.pronounce import Pronouncing
 from voicecoach.speech.registry import engine
 from voicecoach.timeline import Measure, Timeline, cue_count, expand, minimum_duration_ms
+
+R = TypeVar("R")
 
 # progress(stage, done, total): stage is "speech" or "audio"
 Progress = Callable[[str, int, int], None]
@@ -350,20 +352,33 @@ def build_many(
         for path in paths:
             yield path, _build_in_worker(path, options)
         return
+    arguments = [(path, options) for path in paths]
+    yield from zip(paths, in_processes(_build_in_worker, arguments, jobs), strict=True)
+
+
+def in_processes(
+    function: Callable[..., R], arguments: Sequence[tuple[Any, ...]], jobs: int
+) -> Iterator[R]:
+    """`function` over each argument tuple, `jobs` at a time in processes, results in order.
+
+    Should the run be stopped (Ctrl-C, SIGTERM, SIGHUP, or the caller letting go), every
+    worker is stopped too and cleans up its temporary files before the exception goes on.
+    """
     import multiprocessing
 
     # spawn, not fork: espeak-ng and pyttsx3 keep global state that must not be shared
     pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=stop_on_signals)
     try:
-        pending = [pool.apply_async(_build_in_worker, (path, options)) for path in paths]
-        for path, result in zip(paths, pending, strict=True):
-            yield path, result.get()
+        pending = [pool.apply_async(function, args) for args in arguments]
+        for result in pending:
+            yield result.get()
         pool.close()
     except BaseException:
         pool.terminate()  # SIGTERM to every worker: each unwinds and removes its parts
         raise
     finally:
         pool.join()
+
 
 
 def check_distinct_outputs(paths: Sequence[Path], options: BuildOptions) -> None:

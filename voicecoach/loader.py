@@ -539,6 +539,19 @@ def _present(mapping: LineDict, key: str) -> bool:
     return mapping.get(key) is not None
 
 
+def title_and_description(top: LineDict, at: _At) -> tuple[str, str]:
+    """The required `title` and the optional `description` of a routine or programme."""
+    if "title" not in top:
+        at.fail("expected a 'title', found none")
+    title = _text(top["title"], at.key(top, "title"))
+    description = (
+        _some_text(top["description"], at.key(top, "description"))
+        if _present(top, "description")
+        else ""
+    )
+    return title, description
+
+
 def parse_routine(
     data: Any, source: str, *, in_programme: bool = False, where: str = ""
 ) -> Routine:
@@ -567,14 +580,7 @@ def _parse_routine(data: Any, source: str, in_programme: bool, where: str) -> Ro
         "a routine: a mapping with 'title' and 'exercises'",
     )
     at = _At(source, where, top.line, in_programme)
-    if "title" not in top:
-        at.fail("expected a 'title', found none")
-    title = _text(top["title"], at.key(top, "title"))
-    description = (
-        _some_text(top["description"], at.key(top, "description"))
-        if _present(top, "description")
-        else ""
-    )
+    title, description = title_and_description(top, at)
     voice = _voice(top["voice"], at.key(top, "voice")) if _present(top, "voice") else Voice()
     timing = (
         _defaults(top["defaults"], at.key(top, "defaults"))

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from voicecoach import __version__, export, limits
 from voicecoach.build import (
@@ -16,11 +17,12 @@ from voicecoach.build import (
     Validation,
     check_length,
     check_voice,
+    in_processes,
     plan_routine,
     settle_audio,
     validate_routine,
 )
-from voicecoach.errors import VoicecoachError, stop_on_signals
+from voicecoach.errors import VoicecoachError
 from voicecoach.model import AudioSettings, Routine
 from voicecoach.music.session import with_files
 from voicecoach.music.tracks import find_tracks
@@ -224,33 +226,15 @@ def _make(
                 raise type(exc)(f"{planned.title}: {exc}") from None
             yield planned, audio, key, result
         return
-    import multiprocessing
-
-    # spawn, not fork: espeak-ng and pyttsx3 keep global state that must not be shared
-    pool = multiprocessing.get_context("spawn").Pool(options.jobs, initializer=stop_on_signals)
-    try:
-        pending = [
-            pool.apply_async(
-                _build_in_worker,
-                (
-                    programme.source,
-                    planned.slot.number,
-                    _session_options(planned, audio, folder, options),
-                ),
-            )
-            for planned, audio, _key in wanted
-        ]
-        for (planned, _audio, key), job in zip(wanted, pending, strict=True):
-            outcome = job.get()
-            if isinstance(outcome, str):
-                raise VoicecoachError(f"{planned.title}: {outcome}")
-            yield planned, _audio, key, outcome
-        pool.close()
-    except BaseException:
-        pool.terminate()  # SIGTERM to every worker: each unwinds and removes its parts
-        raise
-    finally:
-        pool.join()
+    arguments = [
+        (programme.source, planned.slot.number, _session_options(planned, audio, folder, options))
+        for planned, audio, _key in wanted
+    ]
+    outcomes = in_processes(_build_in_worker, arguments, options.jobs)
+    for (planned, audio, key), outcome in zip(wanted, outcomes, strict=True):
+        if isinstance(outcome, str):
+            raise VoicecoachError(f"{planned.title}: {outcome}")
+        yield planned, audio, key, outcome
 
 
 def _build_in_worker(source: str, number: int, options: BuildOptions) -> BuildResult | str:
@@ -297,16 +281,12 @@ def plan_programme(
     max_minutes: int = 24 * 60,
 ) -> list[tuple[PlannedSession, Timeline]]:
     """Every session with its timeline, without audio (speech measured through the cache)."""
-    found = []
-    for planned in plan_sessions(programme):
-        try:
-            timeline = plan_routine(
-                planned.routine, cache_dir=cache_dir, estimate=estimate, max_minutes=max_minutes
-            )
-        except VoicecoachError as exc:
-            raise type(exc)(f"{planned.title}: {exc}") from None
-        found.append((planned, timeline))
-    return found
+    return _each_session(
+        programme,
+        lambda routine: plan_routine(
+            routine, cache_dir=cache_dir, estimate=estimate, max_minutes=max_minutes
+        ),
+    )
 
 
 def validate_programme(
@@ -317,13 +297,25 @@ def validate_programme(
     estimate: bool = False,
 ) -> list[tuple[PlannedSession, Validation]]:
     """Every check a build makes, for every session, without writing one."""
+    return _each_session(
+        programme,
+        lambda routine: validate_routine(
+            routine, max_minutes=max_minutes, cache_dir=cache_dir, estimate=estimate
+        ),
+    )
+
+
+T = TypeVar("T")
+
+
+def _each_session(
+    programme: Programme, run: Callable[[Routine], T]
+) -> list[tuple[PlannedSession, T]]:
+    """`run` on every session's routine; an error names the session it stopped at."""
     found = []
     for planned in plan_sessions(programme):
         try:
-            checked = validate_routine(
-                planned.routine, max_minutes=max_minutes, cache_dir=cache_dir, estimate=estimate
-            )
+            found.append((planned, run(planned.routine)))
         except VoicecoachError as exc:
             raise type(exc)(f"{planned.title}: {exc}") from None
-        found.append((planned, checked))
     return found

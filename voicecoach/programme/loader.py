@@ -15,10 +15,10 @@ from voicecoach.loader import (
     _duration,
     _mapping,
     _present,
-    _some_text,
     _text,
     load_routine,
     parse_routine,
+    title_and_description,
 )
 from voicecoach.model import Routine
 from voicecoach.programme.model import Change, Changes, Programme, Progression, Slot
@@ -64,14 +64,7 @@ def parse_programme(data: Any, source: str) -> Programme:
         "a programme: a mapping with 'title' and 'weeks'",
     )
     at = _At(source, "", top.line)
-    if "title" not in top:
-        at.fail("expected a 'title', found none")
-    title = _text(top["title"], at.key(top, "title"))
-    description = (
-        _some_text(top["description"], at.key(top, "description"))
-        if _present(top, "description")
-        else ""
-    )
+    title, description = title_and_description(top, at)
     weeks_value = top["weeks"]
     weeks_at = at.key(top, "weeks")
     start = at.optional(top, "start", _date, None)
