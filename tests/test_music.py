@@ -281,3 +281,12 @@ def test_cadence_belongs_on_a_timed_exercise(tmp_path: Path) -> None:
     routine.write_text("title: T\nexercises:\n  - {name: Run, duration: 1m, cadence: 300}\n")
     with pytest.raises(VoicecoachError, match=r"expected a whole number from 100 to 220"):
         load_routine(routine)
+
+
+def test_validate_reads_the_music_too(tmp_path: Path) -> None:
+    (tmp_path / "bad.flac").write_bytes(b"fLaC" + bytes(500))
+    routine = tmp_path / "r.yaml"
+    routine.write_text(ROUTINE.format(files="[bad.flac]", fade="1s"))
+    result = CliRunner().invoke(main, ["validate", str(routine), "--estimate"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot read the music file {tmp_path / 'bad.flac'}")

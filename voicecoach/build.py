@@ -118,13 +118,15 @@ def validate_routine(
     cache_dir: Path | None = None,
     estimate: bool = False,
 ) -> Validation:
-    """Every check a build makes before it writes: length, cue count, voice, the layout.
+    """Every check a build makes before it writes: length, cue count, voice, music, layout.
 
     The layout's warnings (cues left out, gaps that grew) are the build's own: speech is
-    measured through the clip cache, unless `estimate` guesses it from the words.
+    measured through the clip cache, unless `estimate` guesses it from the words. Each
+    music track is found and decoded once (then its measure is kept in the cache).
     """
     check_length(routine, max_minutes)
     check_voice(routine)
+    measure_tracks(routine.music, routine.audio, ClipCache.at(cache_dir))
     timeline = plan_routine(
         routine, cache_dir=cache_dir, estimate=estimate, max_minutes=max_minutes
     )
@@ -378,7 +380,6 @@ def in_processes(
         raise
     finally:
         pool.join()
-
 
 
 def check_distinct_outputs(paths: Sequence[Path], options: BuildOptions) -> None:
