@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -307,3 +308,32 @@ def test_a_routine_given_as_a_command_suggests_build() -> None:
     assert result.stderr.rstrip().endswith(
         "Error: 'my-run.yaml' is not a command; to build it: voicecoach build my-run.yaml"
     )
+
+
+def test_ctrl_c_in_a_programme_names_the_sessions_already_written(tmp_path: Path) -> None:
+    routine = _long_routine(tmp_path)
+    (tmp_path / "p.yaml").write_text(f"title: Long Plan\nroutine: {routine.name}\nweeks: 3\n")
+    folder = tmp_path / "out" / "long-plan"
+    command = [
+        sys.executable, "-m", "voicecoach", "build", str(tmp_path / "p.yaml"),
+        "--output-dir", str(tmp_path / "out"),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, text=True
+    )
+    first = folder / "01-week-1-session-1.mp3"
+    deadline = time.monotonic() + 120
+    while not first.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert process.poll() is None, "the programme ended before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stderr.rstrip().endswith(
+        f"Interrupted; these were written before the stop: {first}; no other output file "
+        "was changed."
+    )
+    # what was made is listed, so the next build keeps it
+    listed = json.loads((folder / "programme.json").read_text())["sessions"]
+    assert [session["file"] for session in listed] == [first.name]
+    assert not (folder / "02-week-2-session-1.mp3").exists()

@@ -344,6 +344,7 @@ def _build_programme(
                 build=options, force=force, session=session, jobs=jobs, base_url=base_url
             ),
             progress=(lambda done, total: bars("sessions", done, total)) if bars else None,
+            on_made=click.get_current_context().meta.setdefault(_WRITTEN, []).append,
         )
     finally:
         if bars:

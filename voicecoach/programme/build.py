@@ -144,8 +144,12 @@ def build_programme(
     programme: Programme,
     options: ProgrammeOptions = ProgrammeOptions(),
     progress: SessionProgress | None = None,
+    on_made: Callable[[Path], None] | None = None,
 ) -> ProgrammeResult:
-    """Make the sessions whose inputs changed (all with force), then the programme's files."""
+    """Make the sessions whose inputs changed (all with force), then the programme's files.
+
+    `on_made` hears of each session's audio as soon as it is written.
+    """
     started = time.perf_counter()
     sessions = check_programme(programme, options)
     if options.session is not None and not 1 <= options.session <= len(sessions):
@@ -188,6 +192,8 @@ def build_programme(
             records[number] = _record(planned, result.audio_path, folder, result.timeline, key)
             warnings += [f"{planned.title}: {w}" for w in result.timeline.warnings]
             made.append(number)
+            if on_made is not None:
+                on_made(result.audio_path)
             if progress:
                 progress(done, total)
     finally:
