@@ -16,7 +16,7 @@ from voicecoach.build import BuildOptions, build_routine
 from voicecoach.cli import main
 from voicecoach.errors import VoicecoachError
 from voicecoach.loader import load_routine
-from voicecoach.music.bed import ATTACK_MS, DUCK_LEAD_MS, RELEASE_MS
+from voicecoach.music.bed import ATTACK_MS, RELEASE_MS
 
 ROUTINE = """title: Bed Test
 defaults: {{rest: 6s, countdown: 2}}
@@ -87,7 +87,7 @@ def test_the_bed_is_down_before_every_cue_and_back_up_after(tmp_path: Path) -> N
     ]
     assert gaps, spans
     open_db = np.median([level(lo, hi) for lo, hi in gaps])
-    cues = [c for c in document["cues"]]  # type: ignore[union-attr]
+    cues = document["cues"]
     assert len(cues) > 15
     for cue in cues:
         # already down 50 ms before the cue starts, and down all through it
@@ -97,8 +97,6 @@ def test_the_bed_is_down_before_every_cue_and_back_up_after(tmp_path: Path) -> N
         # back up within the release after each ducked span
         assert abs(level(lo, hi) - open_db) <= 1
     # the voice stem keeps the loudness of the same session without music
-    plain, _ = build(tmp_path / "plain", "", no_music=True) if False else (None, None)
-    del plain
     voice_lufs, _ = ebur128(mp3.with_suffix(".voice.wav"))
     routine = tmp_path / "r.yaml"
     alone = build_routine(
@@ -107,9 +105,8 @@ def test_the_bed_is_down_before_every_cue_and_back_up_after(tmp_path: Path) -> N
     alone_lufs, _ = ebur128(alone.audio_path)
     assert abs(voice_lufs - alone_lufs) <= 0.5
     assert "music" not in json.loads((tmp_path / "alone.json").read_text())
-    mix_lufs, mix_peak = ebur128(mp3)
+    _, mix_peak = ebur128(mp3)
     assert mix_peak <= -1.0
-    assert DUCK_LEAD_MS >= 50
 
 
 def test_the_stems_add_up_to_the_session(tmp_path: Path) -> None:
@@ -263,7 +260,7 @@ def test_music_from_the_command_line_and_no_music(tmp_path: Path) -> None:
         "title: Plain\nmusic: {files: [cli.wav]}\nexercises: [{name: Jog, duration: 20s}]\n"
     )
     planned = runner.invoke(main, ["plan", str(routine), "--estimate"])
-    assert "Music: 1 tracks" in planned.stdout or "Music: 1 track" in planned.stdout
+    assert "Music: 1 track, " in planned.stdout
     none = runner.invoke(main, ["build", str(routine), "-o", str(tmp_path / "n.mp3"), "--no-music"])
     assert none.exit_code == 0, none.output
     assert "music" not in json.loads((tmp_path / "n.json").read_text())

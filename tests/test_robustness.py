@@ -325,6 +325,8 @@ def test_ctrl_c_in_a_programme_names_the_sessions_already_written(tmp_path: Path
     deadline = time.monotonic() + 120
     while not first.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
+    # past the moment the first session is published and reported (sessions take seconds)
+    time.sleep(0.3)
     assert process.poll() is None, "the programme ended before it could be interrupted"
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)

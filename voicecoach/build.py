@@ -189,7 +189,10 @@ def describe_music(routine: Routine, timeline: Timeline, cache_dir: Path | None)
     lines = []
     stretches = under.document.get("music", {}).get("tracks", [])
     if stretches:
-        lines.append(f"Music: {len(tracks)} tracks, {len(stretches)} stretches")
+        lines.append(
+            f"Music: {len(tracks)} track{'s' * (len(tracks) != 1)}, "
+            f"{len(stretches)} stretch{'es' * (len(stretches) != 1)}"
+        )
         for stretch in stretches:
             start, end = format_clock(stretch["start_ms"]), format_clock(stretch["end_ms"])
             lines.append(f"  {start:>9} - {end:>9}  {stretch['file']}")

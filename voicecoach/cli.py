@@ -269,15 +269,14 @@ def build(
     paths = routines or (_default_routine(),)
     if output is not None and len(paths) > 1:
         raise click.UsageError("-o names one output file; give one routine with it")
-    loaded = [load_either(path) for path in paths] if len(paths) == 1 else []
     if len(paths) > 1:
         from voicecoach.programme.loader import read_is_programme
 
         if not any(read_is_programme(path) for path in paths):
+            # routines alone: each reports its own error and the others go on
             _build_routines(paths, options, jobs, quiet)
             return
-        loaded = [load_either(path) for path in paths]
-    for item in loaded:
+    for item in [load_either(path) for path in paths]:
         if isinstance(item, Programme):
             if output is not None:
                 raise click.UsageError(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
+from collections.abc import Hashable
 
 import numpy as np
 
@@ -43,3 +45,28 @@ def to_pcm16(window: np.ndarray, channels: int, gain: float = 1.0) -> bytes:
 @functools.lru_cache(maxsize=4)
 def _silent_pcm(channels: int) -> bytes:
     return bytes(WINDOW_SAMPLES * channels * 2)
+
+
+class ArrayBank:
+    """Arrays kept by key within a memory budget, the least recently used let go first."""
+
+    def __init__(self, budget_bytes: int) -> None:
+        self.budget_bytes = budget_bytes
+        self._kept: OrderedDict[Hashable, np.ndarray] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: Hashable) -> np.ndarray | None:
+        """The array kept under `key`, or None."""
+        found = self._kept.get(key)
+        if found is not None:
+            self._kept.move_to_end(key)
+        return found
+
+    def put(self, key: Hashable, array: np.ndarray) -> np.ndarray:
+        """Keep `array` under `key` (always at least the latest one); return it."""
+        self._kept[key] = array
+        self._bytes += array.nbytes
+        while self._bytes > self.budget_bytes and len(self._kept) > 1:
+            _, dropped = self._kept.popitem(last=False)
+            self._bytes -= dropped.nbytes
+        return array

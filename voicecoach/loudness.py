@@ -11,14 +11,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from voicecoach.dsp import resample
+from voicecoach.dsp import ArrayBank, resample
 
 BLOCK_S = 0.4  # BS.1770 gating block
 STEP_S = 0.1  # 75 % overlap
@@ -284,15 +283,6 @@ def limiter_gain(
     return gain
 
 
-def limit(samples: np.ndarray, rate: int, ceiling_db: float = CEILING_DBTP) -> np.ndarray:
-    """A look-ahead peak limiter: the sound with its true peak held under the ceiling."""
-    gain = limiter_gain(peak_envelope(samples, rate), rate, ceiling_db)
-    if gain is None:
-        return samples
-    limited: np.ndarray = (samples * gain).astype(np.float32)
-    return limited
-
-
 def gains(
     analyses: Mapping[str, ClipAnalysis],
     placements: list[tuple[int, str]],
@@ -355,7 +345,7 @@ def leveled(
     if peak is not None and peak * gain < 10 ** ((CEILING_DBTP - PEAK_MARGIN_DB) / 20):
         return scaled
     # the envelope scales with the gain, so one (kept) serves every gain of the sound
-    blocks = _ENVELOPES.of(samples, rate)
+    blocks = _envelope(samples, rate)
     limiter = limiter_gain(blocks * np.float32(gain), rate / ENVELOPE_BLOCK)
     if limiter is None:
         return scaled
@@ -370,34 +360,20 @@ def leveled(
 ENVELOPE_BLOCK = 32  # samples per envelope value kept (0.7 ms at 44.1 kHz)
 
 
-class _EnvelopeBank:
-    """The true-peak envelopes of recent sounds (the peak of each block), by content.
+def _envelope(samples: np.ndarray, rate: int) -> np.ndarray:
+    """A sound's true-peak envelope as the peak of each block, kept by content.
 
     A programme levels the same rep counts in every session at a slightly different gain;
     the 4x oversampling behind each envelope is the costly part, and it is made once.
     """
-
-    def __init__(self, budget_bytes: int) -> None:
-        self.budget_bytes = budget_bytes
-        self._kept: OrderedDict[bytes, np.ndarray] = OrderedDict()
-        self._bytes = 0
-
-    def of(self, samples: np.ndarray, rate: int) -> np.ndarray:
-        data = np.ascontiguousarray(samples, dtype=np.float32)
-        key = hashlib.blake2b(data.tobytes(), digest_size=16, person=str(rate).encode()).digest()
-        found = self._kept.get(key)
-        if found is not None:
-            self._kept.move_to_end(key)
-            return found
-        peaks = peak_envelope(data, rate)
-        padded = np.pad(peaks, (0, -len(peaks) % ENVELOPE_BLOCK))
-        blocks: np.ndarray = padded.reshape(-1, ENVELOPE_BLOCK).max(axis=1)
-        self._kept[key] = blocks
-        self._bytes += blocks.nbytes
-        while self._bytes > self.budget_bytes and len(self._kept) > 1:
-            _, dropped = self._kept.popitem(last=False)
-            self._bytes -= dropped.nbytes
-        return blocks
+    data = np.ascontiguousarray(samples, dtype=np.float32)
+    key = hashlib.blake2b(data.tobytes(), digest_size=16, person=str(rate).encode()).digest()
+    found = _ENVELOPES.get(key)
+    if found is not None:
+        return found
+    peaks = peak_envelope(data, rate)
+    padded = np.pad(peaks, (0, -len(peaks) % ENVELOPE_BLOCK))
+    return _ENVELOPES.put(key, padded.reshape(-1, ENVELOPE_BLOCK).max(axis=1))
 
 
-_ENVELOPES = _EnvelopeBank(8_000_000)  # 24 minutes of distinct sound at 44.1 kHz
+_ENVELOPES = ArrayBank(8_000_000)  # 24 minutes of distinct sound at 44.1 kHz

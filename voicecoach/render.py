@@ -105,24 +105,30 @@ def _sums(
         every = [layer.window(position, stop) for layer in layers]
         if on_parts is not None:
             on_parts(position, stop, every)
-        parts = [part for part in every if part is not None]
-        if not parts:
+        window = summed(every)
+        if window is None:
             # most of a session is silence: share one window for it
             window = (
                 SILENT_WINDOW
                 if stop - position == WINDOW_SAMPLES
                 else np.zeros(stop - position, dtype=np.float32)
             )
-        elif len(parts) == 1:
-            window = parts[0]
-        elif any(part.ndim == 2 for part in parts):
-            window = np.zeros((stop - position, 2), dtype=np.float32)
-            for part in parts:
-                window += part if part.ndim == 2 else part[:, None]
-        else:
-            window = np.add.reduce(parts, dtype=np.float32)
-        yield window, len(parts) > 1
+        yield window, sum(part is not None for part in every) > 1
         position = stop
+
+
+def summed(parts: Sequence[np.ndarray | None]) -> np.ndarray | None:
+    """Layers' windows added up (stereo if any is), or None when none sounds."""
+    sounding = [part for part in parts if part is not None]
+    if len(sounding) <= 1:
+        return sounding[0] if sounding else None
+    if any(part.ndim == 2 for part in sounding):
+        total = np.zeros((len(sounding[0]), 2), dtype=np.float32)
+        for part in sounding:
+            total += part if part.ndim == 2 else part[:, None]
+        return total
+    added: np.ndarray = np.add.reduce(sounding, dtype=np.float32)
+    return added
 
 
 def _limit_in_context(

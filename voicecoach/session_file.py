@@ -12,6 +12,7 @@ from voicecoach import export, sidecars
 from voicecoach.dsp import to_pcm16
 from voicecoach.errors import ExportError
 from voicecoach.model import AudioSettings, Routine
+from voicecoach.render import summed
 from voicecoach.timeline import Timeline
 
 
@@ -74,20 +75,10 @@ class StemWriter:
             self.files.append(opened)
 
     def __call__(self, start: int, stop: int, parts: list[np.ndarray | None]) -> None:
-        voice, music = parts[0], [p for p in parts[1:] if p is not None]
-        for file, sound in zip(self.files, (voice, _summed(music)), strict=True):
+        for file, sound in zip(self.files, (parts[0], summed(parts[1:])), strict=True):
             window = np.zeros(stop - start, dtype=np.float32) if sound is None else sound
             file.writeframes(to_pcm16(window, self.channels))
 
     def close(self) -> None:
         for file in self.files:
             file.close()
-
-
-def _summed(parts: list[np.ndarray]) -> np.ndarray | None:
-    if not parts:
-        return None
-    total: np.ndarray = parts[0].copy()
-    for part in parts[1:]:
-        total += part
-    return total

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import numpy as np
 
-from voicecoach.dsp import resample
+from voicecoach.dsp import ArrayBank, resample
 from voicecoach.loudness import TONE_OFFSET_DB, gains, leveled, stored_analysis
 from voicecoach.model import AudioSettings
 from voicecoach.speech.cache import CachedSynthesizer, ClipCache
@@ -34,11 +32,9 @@ class Sounds:
     ) -> None:
         self.synthesizer = synthesizer
         self.audio = audio
-        self.budget_bytes = budget_bytes
         self.gains: dict[str, float] = {}  # once set, the sounds come leveled
         self.peaks: dict[str, float] = {}  # each sound's true peak, from its analysis
-        self._kept: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._kept_bytes = 0
+        self._kept = ArrayBank(budget_bytes)
 
     def raw(self, cue: Cue) -> np.ndarray:
         """A cue's sound at the session's rate, as spoken or synthesized."""
@@ -55,17 +51,11 @@ class Sounds:
         key = sound_key(cue)
         found = self._kept.get(key)
         if found is not None:
-            self._kept.move_to_end(key)
             return found
         found = leveled(
             self.raw(cue), self.gains[key], self.audio.sample_rate, peak=self.peaks.get(key)
         )
-        self._kept[key] = found
-        self._kept_bytes += found.nbytes
-        while self._kept_bytes > self.budget_bytes and len(self._kept) > 1:
-            _, dropped = self._kept.popitem(last=False)
-            self._kept_bytes -= dropped.nbytes
-        return found
+        return self._kept.put(key, found)
 
 
 def level_sounds(

@@ -32,7 +32,7 @@ TICK_PEAK = 0.12  # about -18 dBFS: a soft click, well under the voice
 
 @dataclass(frozen=True)
 class Stretch:
-    """One stretch of one track in the bed: where it plays, and from where in the track."""
+    """One stretch of one track in the bed, played from its start: where, and its fades."""
 
     track: int  # index into the bed's tracks
     start: int  # sample in the session
@@ -65,27 +65,18 @@ def plan_bed(
     crossfade = sample_at(music.crossfade_ms, rate)
     fade = min(sample_at(music.fade_ms, rate), total // 2)
     stretches: list[Stretch] = []
-    position = 0
-    index = 0
+    position, fade_in, index = 0, fade, 0
     while position < total and order:
         track = order[index % len(order)]
-        length = tracks[track].frames
-        overlap = min(crossfade, length // 2)
-        fade_in = fade if not stretches else overlap
-        stop = min(position + length, total)
-        stretches.append(Stretch(track, position, stop, fade_in, 0))
+        stop = min(position + tracks[track].frames, total)
         if stop >= total:
+            stretches.append(Stretch(track, position, stop, fade_in, fade))
             break
-        next_length = tracks[order[(index + 1) % len(order)]].frames
-        overlap = min(overlap, next_length // 2)
+        following = order[(index + 1) % len(order)]
         # the next track starts `overlap` before this one ends: both fade across it
-        last = stretches[-1]
-        stretches[-1] = Stretch(last.track, last.start, last.stop, last.fade_in, overlap)
-        position = stop - overlap
-        index += 1
-    if stretches:
-        last = stretches[-1]
-        stretches[-1] = Stretch(last.track, last.start, last.stop, last.fade_in, fade)
+        overlap = min(crossfade, tracks[track].frames // 2, tracks[following].frames // 2)
+        stretches.append(Stretch(track, position, stop, fade_in, overlap))
+        position, fade_in, index = stop - overlap, overlap, index + 1
     return stretches
 
 
@@ -116,6 +107,15 @@ class Ducker:
         self.points = np.array(points, dtype=np.float64)
         self.depth = np.array(depth, dtype=np.float64)
         self.duck_db = duck_db
+
+    def apply(self, sound: np.ndarray, start: int, stop: int) -> None:
+        """Duck `sound` ((n,) or (n, 2): samples [start, stop)) in place."""
+        gain = self.gain(start, stop)
+        if isinstance(gain, float):
+            if gain != 1.0:
+                sound *= np.float32(gain)
+        else:
+            sound *= gain if sound.ndim == 1 else gain[:, None]
 
     def gain(self, start: int, stop: int) -> np.ndarray | float:
         """The gain of samples [start, stop): one number where it does not change."""
@@ -179,14 +179,8 @@ class BedLayer:
             if out is None:
                 out = np.zeros(shape, dtype=np.float32)
             out[lo - start : hi - start] += samples
-        if out is None:
-            return None
-        duck = self.ducker.gain(start, stop)
-        if isinstance(duck, float):
-            if duck != 1.0:
-                out *= np.float32(duck)
-        else:
-            out *= duck if out.ndim == 1 else duck[:, None]
+        if out is not None:
+            self.ducker.apply(out, start, stop)
         return out
 
 
@@ -213,7 +207,6 @@ class _Reader:
     def __init__(self, path: Path, rate: int, channels: int) -> None:
         self._chunks: Iterator[np.ndarray] = decode(path, rate, channels)
         self._buffer = np.zeros((0,) if channels == 1 else (0, 2), dtype=np.float32)
-        self.channels = channels
 
     def _fill(self, count: int) -> None:
         parts = [self._buffer]
@@ -305,6 +298,5 @@ class TickLayer:
                 k += 1
         if out is None:
             return None
-        duck = self.ducker.gain(start, stop)
-        out *= np.float32(duck) if isinstance(duck, float) else duck
+        self.ducker.apply(out, start, stop)
         return out if self.channels == 1 else np.repeat(out[:, None], 2, axis=1)

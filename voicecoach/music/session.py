@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,6 @@ class MusicPlan:
 
     layers: list[Layer] = field(default_factory=list)
     document: dict[str, Any] = field(default_factory=dict)
-    tracks: list[TrackInfo] = field(default_factory=list)
 
 
 def measure_tracks(
@@ -56,13 +55,15 @@ def plan_music(
     seed: str,
 ) -> MusicPlan:
     """The bed (when there is music) and the metronome (when a block has a cadence)."""
+    plan = MusicPlan()
+    ticks = tick_spans(timeline.blocks)
+    if music is None and not ticks:
+        return plan
     rate, channels = audio.sample_rate, audio.channels
     total = sample_at(timeline.duration_ms, rate)
-    plan = MusicPlan()
     spans = duck_spans(timeline.cues, rate)
-    ticks = tick_spans(timeline.blocks)
-    duck_db = music.duck_db if music is not None else 12.0
-    ducker = Ducker(spans, duck_db, rate)
+    # ticks alone duck as a bed would by default
+    ducker = Ducker(spans, (music or Music(files=())).duck_db, rate)
     if music is not None:
         stretches = plan_bed(music, tracks, total, rate, seed)
         # each track at one loudness: `level` LU under the speech's, while nothing is said
@@ -71,7 +72,6 @@ def plan_music(
             0.0 if math.isinf(t.loudness) else 10 ** ((wanted - t.loudness) / 20) for t in tracks
         ]
         plan.layers.append(BedLayer(tracks, stretches, gains, ducker, rate, channels))
-        plan.tracks = tracks
         plan.document["music"] = {
             "tracks": [s.document(tracks, rate) for s in stretches],
             "ducked": [[round(a * 1000 / rate), round(b * 1000 / rate)] for a, b in spans],
@@ -89,8 +89,6 @@ def with_files(music: Music | None, files: tuple[str, ...], folder: str) -> Musi
     """The routine's music with `files` from the command line (relative to `folder`)."""
     if not files:
         return music
-    from dataclasses import replace
-
     if music is None:
         return Music(files=files, folder=folder)
     return replace(music, files=files, folder=folder)

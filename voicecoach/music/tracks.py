@@ -17,7 +17,7 @@ import numpy as np
 
 from voicecoach import limits
 from voicecoach.errors import VoicecoachError
-from voicecoach.loudness import BLOCK_S, ValueStore, k_weighted, per_ms, session_loudness
+from voicecoach.loudness import ValueStore, k_weighted, per_ms, session_loudness
 from voicecoach.model import Music
 
 AUDIO_SUFFIXES = (
@@ -39,6 +39,14 @@ def find_tracks(music: Music, exclude: Collection[Path] = ()) -> list[Path]:
     """
     base = Path(music.folder)
     skipped = {path.resolve() for path in exclude}
+
+    def is_track(path: Path) -> bool:
+        return (
+            path.is_file()
+            and path.suffix.lower() in AUDIO_SUFFIXES
+            and path.resolve() not in skipped
+        )
+
     found: list[Path] = []
     for entry in music.files:
         path = Path(entry).expanduser()
@@ -46,20 +54,12 @@ def find_tracks(music: Music, exclude: Collection[Path] = ()) -> list[Path]:
             path = base / path
         if any(char in entry for char in "*?["):
             matches = sorted(Path(p) for p in glob.glob(str(path), recursive=True))
-            tracks = [
-                p
-                for p in matches
-                if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES and p.resolve() not in skipped
-            ]
+            tracks = [p for p in matches if is_track(p)]
             if not tracks:
                 raise MusicError(f"music: the pattern '{entry}' matches no music file")
             found += tracks
         elif path.is_dir():
-            tracks = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES and p.resolve() not in skipped
-            )
+            tracks = sorted(p for p in path.rglob("*") if is_track(p))
             if not tracks:
                 raise MusicError(
                     f"music: the folder {path} holds no music file "
@@ -197,8 +197,6 @@ def measure(path: Path, rate: int, channels: int, store: ValueStore | None) -> T
     energy_ms = np.concatenate(energies)
     # per-channel energies are summed, as BS.1770 sums channels; measure as one channel
     loudness = session_loudness([(0, energy_ms, 1.0)], len(energy_ms), rate, 1)
-    if frames < BLOCK_S * rate:
-        loudness = float("-inf") if not np.any(energy_ms) else loudness
     if store is not None:
         parts = np.array(divmod(frames, 65536), dtype=np.float32)
         store.write_values(key, ".track", loudness, parts)

@@ -15,6 +15,7 @@ from voicecoach.build import (
     BuildOptions,
     BuildResult,
     Validation,
+    build_routine,
     check_length,
     check_voice,
     in_processes,
@@ -41,8 +42,7 @@ SessionProgress = Callable[[int, int], None]  # (sessions done, sessions in all)
 class ProgrammeOptions:
     """What a programme build is asked for besides the programme."""
 
-    build: BuildOptions = field(default_factory=BuildOptions)
-    output_dir: Path | None = None  # the programme's folder; default output/<slug>/
+    build: BuildOptions = field(default_factory=BuildOptions)  # its output_dir holds the folder
     force: bool = False  # make every session again
     session: int | None = None  # make this session only (again)
     jobs: int = 1
@@ -63,8 +63,8 @@ class ProgrammeResult:
 
 
 def programme_folder(programme: Programme, options: ProgrammeOptions) -> Path:
-    """Where the programme's files go: output/<programme-slug>/ unless told otherwise."""
-    return options.output_dir or options.build.output_dir / slugify(programme.title)
+    """Where the programme's files go: output/<programme-slug>/."""
+    return options.build.output_dir / slugify(programme.title)
 
 
 def session_key(routine: Routine, audio: AudioSettings, options: BuildOptions) -> str:
@@ -125,7 +125,7 @@ def _record(
         bytes=stat.st_size,
         built=datetime.datetime.fromtimestamp(int(stat.st_mtime), datetime.timezone.utc),
         chapters=tuple((c.title, c.start_ms, c.end_ms) for c in timeline.chapters),
-        exercises={e.name: values_of(e) for e in planned.routine.exercises()},
+        exercises=_values(planned),
         key=key,
     )
 
@@ -185,7 +185,7 @@ def build_programme(
     if progress and total:
         progress(0, total)
     try:
-        for done, (planned, _audio, key, result) in enumerate(
+        for done, (planned, key, result) in enumerate(
             _make(programme, wanted, folder, options), start=1
         ):
             number = planned.slot.number
@@ -219,10 +219,8 @@ def _make(
     wanted: Sequence[tuple[PlannedSession, AudioSettings, str]],
     folder: Path,
     options: ProgrammeOptions,
-) -> Iterator[tuple[PlannedSession, AudioSettings, str, BuildResult]]:
-    """Build the wanted sessions, in order, `jobs` at a time."""
-    from voicecoach.build import build_routine
-
+) -> Iterator[tuple[PlannedSession, str, BuildResult]]:
+    """Build the wanted sessions, in order, `jobs` at a time: each with its key and result."""
     if options.jobs == 1 or len(wanted) <= 1 or not programme.source:
         for planned, audio, key in wanted:
             session_options = _session_options(planned, audio, folder, options)
@@ -230,22 +228,20 @@ def _make(
                 result = build_routine(planned.routine, session_options)
             except VoicecoachError as exc:
                 raise type(exc)(f"{planned.title}: {exc}") from None
-            yield planned, audio, key, result
+            yield planned, key, result
         return
     arguments = [
         (programme.source, planned.slot.number, _session_options(planned, audio, folder, options))
         for planned, audio, _key in wanted
     ]
     outcomes = in_processes(_build_in_worker, arguments, options.jobs)
-    for (planned, audio, key), outcome in zip(wanted, outcomes, strict=True):
+    for (planned, _audio, key), outcome in zip(wanted, outcomes, strict=True):
         if isinstance(outcome, str):
             raise VoicecoachError(f"{planned.title}: {outcome}")
-        yield planned, audio, key, outcome
+        yield planned, key, outcome
 
 
 def _build_in_worker(source: str, number: int, options: BuildOptions) -> BuildResult | str:
-    from voicecoach.build import build_routine
-
     try:
         planned = plan_sessions(load_programme(source))[number - 1]
         return build_routine(planned.routine, options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from voicecoach import limits
@@ -11,22 +12,26 @@ from voicecoach.programme.model import Changes, Programme, Slot
 
 @dataclass(frozen=True)
 class PlannedSession:
-    """One session as it will be built: its slot, its step and its routine."""
+    """One session as it will be built: its slot and its routine."""
 
     slot: Slot
-    step: int
     routine: Routine
 
     @property
     def title(self) -> str:
         """ "Week W, session D": the ID3 title and the name in every list."""
-        return f"Week {self.slot.week}, session {self.slot.day}"
+        return session_title(self.slot)
 
     @property
     def stem(self) -> str:
         """The file name without its extension: `01-week-1-session-1`."""
         width = max(2, len(str(self.routine.session.sessions if self.routine.session else 0)))
         return f"{self.slot.number:0{width}d}-week-{self.slot.week}-session-{self.slot.day}"
+
+
+def session_title(slot: Slot) -> str:
+    """ "Week W, session D"."""
+    return f"Week {slot.week}, session {slot.day}"
 
 
 def step_of(programme: Programme, slot: Slot) -> int:
@@ -42,8 +47,7 @@ def plan_sessions(programme: Programme) -> list[PlannedSession]:
     total = len(programme.slots)
     progressed: list[PlannedSession] = []
     for slot in programme.slots:
-        step = step_of(programme, slot)
-        routine = _progressed(programme, slot.routine, step, steps)
+        routine = _progressed(programme, slot.routine, step_of(programme, slot), steps)
         session = Session(
             week=slot.week,
             weeks=programme.weeks,
@@ -53,16 +57,15 @@ def plan_sessions(programme: Programme) -> list[PlannedSession]:
             sessions=total,
             date=slot.date,
         )
-        title = f"Week {slot.week}, session {slot.day}"
         tags = replace(
             routine.tags,
             album=programme.title,
-            title=title,
+            title=session_title(slot),
             track=(slot.number, total),
             year=slot.date.year if slot.date else routine.tags.year,
         )
         routine = replace(routine, session=session, tags=tags)
-        progressed.append(PlannedSession(slot, step, routine))
+        progressed.append(PlannedSession(slot, routine))
     return _with_milestones(programme, progressed)
 
 
@@ -75,22 +78,25 @@ def _changes_for(programme: Programme, name: str) -> Changes | None:
 
 
 def _progressed(programme: Programme, routine: Routine, step: int, steps: int) -> Routine:
+    def progress(exercise: Exercise) -> Exercise:
+        changes = _changes_for(programme, exercise.name)
+        return _exercise(exercise, changes, step, steps) if changes else exercise
+
     if programme.progression is None:
         return routine
-    return replace(routine, items=_items(programme, routine.items, step, steps))
+    return replace(routine, items=_each_exercise(routine.items, progress))
 
 
-def _items(
-    programme: Programme, items: tuple[Item, ...], step: int, steps: int
+def _each_exercise(
+    items: tuple[Item, ...], change: Callable[[Exercise], Exercise]
 ) -> tuple[Item, ...]:
-    found: list[Item] = []
-    for item in items:
-        if isinstance(item, Repeat):
-            found.append(replace(item, items=_items(programme, item.items, step, steps)))
-        else:
-            changes = _changes_for(programme, item.name)
-            found.append(_exercise(item, changes, step, steps) if changes else item)
-    return tuple(found)
+    """The items with `change` made to every exercise, inside repeat blocks too."""
+    return tuple(
+        replace(item, items=_each_exercise(item.items, change))
+        if isinstance(item, Repeat)
+        else change(item)
+        for item in items
+    )
 
 
 def _exercise(exercise: Exercise, changes: Changes, step: int, steps: int) -> Exercise:
@@ -152,10 +158,13 @@ def _with_milestones(programme: Programme, sessions: list[PlannedSession]) -> li
         for index, planned in enumerate(sessions):
             found = _find(planned.routine, name)
             if found is not None and _signature(found) == _signature(last):
-                routine = replace(
-                    planned.routine,
-                    items=_mark(planned.routine.items, name, changes.then),
-                )
+                said = changes.then
+
+                def mark(exercise: Exercise, name: str = name, said: str = said) -> Exercise:
+                    return replace(exercise, milestone=said) if exercise.name == name else exercise
+
+                items = _each_exercise(planned.routine.items, mark)
+                routine = replace(planned.routine, items=items)
                 sessions[index] = replace(planned, routine=routine)
                 break
     return sessions
@@ -163,15 +172,3 @@ def _with_milestones(programme: Programme, sessions: list[PlannedSession]) -> li
 
 def _find(routine: Routine, name: str) -> Exercise | None:
     return next((e for e in routine.exercises() if e.name == name), None)
-
-
-def _mark(items: tuple[Item, ...], name: str, then: str) -> tuple[Item, ...]:
-    found: list[Item] = []
-    for item in items:
-        if isinstance(item, Repeat):
-            found.append(replace(item, items=_mark(item.items, name, then)))
-        elif item.name == name:
-            found.append(replace(item, milestone=then))
-        else:
-            found.append(item)
-    return tuple(found)
