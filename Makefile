@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 BUILT := $(VENV)/.installed-build
 TESTED := $(VENV)/.installed-test
 
-.PHONY: build test lint bench clean
+.PHONY: build test lint bench stops clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ lint: $(TESTED)
 
 bench: $(TESTED)
 	$(BIN)/python bench/bench.py
+
+stops: $(BUILT)
+	$(BIN)/python bench/stops.py
 
 clean:
 	rm -rf $(VENV) output/*.mp3 output/*.json output/*.vtt output/*.lrc .pytest_cache

@@ -35,3 +35,57 @@ def test_decoders_play_delay_then_samples_then_known_padding(
     assert len(audio) == decoded_samples(fed)
     onset = int(np.flatnonzero(np.abs(audio) > 0.1)[0])
     assert abs(onset - (click_at + CODEC_DELAY_SAMPLES)) <= 2
+
+
+# Ctrl-C at any moment of an encode, 150 times: an interrupt that lands inside a lock or a
+# queue operation once stranded the encoder thread and the build waited for it forever.
+_INTERRUPTED_ENCODES = """
+import _thread, io, random, threading, time
+import numpy as np
+from voicecoach.export import encode_mp3
+random.seed(7)
+window = np.zeros((11025, 1), dtype=np.float32)
+for trial in range(150):
+    timer = threading.Timer(random.uniform(0, 0.05), _thread.interrupt_main)
+    timer.start()
+    try:
+        try:
+            encode_mp3((window for _ in range(40)), io.BytesIO(), sample_rate=44100,
+                       channels=1, bitrate=64)
+        finally:
+            timer.cancel()
+            timer.join()
+        time.sleep(0.001)  # an interrupt already on its way lands here
+    except KeyboardInterrupt:
+        pass
+time.sleep(0.1)  # an encoder told to stop looks again within milliseconds
+print(sorted(t.name for t in threading.enumerate()))
+"""
+
+
+def test_an_interrupt_at_any_moment_of_an_encode_ends_it_and_its_thread() -> None:
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _INTERRUPTED_ENCODES], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['MainThread']"  # no encoder thread left behind
+
+
+def test_an_encoder_that_fails_stops_the_mix_at_once() -> None:
+    class Full(io.RawIOBase):
+        def write(self, data: object) -> int:
+            raise OSError(28, "No space left on device")
+
+    fed = 0
+
+    def windows():  # type: ignore[no-untyped-def]
+        nonlocal fed
+        while True:  # endless: only the encoder's failure ends it
+            fed += 1
+            yield np.zeros(44100, dtype=np.float32)
+
+    with pytest.raises(OSError, match="No space"):
+        encode_mp3(windows(), Full(), sample_rate=44100, channels=1, bitrate=64)  # type: ignore[arg-type]
+    assert fed < 10

@@ -14,13 +14,13 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 from voicecoach import export, limits, sidecars
 from voicecoach.dsp import sample_at
-from voicecoach.errors import ExportError, RoutineError, VoicecoachError, stop_on_signals
+from voicecoach.errors import ExportError, RoutineError, VoicecoachError
 from voicecoach.loader import audio_value, load_routine
 from voicecoach.model import AudioSettings, Routine
 from voicecoach.music.session import measure_tracks, plan_music, with_files
@@ -38,8 +38,7 @@ from voicecoach.speech.cache import CachedSynthesizer, CacheStats, ClipCache
 from voicecoach.speech.pronounce import Pronouncing
 from voicecoach.speech.registry import engine
 from voicecoach.timeline import Measure, Timeline, cue_count, expand, minimum_duration_ms
-
-R = TypeVar("R")
+from voicecoach.workers import in_processes
 
 # progress(stage, done, total): stage is "speech" or "audio"
 Progress = Callable[[str, int, int], None]
@@ -359,30 +358,6 @@ def build_many(
         return
     arguments = [(path, options) for path in paths]
     yield from zip(paths, in_processes(_build_in_worker, arguments, jobs), strict=True)
-
-
-def in_processes(
-    function: Callable[..., R], arguments: Sequence[tuple[Any, ...]], jobs: int
-) -> Iterator[R]:
-    """`function` over each argument tuple, `jobs` at a time in processes, results in order.
-
-    Should the run be stopped (Ctrl-C, SIGTERM, SIGHUP, or the caller letting go), every
-    worker is stopped too and cleans up its temporary files before the exception goes on.
-    """
-    import multiprocessing
-
-    # spawn, not fork: espeak-ng and pyttsx3 keep global state that must not be shared
-    pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=stop_on_signals)
-    try:
-        pending = [pool.apply_async(function, args) for args in arguments]
-        for result in pending:
-            yield result.get()
-        pool.close()
-    except BaseException:
-        pool.terminate()  # SIGTERM to every worker: each unwinds and removes its parts
-        raise
-    finally:
-        pool.join()
 
 
 def check_distinct_outputs(paths: Sequence[Path], options: BuildOptions) -> None:

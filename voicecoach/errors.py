@@ -48,15 +48,28 @@ class Terminated(SystemExit):
 
 
 def stop_on_signals() -> None:
-    """Turn SIGTERM and SIGHUP into Terminated, so every `finally` runs before the exit."""
+    """Turn the first SIGINT, SIGTERM or SIGHUP into an exception, so every `finally` runs.
+
+    Ctrl-C raises KeyboardInterrupt as Python's own handler does; SIGTERM and SIGHUP raise
+    Terminated. Once one has arrived the others are ignored: a second signal raised in the
+    middle of the cleanup would cut it short and leave a thread waiting or a file behind.
+    """
     import signal
 
+    handled = [getattr(signal, name) for name in STOP_SIGNALS if hasattr(signal, name)]
+
     def stop(signum: int, _frame: object) -> None:
+        for number in handled:
+            signal.signal(number, signal.SIG_IGN)
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
         raise Terminated(signum)
 
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), stop)
+    for number in handled:
+        signal.signal(number, stop)
+
+
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
 def one_line(text: str) -> str:

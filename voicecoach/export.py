@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import collections
 import datetime
 import math
 import os
-import queue
 import tempfile
 import threading
+import time
 import wave
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -66,40 +67,68 @@ def encode_mp3(
     encoder.set_out_sample_rate(sample_rate)  # or LAME resamples low bitrates on its own
     encoder.set_channels(channels)
     encoder.set_quality(5)  # LAME's own default: 3x faster than 2, no audible loss for speech
-    pcm: queue.Queue[bytes | None] = queue.Queue(maxsize=ENCODE_AHEAD)
-    written = 0
+    # Only the main thread hears signals, and an exception a signal raises inside a lock or
+    # queue operation can leave it half done, stranding the other thread. So the threads
+    # share nothing that locks: a deque (whose appends and pops are atomic) and flags,
+    # and each side waits by sleeping a little, never on the other.
+    pcm: collections.deque[bytes] = collections.deque()
+    state = _Handoff()
     failure: list[BaseException] = []
 
     def encode() -> None:
-        nonlocal written
         try:
-            while (chunk := pcm.get()) is not None:
-                encoded = encoder.encode(chunk)
+            while True:
+                if pcm:
+                    encoded = encoder.encode(pcm.popleft())
+                elif state.abandoned:
+                    return
+                elif not state.more:
+                    break
+                else:
+                    time.sleep(_POLL_S)
+                    continue
                 out.write(encoded)
-                written += len(encoded)
+                state.written += len(encoded)
             tail = encoder.flush()
             out.write(tail)
-            written += len(tail)
+            state.written += len(tail)
         except BaseException as exc:  # handed to the mixing thread, which raises it
             failure.append(exc)
-            while pcm.get() is not None:  # let the mixer finish putting
-                pass
 
     worker = threading.Thread(target=encode, name="voicecoach-encoder", daemon=True)
-    worker.start()
     try:
+        worker.start()  # inside the try: an interrupt can land while it starts the thread
         for window in windows:
-            if failure:
+            data = to_pcm16(window, channels, gain)
+            while len(pcm) >= ENCODE_AHEAD and worker.is_alive():
+                time.sleep(_POLL_S)
+            if failure or not worker.is_alive():
                 break
-            pcm.put(to_pcm16(window, channels, gain))
+            pcm.append(data)
+        state.more = False
+        while worker.is_alive():
+            time.sleep(_POLL_S)
     finally:
-        pcm.put(None)
-        worker.join()
+        # stopped early (an error, Ctrl-C): the encoder stops at its next look and lets go
+        # of `out` before the caller removes the file
+        state.abandoned = True
+        if worker.ident is not None:
+            worker.join(_ABANDON_WAIT_S)
     if failure:
         raise failure[0]
-    return written
+    return state.written
 
 
+class _Handoff:
+    """What the mixing and encoding threads tell each other, by plain assignment."""
+
+    more = True  # windows may still come
+    abandoned = False  # the mixer has stopped early: the encoder stops too
+    written = 0  # bytes the encoder has written
+
+
+_POLL_S = 0.002
+_ABANDON_WAIT_S = 2.0  # at most one window's encoding (well under a second)
 ENCODE_AHEAD = 3  # windows mixed ahead of the encoder: about 10 s of audio
 
 

@@ -18,7 +18,6 @@ from voicecoach.build import (
     build_routine,
     check_length,
     check_voice,
-    in_processes,
     plan_routine,
     settle_audio,
     validate_routine,
@@ -34,6 +33,7 @@ from voicecoach.programme.model import Programme
 from voicecoach.programme.page import page
 from voicecoach.programme.progression import PlannedSession, plan_sessions, values_of
 from voicecoach.timeline import Timeline
+from voicecoach.workers import in_processes
 
 SessionProgress = Callable[[int, int], None]  # (sessions done, sessions in all)
 

@@ -25,6 +25,7 @@ DEFAULT_VOICE = "en-us"
 _ATTEMPTS = 6
 _TIMEOUT_S = 60
 _SCRATCH = "voicecoach-speech-"
+_FINISH_ON_CLOSE_S = 3.0  # an utterance takes well under a second to write
 
 
 _ENGINE: Any = None
@@ -126,6 +127,7 @@ class Pyttsx3Synthesizer:
         remove_dead_parts(scratch.glob(f"{_SCRATCH}*"), _SCRATCH)
         self._folder = Path(tempfile.mkdtemp(prefix=part_prefix(_SCRATCH)))
         self._finished = threading.Event()
+        self._finished.set()  # no utterance under way
         self._token = self._engine.connect("finished-utterance", lambda **_: self._finished.set())
 
     def identity(self) -> dict[str, object]:
@@ -188,9 +190,21 @@ class Pyttsx3Synthesizer:
         return Clip(*_read_wav(target, text))
 
     def close(self) -> None:
-        """Stop listening to the engine and remove the scratch folder."""
+        """Let an utterance under way finish, stop listening, remove the scratch folder.
+
+        Stopped in the middle (Ctrl-C), espeak's own thread is still writing into the
+        folder: removing it first makes pyttsx3 fail loudly on a file that is gone.
+        """
+        _wait_for(self._finished, _FINISH_ON_CLOSE_S)
         self._engine.disconnect(self._token)
         shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def _wait_for(event: threading.Event, seconds: float) -> None:
+    # in short sleeps, never a wait on a lock a signal could have left held
+    deadline = time.monotonic() + seconds
+    while not event.is_set() and time.monotonic() < deadline:
+        time.sleep(0.005)
 
 
 def _read_wav(path: Path, text: str) -> tuple[np.ndarray, int]:
