@@ -236,27 +236,38 @@ def test_one_output_name_for_several_routines_is_refused(runner: CliRunner) -> N
     assert "-o names one output file; give one routine with it" in result.stderr
 
 
-def test_output_names_are_taken_as_given_unless_they_name_the_other_format(
+@pytest.mark.parametrize("name", ["legs.yaml", "plan.yaml", "notes.txt", "run"])
+def test_an_audio_name_that_is_not_the_formats_is_refused_and_the_file_kept(
+    runner: CliRunner, tmp_path: Path, name: str
+) -> None:
+    routine = tmp_path / "tiny.yaml"
+    routine.write_text(TINY)
+    mine = tmp_path / name
+    mine.write_text("my own file")
+    refused = runner.invoke(main, ["build", str(routine), "-o", str(mine)])
+    assert refused.exit_code == 1
+    found = Path(name).suffix or "no extension"
+    suggested = mine.with_suffix(".mp3") if Path(name).suffix else f"{mine.name}.mp3"
+    assert refused.stderr == (
+        f"Error: -o {mine}: expected a name ending in .mp3 for mp3 output, found '{found}'; "
+        f"try -o {suggested}\n"
+    )
+    assert mine.read_text() == "my own file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "tiny.yaml"])
+
+
+def test_an_audio_name_of_the_other_format_is_refused_or_taken_as_that_format(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     routine = tmp_path / "tiny.yaml"
     routine.write_text(TINY)
-    plain = runner.invoke(main, ["build", "-q", str(routine), "-o", str(tmp_path / "s" / "run")])
-    assert plain.exit_code == 0, plain.output
-    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
-        "run",
-        "run.json",
-        "run.lrc",
-        "run.vtt",
-    ]
-    assert (tmp_path / "s" / "run").read_bytes()[:3] == b"ID3"
     clash = runner.invoke(
         main, ["build", str(routine), "-o", str(tmp_path / "x.wav"), "--format", "mp3"]
     )
     assert clash.exit_code == 1
     assert clash.stderr == (
         f"Error: -o {tmp_path / 'x.wav'}: expected a name ending in .mp3 "
-        "for mp3 output, found '.wav'\n"
+        f"for mp3 output, found '.wav'; try -o {tmp_path / 'x.mp3'}\n"
     )
     wav = runner.invoke(main, ["build", "-q", str(routine), "-o", str(tmp_path / "x.wav")])
     assert wav.exit_code == 0 and (tmp_path / "x.wav").read_bytes()[:4] == b"RIFF"
@@ -365,3 +376,25 @@ def test_build_with_nothing_to_build_says_how_to_start(
     assert result.exit_code == 2
     assert "voicecoach new my-routine.yaml" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "relative/path", " ", "https://"])
+def test_a_base_url_on_the_command_line_is_checked_as_in_a_programme(
+    runner: CliRunner, url: str
+) -> None:
+    result = runner.invoke(main, ["build", "scripts/programme.yaml", "--base-url", url])
+    assert result.exit_code == 2
+    assert result.stderr.rstrip().endswith(
+        "Error: Invalid value for '--base-url': expected an absolute http:// or https:// "
+        f"address with a host, found {url!r}"
+    )
+
+
+def test_one_week_of_one_session_is_said_in_the_singular(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(TINY)
+    (tmp_path / "p.yaml").write_text("title: One Off\nroutine: r.yaml\nweeks: 1\nper_week: 1\n")
+    result = runner.invoke(main, ["validate", str(tmp_path / "p.yaml"), "--estimate"])
+    assert result.exit_code == 0, result.output
+    assert "programme 'One Off', 1 week, 1 session of" in result.stdout
+    planned = runner.invoke(main, ["plan", str(tmp_path / "p.yaml"), "--estimate"])
+    assert "\n1 session, " in planned.stdout

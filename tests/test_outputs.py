@@ -31,7 +31,8 @@ def test_a_routine_is_never_its_own_output(tmp_path: Path) -> None:
     before = routine.read_bytes()
     _refused(
         ["build", str(routine), "-o", str(routine)],
-        f"{routine}: the build would write over its own input {routine}; choose another -o",
+        f"-o {routine}: expected a name ending in .mp3 for mp3 output, found '.yaml'; "
+        f"try -o {routine.with_suffix('.mp3')}",
     )
     assert routine.read_bytes() == before
 

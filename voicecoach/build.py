@@ -25,6 +25,7 @@ from voicecoach.loader import audio_value, load_routine
 from voicecoach.model import AudioSettings, Routine
 from voicecoach.music.session import measure_tracks, plan_music, with_files
 from voicecoach.outputs import (
+    SIDECAR_SUFFIXES,
     check_outputs,
     output_files,
     slugify,
@@ -403,10 +404,11 @@ def settle_audio(audio: AudioSettings, options: BuildOptions) -> AudioSettings:
     settled = replace(audio, **changes)
     suffix = export.FORMATS[settled.format].suffix
     given = options.output.suffix.lower() if options.output is not None else suffix
-    # any name is taken as it is, except one that says it is the other format
-    if given != suffix and given in {f.suffix for f in export.FORMATS.values()}:
+    # a name that is no audio file (-o legs.yaml, -o notes.txt) would replace that file
+    if given != suffix and given not in SIDECAR_SUFFIXES and options.output is not None:
         raise VoicecoachError(
             f"-o {options.output}: expected a name ending in {suffix} for {settled.format} "
-            f"output, found '{given}'"
+            f"output, found '{given or 'no extension'}'; try -o "
+            f"{options.output.with_suffix(suffix) if given else options.output.name + suffix}"
         )
     return settled

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from voicecoach import __version__, limits
+from voicecoach.durations import counted
 from voicecoach.errors import Terminated, VoicecoachError, one_line, stop_on_signals
 
 DEFAULT_ROUTINE = "scripts/routine.yaml"
@@ -170,6 +171,7 @@ def main() -> None:
 @click.option("--session", type=int, help="Programme: make this session (1-based) only.")
 @click.option(
     "--base-url",
+    callback=lambda _ctx, _param, value: _base_url(value),
     help="Programme: where the folder will be served; writes feed.xml. [programme: base_url]",
 )
 @_cache_dir_option
@@ -296,6 +298,17 @@ def build(
         _report(result, quiet)
 
 
+def _base_url(value: str | None) -> str | None:
+    from voicecoach.programme.loader import checked_base_url
+
+    if value is None:
+        return None
+    try:
+        return checked_base_url(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"expected {exc}, found {value!r}") from None
+
+
 def _default_routine() -> Path:
     path = Path(DEFAULT_ROUTINE)
     if not path.exists():
@@ -354,7 +367,8 @@ def _build_programme(
         return
     total = sum(record.duration_ms for record in result.records)
     click.echo(
-        f"Wrote {result.folder}/: {len(result.records)} sessions ({len(result.made)} made, "
+        f"Wrote {result.folder}/: {counted(len(result.records), 'session')} "
+        f"({len(result.made)} made, "
         f"{len(result.kept)} unchanged), {_clock(total)} in all; "
         + ", ".join(
             path.name
@@ -532,9 +546,9 @@ def _validate_programme(
     lengths = [validation.timeline.duration_ms for _, validation in checked]
     warnings = [f"{p.title}: {w}" for p, v in checked for w in v.timeline.warnings]
     click.echo(
-        f"{path}: OK — programme '{programme.title}', {programme.weeks} weeks, "
-        f"{len(lengths)} sessions of {_clock(min(lengths))} to {_clock(max(lengths))}"
-        + (f", {len(warnings)} warnings" if warnings else "")
+        f"{path}: OK — programme '{programme.title}', {counted(programme.weeks, 'week')}, "
+        f"{counted(len(lengths), 'session')} of {_clock(min(lengths))} to {_clock(max(lengths))}"
+        + (f", {counted(len(warnings), 'warning')}" if warnings else "")
     )
     for warning in warnings:
         click.echo(f"Warning: {warning}", err=True)

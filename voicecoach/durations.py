@@ -55,3 +55,8 @@ def format_length(ms: int) -> str:
     minutes, second = divmod((ms + 500) // 1000, 60)
     hours, minute = divmod(minutes, 60)
     return f"{hours}:{minute:02d}:{second:02d}" if hours else f"{minute}:{second:02d}"
+
+
+def counted(number: int, noun: str) -> str:
+    """ "1 week", "2 weeks": a count with its noun in the right number."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -220,9 +220,32 @@ def _days(value: Any, at: _At, per_week: int) -> tuple[int, ...]:
 
 
 def _url(value: Any, at: _At) -> str:
-    url = _text(value, at)
-    if not url.startswith(("http://", "https://")):
-        at.expected("an absolute http:// or https:// address", value)
+    try:
+        return checked_base_url(_text(value, at))
+    except ValueError as exc:
+        at.expected(str(exc), value)
+
+
+BASE_URL_EXPECTED = "an absolute http:// or https:// address with a host"
+
+
+def checked_base_url(url: str) -> str:
+    """The address the folder is served from, ending in '/'; ValueError if it is none.
+
+    The same check for `base_url` in a programme and `--base-url` on the command line.
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise ValueError(BASE_URL_EXPECTED) from None
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url)
+    ):
+        raise ValueError(BASE_URL_EXPECTED)
     return url.rstrip("/") + "/"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from voicecoach.durations import format_length
+from voicecoach.durations import counted, format_length
 from voicecoach.programme.progression import PlannedSession, values_of
 from voicecoach.programme.publish import describe_values
 from voicecoach.timeline import Timeline
@@ -48,6 +48,6 @@ def progression_lines(sessions: Sequence[tuple[PlannedSession, Timeline]]) -> li
         for row in rows
     ]
     total = sum(timeline.duration_ms for _, timeline in sessions)
-    lines.append(f"{len(sessions)} sessions, {format_length(total)} in all")
+    lines.append(f"{counted(len(sessions), 'session')}, {format_length(total)} in all")
     lines += [f"Milestone: {line}" for line in milestones]
     return lines
