@@ -462,3 +462,30 @@ def test_the_seed_programme_reaches_the_top_and_says_so_once() -> None:
         s.slot.number for s in sessions for e in s.routine.exercises() if e.milestone is not None
     ]
     assert milestones == [15]
+
+
+def test_a_stopped_force_rebuild_still_lists_every_whole_session_on_disk(
+    write: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    write(TINY, "r.yaml")
+    path = write("title: Tiny Plan\nroutine: r.yaml\nweeks: 2\nper_week: 2\n", "p.yaml")
+    options = ProgrammeOptions(build=BuildOptions(output_dir=tmp_path / "out"))
+    complete = build_programme(load_programme(path), options)
+    folder = complete.folder
+    listing = (folder / "programme.json").read_text()
+    assert len(json.loads(listing)["sessions"]) == 4
+
+    def stop_after_the_first(_audio: Path) -> None:
+        raise KeyboardInterrupt  # as Ctrl-C does, once session 1 is made again
+
+    with pytest.raises(KeyboardInterrupt):
+        build_programme(
+            load_programme(path),
+            ProgrammeOptions(build=options.build, force=True),
+            on_made=stop_after_the_first,
+        )
+    listed = json.loads((folder / "programme.json").read_text())["sessions"]
+    assert [s["file"] for s in listed] == [r.file for r in complete.records]
+    assert (folder / "playlist.m3u8").read_text().count(".mp3") == 4
+    again = build_programme(load_programme(path), options)
+    assert again.made == () and again.kept == (1, 2, 3, 4)  # nothing made a third time

@@ -131,8 +131,11 @@ def _record(
 
 
 def _still_good(record: publish.Record | None, key: str, folder: Path) -> bool:
-    if record is None or record.key != key:
-        return False
+    return record is not None and record.key == key and _whole(record, folder)
+
+
+def _whole(record: publish.Record, folder: Path) -> bool:
+    """The session's audio is on disk as the record describes it, with its timeline."""
     audio = folder / record.file
     try:
         return audio.stat().st_size == record.bytes and audio.with_suffix(".json").is_file()
@@ -197,7 +200,12 @@ def build_programme(
             if progress:
                 progress(done, total)
     finally:
-        # what was made stays listed, even when a later session failed or the run was stopped
+        # what was made stays listed, even when a later session failed or the run was
+        # stopped; so does every session of an earlier build still whole on disk (a
+        # stopped --force has not made it again yet, but it is there to play)
+        for number, record in earlier.items():
+            if number not in records and number <= len(sessions) and _whole(record, folder):
+                records[number] = record
         files = _publish(programme, [records[n] for n in sorted(records)], folder, options)
     return ProgrammeResult(
         folder,
