@@ -223,3 +223,22 @@ def test_bad_pronunciations_are_one_line(tmp_path: Path, pronounce: str, message
     with pytest.raises(VoicecoachError) as caught:
         parse_routine(read_yaml(path), str(path))
     assert str(caught.value) == f"{path}:2: {message}"
+
+
+@pytest.mark.parametrize(
+    ("word", "title"),
+    [("ısınma", "Isınma"), ("lıft", "LIFT"), ("lift", "LİFT"), ("ſquats", "Squats")],
+)
+def test_a_respelling_is_found_whatever_the_case_folding(
+    fake_engine: FakeEngine, tmp_path: Path, word: str, title: str
+) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        f"title: {title}\nvoice: {{engine: fake}}\npronounce: {{{word}: SAID}}\n"
+        "exercises:\n  - {name: Hop, reps: 1}\n",
+        encoding="utf-8",
+    )
+    options = BuildOptions(output=tmp_path / "t.mp3", cache_dir=tmp_path / "cache")
+    build_routine(load_routine(path), options)
+    spoken = [text for synth in fake_engine.opened for text in synth.calls]
+    assert any(text.startswith("Welcome to SAID.") for text in spoken), spoken

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 
 from voicecoach.speech import Clip, Synthesizer
@@ -18,6 +19,15 @@ def respeller(pronounce: Mapping[str, str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
+def fold(word: str) -> str:
+    """A word as case-insensitive matching sees it: "Isınma", "ısınma", "LİFT", "ſquats".
+
+    Folded through upper case, so that dotless ı and long ſ meet I and S, and without the
+    dot that İ keeps when lowered: the word the pattern matched always finds its entry.
+    """
+    return unicodedata.normalize("NFKD", word.upper().casefold()).replace("\u0307", "")
+
+
 class Pronouncing:
     """A Synthesizer that respells words before the inner one speaks them.
 
@@ -29,6 +39,7 @@ class Pronouncing:
         self.inner = inner
         self.pronounce = dict(pronounce)
         self._pattern = respeller(pronounce)
+        self._said = {fold(word): said for word, said in pronounce.items()}
 
     def identity(self) -> dict[str, object]:
         """The inner identity and the respellings."""
@@ -37,7 +48,7 @@ class Pronouncing:
     def synthesize(self, text: str) -> Clip:
         """Speak `text` with its words respelled."""
         if self._pattern is not None:
-            text = self._pattern.sub(lambda m: self.pronounce[m[0].lower()], text)
+            text = self._pattern.sub(lambda m: self._said.get(fold(m[0]), m[0]), text)
         return self.inner.synthesize(text)
 
     def close(self) -> None:
