@@ -96,6 +96,24 @@ def values(path: Path) -> list[dict[str, dict[str, object]]]:
             "p.yaml:3: weeks: expected a whole number from 1 to 104 (weeks), found 105",
         ),
         (
+            "title: P\nroutine: r.yaml\nweeks: 2\nstart: 2027-02-30\n",
+            "p.yaml:4: expected a date that exists (YYYY-MM-DD), found 2027-02-30",
+        ),
+        (
+            "title: 2027-02-30\nroutine: r.yaml\nweeks: 2\n",
+            "p.yaml:1: expected a date that exists (YYYY-MM-DD), found 2027-02-30",
+        ),
+        (
+            "title: P\nroutine: r.yaml\nweeks: 2\nstart: 9999-12-25\n",
+            "p.yaml:4: start: expected a start from 1970-01-01 to 2999-12-31, found the date "
+            "9999-12-25",
+        ),
+        (
+            "title: P\nroutine: r.yaml\nweeks: 1\nstart: 9999-12-31\n",
+            "p.yaml:4: start: expected a start from 1970-01-01 to 2999-12-31, found the date "
+            "9999-12-31",
+        ),
+        (
             "title: P\nroutine: r.yaml\nweeks: 2\nstart: soon\n",
             "p.yaml:4: start: expected a date written as YYYY-MM-DD, such as 2027-01-05, "
             "found 'soon'",

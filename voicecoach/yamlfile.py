@@ -64,6 +64,19 @@ class _Loader(yaml.SafeLoader):
         return result
 
 
+    def construct_checked_timestamp(self, node: yaml.ScalarNode) -> Any:
+        # PyYAML raises a bare ValueError for a date that does not exist (2027-02-30)
+        try:
+            return self.construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            raise RoutineError(
+                f"expected a date that exists (YYYY-MM-DD), found {node.value}",
+                source=self.source,
+                line=node.start_mark.line + 1,
+            ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_checked_timestamp)
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_line_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_line_sequence)
 

@@ -184,16 +184,26 @@ def _routine(value: Any, at: _At, source: str, inputs: list[str]) -> Routine:
 
 
 def _date(value: Any, at: _At) -> datetime.date:
+    found: datetime.date | None = None
     if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, str):
+        found = value.date()
+    elif isinstance(value, datetime.date):
+        found = value
+    elif isinstance(value, str):
         try:
-            return datetime.date.fromisoformat(value.strip())
+            found = datetime.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    at.expected("a date written as YYYY-MM-DD, such as 2027-01-05", value)
+    if found is None:
+        at.expected("a date written as YYYY-MM-DD, such as 2027-01-05", value)
+    # a plan of up to two years from its start must still have dates a calendar can hold
+    if not FIRST_START <= found <= LAST_START:
+        at.expected(f"a start from {FIRST_START} to {LAST_START}", value)
+    return found
+
+
+FIRST_START = datetime.date(1970, 1, 1)
+LAST_START = datetime.date(2999, 12, 31)
 
 
 def _days(value: Any, at: _At, per_week: int) -> tuple[int, ...]:
