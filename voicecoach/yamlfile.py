@@ -63,7 +63,6 @@ class _Loader(yaml.SafeLoader):
         result.item_lines = [child.start_mark.line + 1 for child in node.value]
         return result
 
-
     def construct_checked_timestamp(self, node: yaml.ScalarNode) -> Any:
         # PyYAML raises a bare ValueError for a date that does not exist (2027-02-30)
         try:

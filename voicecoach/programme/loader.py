@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -190,10 +191,8 @@ def _date(value: Any, at: _At) -> datetime.date:
     elif isinstance(value, datetime.date):
         found = value
     elif isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):
             found = datetime.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
     if found is None:
         at.expected("a date written as YYYY-MM-DD, such as 2027-01-05", value)
     # a plan of up to two years from its start must still have dates a calendar can hold
