@@ -242,3 +242,26 @@ def test_a_respelling_is_found_whatever_the_case_folding(
     build_routine(load_routine(path), options)
     spoken = [text for synth in fake_engine.opened for text in synth.calls]
     assert any(text.startswith("Welcome to SAID.") for text in spoken), spoken
+
+
+def test_the_cache_keys_on_the_config_too_and_a_wild_sample_rate_is_refused(
+    tmp_path: Path,
+) -> None:
+    model = piper_engine.installed_models()[0].model
+    copy = tmp_path / "copy.onnx"
+    copy.symlink_to(model)
+    config = json.loads(Path(f"{model}.json").read_text())
+    Path(f"{copy}.json").write_text(json.dumps(config))
+    voice = Voice(engine="piper", name=str(copy))
+    before = PiperEngine().open(voice).identity()
+    config["phoneme_id_map"]["_"] = [1]  # an edited config speaks otherwise
+    Path(f"{copy}.json").write_text(json.dumps(config))
+    assert PiperEngine().open(voice).identity() != before
+    config["audio"]["sample_rate"] = 1
+    Path(f"{copy}.json").write_text(json.dumps(config))
+    with pytest.raises(SpeechError) as refused:
+        PiperEngine().check(voice)
+    assert str(refused.value) == (
+        f"{copy}.json: audio.sample_rate: expected 8000 to 48000 Hz (what Piper voices use), "
+        "found 1"
+    )

@@ -152,9 +152,37 @@ def _digest(path: str, size: int, mtime_ns: int) -> str:
 
 
 def model_digest(model: Path) -> str:
-    """The model file's SHA-256 (computed once per file and change): the cache keys on it."""
-    stat = model.stat()
-    return _digest(str(model), stat.st_size, stat.st_mtime_ns)
+    """A SHA-256 of the model and of its config (each computed once per file and change).
+
+    The cache keys on it: an edited `.onnx.json` (its sample rate, its phonemes) speaks
+    differently from the same `.onnx`.
+    """
+    parts = []
+    for path in (model, Path(f"{model}.json")):
+        stat = path.stat()
+        parts.append(_digest(str(path), stat.st_size, stat.st_mtime_ns))
+    return hashlib.sha256(":".join(parts).encode()).hexdigest()
+
+
+SAMPLE_RATES = (8000, 48000)  # what Piper voices are made at, from x_low to high
+
+
+def check_config(model: PiperModel) -> PiperModel:
+    """The model, once its config says a sample rate Piper voices use; else SpeechError."""
+    config = Path(f"{model.model}.json")
+    try:
+        rate = json.loads(config.read_text(encoding="utf-8"))["audio"]["sample_rate"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise SpeechError(
+            f"{config}: expected a Piper config with audio.sample_rate, found none"
+        ) from None
+    low, high = SAMPLE_RATES
+    if isinstance(rate, bool) or not isinstance(rate, int) or not low <= rate <= high:
+        raise SpeechError(
+            f"{config}: audio.sample_rate: expected {low} to {high} Hz (what Piper voices "
+            f"use), found {rate!r}"
+        )
+    return model
 
 
 @lru_cache(maxsize=2)
@@ -174,12 +202,12 @@ class PiperEngine:
         return [VoiceInfo(str(m.model), m.name, m.language) for m in installed_models()]
 
     def check(self, voice: Voice) -> None:
-        """Raise SpeechError unless Piper and the voice are installed."""
-        resolve(voice)
+        """Raise SpeechError unless Piper and the voice are installed and sound."""
+        check_config(resolve(voice))
 
     def open(self, voice: Voice) -> PiperSynthesizer:
         """A synthesizer for `voice`."""
-        return PiperSynthesizer(voice, resolve(voice))
+        return PiperSynthesizer(voice, check_config(resolve(voice)))
 
 
 class PiperSynthesizer:
