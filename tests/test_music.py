@@ -287,3 +287,26 @@ def test_validate_reads_the_music_too(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(routine), "--estimate"])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: cannot read the music file {tmp_path / 'bad.flac'}")
+
+
+def test_links_are_followed_once_and_published_sessions_are_never_music(tmp_path: Path) -> None:
+    from voicecoach.model import Music
+    from voicecoach.music.tracks import find_tracks
+
+    loop = tmp_path / "loop"
+    loop.mkdir()
+    write_track(loop / "beat.wav", seconds=1, hz=440)
+    (loop / "a").symlink_to(".")
+    (loop / "b").symlink_to(".")
+    for files in (("loop/**/*.wav",), ("loop",), ("**/*.wav",)):
+        found = find_tracks(Music(files=files, folder=str(tmp_path)))
+        assert [p.resolve() for p in found] == [(loop / "beat.wav").resolve()], files
+    # a programme's folder under the music: its sessions are not music
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    write_track(plan / "01-week-1-session-1.wav", seconds=1, hz=440)
+    (plan / "programme.json").write_text(
+        json.dumps({"sessions": [{"file": "01-week-1-session-1.wav"}]})
+    )
+    found = find_tracks(Music(files=(".",), folder=str(tmp_path)))
+    assert [p.name for p in found] == ["beat.wav"]

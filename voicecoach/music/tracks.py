@@ -6,7 +6,7 @@ Opus, FLAC, WAV and more, with no system ffmpeg). Resampling is libsoxr's, as fo
 
 from __future__ import annotations
 
-import glob
+import fnmatch
 import hashlib
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -35,16 +35,20 @@ class MusicError(VoicecoachError):
 def find_tracks(music: Music, exclude: Collection[Path] = ()) -> list[Path]:
     """Every music file `files` names, in order: files as given, folders and globs sorted.
 
-    A folder or glob never picks up one of `exclude` (the files this build writes).
+    A folder or glob never picks up one of `exclude` (the files this build writes), nor a
+    session a programme build wrote (one its folder's programme.json lists). Links to
+    folders are followed, but no folder twice, and a file reached twice counts once.
     """
     base = Path(music.folder)
     skipped = {path.resolve() for path in exclude}
+    published: dict[Path, set[str]] = {}
 
     def is_track(path: Path) -> bool:
         return (
             path.is_file()
             and path.suffix.lower() in AUDIO_SUFFIXES
             and path.resolve() not in skipped
+            and path.name not in _published_in(path.parent, published)
         )
 
     found: list[Path] = []
@@ -53,13 +57,12 @@ def find_tracks(music: Music, exclude: Collection[Path] = ()) -> list[Path]:
         if not path.is_absolute():
             path = base / path
         if any(char in entry for char in "*?["):
-            matches = sorted(Path(p) for p in glob.glob(str(path), recursive=True))
-            tracks = [p for p in matches if is_track(p)]
+            tracks = [p for p in _glob(path) if is_track(p)]
             if not tracks:
                 raise MusicError(f"music: the pattern '{entry}' matches no music file")
             found += tracks
         elif path.is_dir():
-            tracks = sorted(p for p in path.rglob("*") if is_track(p))
+            tracks = [p for p in _walk(path) if is_track(p)]
             if not tracks:
                 raise MusicError(
                     f"music: the folder {path} holds no music file "
@@ -70,9 +73,71 @@ def find_tracks(music: Music, exclude: Collection[Path] = ()) -> list[Path]:
             found.append(path)
         else:
             raise MusicError(f"music: expected a music file, folder or pattern, found no {path}")
-    if len(found) > limits.MAX_TRACKS:
-        raise MusicError(f"music: expected at most {limits.MAX_TRACKS} tracks, found {len(found)}")
+        distinct = {track.resolve() for track in found}
+        if len(distinct) > limits.MAX_TRACKS:
+            raise MusicError(f"music: expected at most {limits.MAX_TRACKS} tracks, found more")
     return found
+
+
+def _published_in(folder: Path, known: dict[Path, set[str]]) -> set[str]:
+    """The files a programme build wrote into `folder`, as its programme.json lists them."""
+    if folder not in known:
+        import json
+
+        names: set[str] = set()
+        try:
+            document = json.loads((folder / "programme.json").read_text(encoding="utf-8"))
+            for session in document["sessions"]:
+                names.add(Path(str(session["file"])).name)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        known[folder] = names
+    return known[folder]
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Every file below `folder`, sorted; a link to a folder is followed, no folder twice."""
+    seen: set[tuple[int, int]] = set()
+    files: list[Path] = []
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            status = current.stat()
+            entries = list(current.iterdir())
+        except OSError:
+            continue
+        if (status.st_dev, status.st_ino) in seen:
+            continue
+        seen.add((status.st_dev, status.st_ino))
+        for entry in entries:
+            if entry.is_dir():
+                pending.append(entry)
+            else:
+                files.append(entry)
+    # a file reached by two paths (through a link) is one track
+    return sorted({file.resolve(): file for file in sorted(files, reverse=True)}.values())
+
+
+def _glob(pattern: Path) -> list[Path]:
+    """The files a glob matches, sorted; `**` is any depth, through _walk's rules."""
+    parts = pattern.parts
+    magic = next(i for i, part in enumerate(parts) if any(c in part for c in "*?["))
+    root, wanted = Path(*parts[:magic]), parts[magic:]
+    return [path for path in _walk(root) if _matches(path.relative_to(root).parts, wanted)]
+
+
+def _matches(names: tuple[str, ...], patterns: tuple[str, ...]) -> bool:
+    if not patterns:
+        return not names
+    if patterns[0] == "**":
+        return any(_matches(names[skip:], patterns[1:]) for skip in range(len(names) + 1))
+    return (
+        bool(names)
+        and (not names[0].startswith(".") or patterns[0].startswith("."))  # as glob does
+        and fnmatch.fnmatchcase(names[0], patterns[0])
+        and _matches(names[1:], patterns[1:])
+    )
 
 
 def decode(path: Path, rate: int, channels: int) -> Iterator[np.ndarray]:
