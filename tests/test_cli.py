@@ -398,3 +398,11 @@ def test_one_week_of_one_session_is_said_in_the_singular(runner: CliRunner, tmp_
     assert "programme 'One Off', 1 week, 1 session of" in result.stdout
     planned = runner.invoke(main, ["plan", str(tmp_path / "p.yaml"), "--estimate"])
     assert "\n1 session, " in planned.stdout
+
+
+def test_control_characters_never_reach_the_terminal(runner: CliRunner, tmp_path: Path) -> None:
+    name = str(tmp_path / "\x1b]0;pwned\x07.yaml")
+    result = runner.invoke(main, ["validate", name])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "\\u001b]0;pwned\\u0007.yaml" in result.stderr

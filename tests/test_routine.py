@@ -325,3 +325,54 @@ def test_aliases_within_reason_are_fine(write_routine: WriteRoutine) -> None:
 )
 def test_closest_key(typo: str, meant: str | None) -> None:
     assert closest(typo, ("name", "reps", "rest", "duration", "tempo", "sides")) == meant
+
+
+@pytest.mark.parametrize(
+    ("field", "escape", "code"),
+    [
+        ("title", "\\v", "000B"),
+        ("title", "\\x01", "0001"),
+        ("title", "\\e]0;pwned\\a", "001B"),
+        ("title", "\\0", "0000"),
+        ("title", "\\r", "000D"),
+        ("title", "\\x85", "0085"),
+        ("title", "\\n", "000A"),
+        ("description", "\\x9b", "009B"),
+        ("name", "\\t", "0009"),
+        ("tip", "\\r", "000D"),
+    ],
+)
+def test_control_characters_are_refused_in_every_text_field(
+    tmp_path: Path, field: str, escape: str, code: str
+) -> None:
+    text = f'"Plan{escape}x"'
+    lines = {
+        "title": f"title: {text if field == 'title' else 'T'}",
+        "description": f"description: {text if field == 'description' else 'D'}",
+        "exercise": f"  - name: {text if field == 'name' else 'Hop'}",
+        "reps": "    reps: 2",
+        "tips": f"    tips: [{text if field == 'tip' else 'ok'}]",
+    }
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "\n".join([lines["title"], lines["description"], "exercises:", lines["exercise"],
+                   lines["reps"], lines["tips"]]) + "\n"
+    )  # fmt: skip
+    where = {"title": "1: title", "description": "2: description",
+             "name": "4: exercises[0].name", "tip": "6: exercises[0].tips[0]"}[field]  # fmt: skip
+    allowed = " (a line break is allowed in a description or a tip)" if code == "000A" else ""
+    with pytest.raises(RoutineError) as refused:
+        load_routine(path)
+    assert str(refused.value) == (
+        f"{path}:{where}: expected text without control characters{allowed}, found U+{code}"
+    )
+
+
+def test_a_line_break_is_prose_in_a_description_or_a_tip(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        'title: T\ndescription: "Two\\nlines"\nexercises:\n'
+        '  - {name: Hop, reps: 2, tips: ["x\\n[00:00.00]INJECTED"]}\n'
+    )
+    routine = load_routine(path)
+    assert routine.description == "Two\nlines"

@@ -58,3 +58,18 @@ def test_json_document_has_the_contract_fields_first() -> None:
         "cue": "go",
     }
     assert document["sample_rate"] == 44100 and document["warnings"] == []
+
+
+def test_a_tip_over_several_lines_is_one_caption_line() -> None:
+    from dataclasses import replace
+
+    tip = Cue(2_100, 2_900, "speech", "Keep tall.\n[00:00.00]INJECTED\n\nSTYLE", "Hop", "tip")
+    timeline = replace(TIMELINE, title="Two\n\nSTYLE", cues=(*TIMELINE.cues, tip))
+    lrc = lrc_text(timeline).splitlines()
+    assert lrc[0] == "[ti:Two STYLE]"
+    assert "[00:02.10]Keep tall. [00:00.00]INJECTED STYLE" in lrc
+    assert not any(line.startswith("[00:00.00]") for line in lrc)
+    blocks = vtt_text(timeline).strip().split("\n\n")
+    assert blocks[1] == "NOTE Two STYLE"
+    assert blocks[-1].split("\n")[2] == "Keep tall. [00:00.00]INJECTED STYLE"
+    assert len(blocks) == 2 + 4  # the header, the note and one block per spoken cue

@@ -13,9 +13,20 @@ import click
 
 from voicecoach import __version__, limits
 from voicecoach.durations import counted
-from voicecoach.errors import Terminated, VoicecoachError, one_line, stop_on_signals
+from voicecoach.errors import (
+    Terminated,
+    VoicecoachError,
+    one_line,
+    printable,
+    stop_on_signals,
+)
 
 DEFAULT_ROUTINE = "scripts/routine.yaml"
+
+
+def _echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """click.echo, with any control character shown escaped, never sent to the terminal."""
+    click.echo(printable(message), err=err, nl=nl)
 
 
 class _Group(click.Group):
@@ -33,7 +44,7 @@ class _Group(click.Group):
             raise click.ClickException(one_line(str(exc))) from None
         except (KeyboardInterrupt, Terminated) as exc:
             signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
-            click.echo(f"\nInterrupted; {_what_was_written(ctx)}", err=True)
+            _echo(f"\nInterrupted; {_what_was_written(ctx)}", err=True)
             ctx.exit(128 + signum)
         except BrokenPipeError:
             # whoever read our output has gone: say nothing more, to nobody
@@ -329,7 +340,7 @@ def _build_routines(paths: tuple[Path, ...], options: Any, jobs: int, quiet: boo
         for _path, outcome in outcomes:
             if isinstance(outcome, str):
                 failed += 1
-                click.echo(f"Error: {one_line(outcome)}", err=True)
+                _echo(f"Error: {one_line(outcome)}", err=True)
             else:
                 written.append(outcome.audio_path)
                 _report(outcome, quiet)
@@ -362,11 +373,11 @@ def _build_programme(
         if bars:
             bars.close()
     for warning in result.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        _echo(f"Warning: {warning}", err=True)
     if quiet:
         return
     total = sum(record.duration_ms for record in result.records)
-    click.echo(
+    _echo(
         f"Wrote {result.folder}/: {counted(len(result.records), 'session')} "
         f"({len(result.made)} made, "
         f"{len(result.kept)} unchanged), {_clock(total)} in all; "
@@ -376,21 +387,21 @@ def _build_programme(
             if path.suffix != ".json" or path.name == "programme.json"
         )
     )
-    click.echo(f"{result.seconds:.1f} s")
+    _echo(f"{result.seconds:.1f} s")
 
 
 def _report(result: Any, quiet: bool) -> None:
     for warning in result.timeline.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        _echo(f"Warning: {warning}", err=True)
     if quiet:
         return
     stats = result.cache
     beside = ", ".join(path.name for path in result.files[1:])
-    click.echo(
+    _echo(
         f"Wrote {result.audio_path} ({_clock(result.timeline.duration_ms)})"
         + (f" and {beside}" if beside else "")
     )
-    click.echo(
+    _echo(
         f"{len(result.timeline.cues)} cues, {len(result.timeline.chapters)} chapters; "
         f"speech: {stats.misses} clips spoken, {stats.hits} from the cache; "
         f"{result.seconds:.1f} s"
@@ -458,12 +469,12 @@ def plan(
                     }
                     for p, t in planned
                 ]
-                click.echo(json.dumps({"title": loaded.title, "sessions": rows}, indent=2))
+                _echo(json.dumps({"title": loaded.title, "sessions": rows}, indent=2))
             else:
-                click.echo("\n".join(progression_lines(planned)))
+                _echo("\n".join(progression_lines(planned)))
             for p, t in planned:
                 for warning in t.warnings:
-                    click.echo(f"Warning: {p.title}: {warning}", err=True)
+                    _echo(f"Warning: {p.title}: {warning}", err=True)
             return
         if not 1 <= session <= len(sessions):
             raise click.UsageError(
@@ -476,17 +487,17 @@ def plan(
     if as_json:
         from voicecoach import sidecars
 
-        click.echo(sidecars.json_text(sidecars.timeline_document(timeline, {})), nl=False)
+        _echo(sidecars.json_text(sidecars.timeline_document(timeline, {})), nl=False)
     else:
         from voicecoach.report import plan_lines
 
-        click.echo("\n".join(plan_lines(timeline)))
+        _echo("\n".join(plan_lines(timeline)))
         if loaded.music is not None or any(b.cadence for b in timeline.blocks):
             from voicecoach.build import describe_music
 
-            click.echo("\n".join(describe_music(loaded, timeline, cache_dir)))
+            _echo("\n".join(describe_music(loaded, timeline, cache_dir)))
     for warning in timeline.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        _echo(f"Warning: {warning}", err=True)
 
 
 @main.command()
@@ -526,13 +537,13 @@ def validate(
         )
         count = len(checked.routine.exercises())
         timeline = checked.timeline
-        click.echo(
+        _echo(
             f"{path}: OK — '{checked.routine.title}', {count} exercise{'s' * (count != 1)}, "
             f"{_clock(timeline.duration_ms)} long"
             + (f", {len(timeline.warnings)} warnings" if timeline.warnings else "")
         )
         for warning in timeline.warnings:
-            click.echo(f"Warning: {warning}", err=True)
+            _echo(f"Warning: {warning}", err=True)
 
 
 def _validate_programme(
@@ -545,13 +556,13 @@ def _validate_programme(
     )
     lengths = [validation.timeline.duration_ms for _, validation in checked]
     warnings = [f"{p.title}: {w}" for p, v in checked for w in v.timeline.warnings]
-    click.echo(
+    _echo(
         f"{path}: OK — programme '{programme.title}', {counted(programme.weeks, 'week')}, "
         f"{counted(len(lengths), 'session')} of {_clock(min(lengths))} to {_clock(max(lengths))}"
         + (f", {counted(len(warnings), 'warning')}" if warnings else "")
     )
     for warning in warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        _echo(f"Warning: {warning}", err=True)
 
 
 @main.command()
@@ -581,12 +592,12 @@ def new(file: Path | None, template: str, list_them: bool) -> None:
     if list_them:
         width = max(len(name) for name in TEMPLATES)
         for name, about in TEMPLATES.items():
-            click.echo(f"{name:<{width}}  {about}")
+            _echo(f"{name:<{width}}  {about}")
         return
     if file is None:
         raise click.UsageError("give the FILE to write, e.g. voicecoach new my-routine.yaml")
     write_template(template, file)
-    click.echo(f"Wrote {file} ({template}). Next: voicecoach build {file}")
+    _echo(f"Wrote {file} ({template}). Next: voicecoach build {file}")
 
 
 @main.command()
@@ -603,20 +614,18 @@ def info(mp3: Path) -> None:
     session = read_session(mp3)
     width = max(len(name) for name, _ in session.tags) if session.tags else 0
     for name, value in session.tags:
-        click.echo(f"{name + ':':<{width + 1}} {value}")
-    click.echo(f"{'Length:':<{width + 1}} {_clock(session.length_ms)} ({session.audio})")
+        _echo(f"{name + ':':<{width + 1}} {value}")
+    _echo(f"{'Length:':<{width + 1}} {_clock(session.length_ms)} ({session.audio})")
     if session.chapters:
-        click.echo(f"Chapters ({len(session.chapters)}):")
+        _echo(f"Chapters ({len(session.chapters)}):")
         for chapter in session.chapters:
-            click.echo(
-                f"  {_clock(chapter.start_ms):>9} - {_clock(chapter.end_ms):>9}  {chapter.title}"
-            )
+            _echo(f"  {_clock(chapter.start_ms):>9} - {_clock(chapter.end_ms):>9}  {chapter.title}")
     if session.music:
-        click.echo(f"Music ({len(session.music)}, from {mp3.with_suffix('.json').name}):")
+        _echo(f"Music ({len(session.music)}, from {mp3.with_suffix('.json').name}):")
         for file, start_ms, end_ms in session.music:
-            click.echo(f"  {_clock(start_ms):>9} - {_clock(end_ms):>9}  {file}")
+            _echo(f"  {_clock(start_ms):>9} - {_clock(end_ms):>9}  {file}")
     for start_ms, end_ms, bpm in session.metronome:
-        click.echo(f"Metronome: {_clock(start_ms)} - {_clock(end_ms)} at {bpm} steps a minute")
+        _echo(f"Metronome: {_clock(start_ms)} - {_clock(end_ms)} at {bpm} steps a minute")
 
 
 @main.group()
@@ -642,12 +651,12 @@ def cache_info(cache_dir: Path | None) -> None:
     from voicecoach.speech.cache import ClipCache
 
     summary = ClipCache.at(cache_dir).summary()
-    click.echo(f"Location: {summary.folder}")
-    click.echo(
+    _echo(f"Location: {summary.folder}")
+    _echo(
         f"Entries:  {summary.clips} clips, {summary.others} loudness analyses"
         + (f", {summary.writing} being written" if summary.writing else "")
     )
-    click.echo(f"Size:     {summary.size_bytes / 1_000_000:.1f} MB")
+    _echo(f"Size:     {summary.size_bytes / 1_000_000:.1f} MB")
 
 
 @cache.command("clear")
@@ -663,7 +672,7 @@ def cache_clear(cache_dir: Path | None) -> None:
 
     store = ClipCache.at(cache_dir)
     removed = store.clear()
-    click.echo(f"Removed {removed} entries from {store.folder}")
+    _echo(f"Removed {removed} entries from {store.folder}")
 
 
 @main.command()
@@ -688,7 +697,7 @@ def voices(lang: str | None) -> None:
         raise click.ClickException(f"no voice's language starts with '{lang}'")
     width = max(len(voice.language) for _, voice in found)
     for name, voice in found:
-        click.echo(f"{voice.language:<{width}}  {voice.name}  ({voice.id}; engine {name})")
+        _echo(f"{voice.language:<{width}}  {voice.name}  ({voice.id}; engine {name})")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -74,4 +74,18 @@ STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 def one_line(text: str) -> str:
     """Show line breaks and tabs inside a message as escapes: an error is one line."""
-    return text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    return printable(text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t"))
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: control characters but line breaks and tabs as \\u escapes.
+
+    A file name or a tag read from a file could hold ESC: printed raw, an escape sequence
+    recolours or retitles the user's terminal.
+    """
+    return "".join(
+        f"\\u{ord(char):04x}"
+        if (ord(char) < 0x20 and char not in "\n\t") or 0x7F <= ord(char) <= 0x9F
+        else char
+        for char in text
+    )

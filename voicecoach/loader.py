@@ -136,10 +136,16 @@ def _mapping(value: Any, at: _At, allowed: tuple[str, ...], what: str) -> LineDi
     return value
 
 
-def _text(value: Any, at: _At, *, allow_empty: bool = False) -> str:
+def _text(value: Any, at: _At, *, allow_empty: bool = False, prose: bool = False) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         at.expected("text", value)
     text = str(value).strip()
+    for char in text:
+        # C0 and C1 controls (as YAML escapes: "\v", "\x01", "\e") would reach the
+        # terminal, XML, ID3 and iCalendar raw; prose (a description, a tip) may break lines
+        if (ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F) and not (prose and char == "\n"):
+            allowed = " (a line break is allowed in a description or a tip)" if char == "\n" else ""
+            at.fail(f"expected text without control characters{allowed}, found U+{ord(char):04X}")
     if not text and not allow_empty:
         at.expected("non-empty text", value)
     if len(text) > limits.MAX_TEXT:
@@ -152,6 +158,16 @@ def _text(value: Any, at: _At, *, allow_empty: bool = False) -> str:
 
 def _some_text(value: Any, at: _At) -> str:
     return _text(value, at, allow_empty=True)
+
+
+def _prose(value: Any, at: _At) -> str:
+    return _text(value, at, allow_empty=True, prose=True)
+
+
+def _tips(value: Any, at: _At) -> tuple[str, ...]:
+    if isinstance(value, LineList):
+        return tuple(_text(t, at.item(value, i), prose=True) for i, t in enumerate(value))
+    return () if value is None else (_text(value, at, prose=True),)
 
 
 def _count(value: Any, at: _At, *, minimum: int, maximum: int, what: str) -> int:
@@ -340,7 +356,7 @@ def _exercise(mapping: LineDict, at: _At, timing: Timing, cues: Cues) -> Exercis
     return Exercise(
         name=_text(mapping["name"], at.key(mapping, "name")),
         sets=sets,
-        tips=at.optional(mapping, "tips", _texts, ()),
+        tips=at.optional(mapping, "tips", _tips, ()),
         sides=at.optional(mapping, "sides", _sides, ()),
         switch_ms=own.switch_ms,
         countdown=own.countdown,
@@ -545,7 +561,7 @@ def title_and_description(top: LineDict, at: _At) -> tuple[str, str]:
         at.fail("expected a 'title', found none")
     title = _text(top["title"], at.key(top, "title"))
     description = (
-        _some_text(top["description"], at.key(top, "description"))
+        _prose(top["description"], at.key(top, "description"))
         if _present(top, "description")
         else ""
     )

@@ -50,12 +50,18 @@ def _vtt_time(ms: int) -> str:
 
 def vtt_text(timeline: Timeline) -> str:
     """WebVTT captions: one cue per spoken cue, at its exact start and end."""
-    blocks = ["WEBVTT", f"NOTE {timeline.title}".replace("-->", "->")]
+    blocks = ["WEBVTT", f"NOTE {_caption_line(timeline.title)}".replace("-->", "->")]
     for number, cue in enumerate((c for c in timeline.cues if c.kind == "speech"), start=1):
         # "-->" would end a cue's timing line early; a blank line would end the cue
-        text = cue.text.replace("-->", "->").replace("\n", " ")
+        text = _caption_line(cue.text).replace("-->", "->")
         blocks.append(f"{number}\n{_vtt_time(cue.start_ms)} --> {_vtt_time(cue.end_ms)}\n{text}")
     return "\n\n".join(blocks) + "\n"
+
+
+def _caption_line(text: str) -> str:
+    # a tip written over several lines is one caption line: a line break inside it would
+    # start a timed LRC line of its own, or end a VTT cue or NOTE block early
+    return " ".join(text.split())
 
 
 def _lrc_time(ms: int) -> str:
@@ -65,8 +71,13 @@ def _lrc_time(ms: int) -> str:
 
 def lrc_text(timeline: Timeline) -> str:
     """LRC lyrics: each spoken cue on its own timed line, so a phone shows the words."""
-    lines = [f"[ti:{timeline.title}]", f"[length:{_lrc_time(timeline.duration_ms)[:5]}]"]
-    lines += [f"[{_lrc_time(c.start_ms)}]{c.text}" for c in timeline.cues if c.kind == "speech"]
+    title = _caption_line(timeline.title)
+    lines = [f"[ti:{title}]", f"[length:{_lrc_time(timeline.duration_ms)[:5]}]"]
+    lines += [
+        f"[{_lrc_time(c.start_ms)}]{_caption_line(c.text)}"
+        for c in timeline.cues
+        if c.kind == "speech"
+    ]
     return "\n".join(lines) + "\n"
 
 
