@@ -507,3 +507,62 @@ def test_a_stopped_force_rebuild_still_lists_every_whole_session_on_disk(
     assert (folder / "playlist.m3u8").read_text().count(".mp3") == 4
     again = build_programme(load_programme(path), options)
     assert again.made == () and again.kept == (1, 2, 3, 4)  # nothing made a third time
+
+
+def test_the_base_url_is_remembered_and_what_the_plan_no_longer_has_is_removed(
+    write: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    import feedparser
+
+    write(TINY, "r.yaml")
+    path = write("title: Tiny Plan\nroutine: r.yaml\nweeks: 2\nper_week: 2\n", "p.yaml")
+    build = BuildOptions(output_dir=tmp_path / "out")
+    url = "https://example.org/tiny/"
+    folder = build_programme(
+        load_programme(path), ProgrammeOptions(build=build, base_url=url)
+    ).folder
+    (folder / "my-notes.mp3").write_bytes(b"mine")  # not voicecoach's: never removed
+    again = build_programme(load_programme(path), ProgrammeOptions(build=build))
+    assert again.made == () and (folder / "feed.xml").is_file()  # the URL was remembered
+    assert feedparser.parse((folder / "feed.xml").read_bytes()).feed.link == url
+    # one week now: sessions 3 and 4 go, with their sidecars and chapters
+    path.write_text(path.read_text().replace("weeks: 2", "weeks: 1"))
+    shorter = build_programme(load_programme(path), ProgrammeOptions(build=build))
+    names = sorted(p.name for p in folder.iterdir())
+    assert not [n for n in names if n.startswith(("03-", "04-"))]
+    feed = feedparser.parse((folder / "feed.xml").read_bytes())
+    assert [int(e.enclosures[0].length) for e in feed.entries] == [
+        (folder / r.file).stat().st_size for r in shorter.records
+    ]
+    assert (folder / "playlist.m3u8").read_text().count(".mp3") == 2
+    # --no-feed forgets it: the feed and the chapters files go, nothing else
+    build_programme(load_programme(path), ProgrammeOptions(build=build, no_feed=True))
+    left = sorted(p.name for p in folder.iterdir())
+    assert "feed.xml" not in left and not [n for n in left if n.endswith(".chapters.json")]
+    assert "my-notes.mp3" in left and "01-week-1-session-1.mp3" in left
+    assert json.loads((folder / "programme.json").read_text())["base_url"] is None
+
+
+def test_a_programme_json_naming_paths_out_of_its_folder_is_not_trusted(
+    write: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    write(TINY, "r.yaml")
+    path = write("title: Tiny Plan\nroutine: r.yaml\nweeks: 1\nper_week: 2\n", "p.yaml")
+    build = BuildOptions(output_dir=tmp_path / "out")
+    url = "https://example.org/tiny/"
+    folder = build_programme(
+        load_programme(path), ProgrammeOptions(build=build, base_url=url)
+    ).folder
+    listing = json.loads((folder / "programme.json").read_text())
+    listing["sessions"][0]["file"] = "../../elsewhere.mp3"
+    listing["sessions"][1]["file"] = None
+    (folder / "programme.json").write_text(json.dumps(listing))
+    result = build_programme(load_programme(path), ProgrammeOptions(build=build))
+    assert result.made == (1, 2)
+    assert result.warnings[:2] == tuple(
+        f"{folder / 'programme.json'}: session {n} lists {shown}, not an audio file of this "
+        "folder; it is made again"
+        for n, shown in ((1, '"../../elsewhere.mp3"'), (2, "null"))
+    )
+    assert not list(tmp_path.glob("*.chapters.json")) and not (tmp_path / "elsewhere.mp3").exists()
+    assert "elsewhere" not in (folder / "feed.xml").read_text()

@@ -183,7 +183,13 @@ def main() -> None:
 @click.option(
     "--base-url",
     callback=lambda _ctx, _param, value: _base_url(value),
-    help="Programme: where the folder will be served; writes feed.xml. [programme: base_url]",
+    help="Programme: where the folder will be served; writes feed.xml (remembered for the "
+    "folder). [programme: base_url]",
+)
+@click.option(
+    "--no-feed",
+    is_flag=True,
+    help="Programme: forget the remembered base URL; removes feed.xml and the chapters files.",
 )
 @_cache_dir_option
 @_max_minutes_option
@@ -224,6 +230,7 @@ def build(
     force: bool,
     session: int | None,
     base_url: str | None,
+    no_feed: bool,
     cache_dir: Path | None,
     max_minutes: int,
     audio_format: str | None,
@@ -295,10 +302,24 @@ def build(
                 raise click.UsageError(
                     "-o names one session file; a programme writes a folder (use --output-dir)"
                 )
-            _build_programme(item, options, jobs, force, session, base_url, quiet)
+            from voicecoach.programme.build import ProgrammeOptions
+
+            if base_url is not None and no_feed:
+                raise click.UsageError("--base-url writes a feed and --no-feed removes it")
+            programme_options = ProgrammeOptions(
+                build=options,
+                force=force,
+                session=session,
+                jobs=jobs,
+                base_url=base_url,
+                no_feed=no_feed,
+            )
+            _build_programme(item, programme_options, quiet)
             continue
-        if force or session is not None or base_url is not None:
-            raise click.UsageError("--force, --session and --base-url are for programmes")
+        if force or session is not None or base_url is not None or no_feed:
+            raise click.UsageError(
+                "--force, --session, --base-url and --no-feed are for programmes"
+            )
         bars = _Bars() if not quiet else None
         try:
             result = build_routine(item, options, progress=bars)
@@ -348,24 +369,14 @@ def _build_routines(paths: tuple[Path, ...], options: Any, jobs: int, quiet: boo
         raise click.ClickException(f"{failed} of {len(paths)} routines failed")
 
 
-def _build_programme(
-    programme: Any,
-    options: Any,
-    jobs: int,
-    force: bool,
-    session: int | None,
-    base_url: str | None,
-    quiet: bool,
-) -> None:
-    from voicecoach.programme.build import ProgrammeOptions, build_programme
+def _build_programme(programme: Any, options: Any, quiet: bool) -> None:
+    from voicecoach.programme.build import build_programme
 
     bars = _Bars() if not quiet else None
     try:
         result = build_programme(
             programme,
-            ProgrammeOptions(
-                build=options, force=force, session=session, jobs=jobs, base_url=base_url
-            ),
+            options,
             progress=(lambda done, total: bars("sessions", done, total)) if bars else None,
             on_made=click.get_current_context().meta.setdefault(_WRITTEN, []).append,
         )

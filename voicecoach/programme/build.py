@@ -26,7 +26,7 @@ from voicecoach.errors import VoicecoachError
 from voicecoach.model import AudioSettings, Routine
 from voicecoach.music.session import with_files
 from voicecoach.music.tracks import find_tracks
-from voicecoach.outputs import slugify
+from voicecoach.outputs import SIDECAR_SUFFIXES, slugify
 from voicecoach.programme import publish
 from voicecoach.programme.loader import load_programme
 from voicecoach.programme.model import Programme
@@ -47,6 +47,7 @@ class ProgrammeOptions:
     session: int | None = None  # make this session only (again)
     jobs: int = 1
     base_url: str | None = None  # over the programme's own base_url
+    no_feed: bool = False  # forget the remembered base URL: no feed.xml, no chapters files
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,8 @@ def build_programme(
         )
     folder = programme_folder(programme, options)
     folder.mkdir(parents=True, exist_ok=True)
-    earlier = publish.read_records(folder / "programme.json")
+    before = publish.read_earlier(folder / "programme.json")
+    earlier = before.records
     records: dict[int, publish.Record] = {}
     wanted: list[tuple[PlannedSession, AudioSettings, str]] = []
     kept: list[int] = []
@@ -182,7 +184,7 @@ def build_programme(
             kept.append(number)
             continue
         wanted.append((planned, audio, key))
-    warnings: list[str] = []
+    warnings: list[str] = list(before.warnings)
     made: list[int] = []
     total = len(wanted)
     if progress and total:
@@ -206,7 +208,7 @@ def build_programme(
         for number, record in earlier.items():
             if number not in records and number <= len(sessions) and _whole(record, folder):
                 records[number] = record
-        files = _publish(programme, [records[n] for n in sorted(records)], folder, options)
+        files = _publish(programme, [records[n] for n in sorted(records)], folder, options, before)
     return ProgrammeResult(
         folder,
         tuple(records[n] for n in sorted(records)),
@@ -260,14 +262,25 @@ def _build_in_worker(source: str, number: int, options: BuildOptions) -> BuildRe
 
 
 def _publish(
-    programme: Programme, records: list[publish.Record], folder: Path, options: ProgrammeOptions
+    programme: Programme,
+    records: list[publish.Record],
+    folder: Path,
+    options: ProgrammeOptions,
+    before: publish.Earlier,
 ) -> list[Path]:
-    """Write the playlist, calendar, feed, page and JSON (each only if it changed)."""
+    """Write the playlist, calendar, feed, page and JSON (each only if it changed).
+
+    The base URL is the command line's, the programme's, or the one the folder's last
+    build used. What an earlier build wrote and this one does not (a session the
+    programme no longer has, the feed after --no-feed) is removed, but only files that
+    the earlier programme.json names.
+    """
     base_url = options.base_url or programme.base_url
+    if base_url is None and not options.no_feed:
+        base_url = before.base_url
     if base_url is not None:
         base_url = base_url.rstrip("/") + "/"
     written: dict[Path, str | bytes] = {
-        folder / "programme.json": publish.programme_json(programme, records),
         folder / "playlist.m3u8": publish.playlist(programme, records),
     }
     dated = any(record.date for record in records)
@@ -278,9 +291,34 @@ def _publish(
         for record in records:
             written[folder / record.chapters_file] = publish.chapters_json(record)
     written[folder / "index.html"] = page(programme, records, calendar=dated, feed=bool(base_url))
+    published = [path.name for path in written if path.parent == folder and not _is_chapters(path)]
+    written[folder / "programme.json"] = publish.programme_json(
+        programme, records, base_url, published
+    )
     for path, content in written.items():
         publish.write_if_changed(path, content)
+    _remove_stale(folder, before, records, set(written))
     return list(written)
+
+
+def _is_chapters(path: Path) -> bool:
+    return path.name.endswith(".chapters.json")
+
+
+def _remove_stale(
+    folder: Path, before: publish.Earlier, records: list[publish.Record], kept: set[Path]
+) -> None:
+    """Remove what the earlier build listed and this one no longer has."""
+    listed = {record.file for record in records}
+    stale: list[Path] = [folder / name for name in before.published]
+    for record in before.records.values():
+        if record.file not in listed:
+            audio = folder / record.file
+            stale += [audio, *(audio.with_suffix(s) for s in SIDECAR_SUFFIXES)]
+        stale.append(folder / record.chapters_file)
+    for path in stale:
+        if path not in kept and (path.is_file() or path.is_symlink()):
+            path.unlink(missing_ok=True)
 
 
 def plan_programme(

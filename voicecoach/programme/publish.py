@@ -105,8 +105,13 @@ def describe_values(values: dict[str, Any]) -> str:
 # -- the files ----------------------------------------------------------------------------
 
 
-def programme_json(programme: Programme, records: Sequence[Record]) -> str:
-    """programme.json: the plan and every session's values."""
+def programme_json(
+    programme: Programme,
+    records: Sequence[Record],
+    base_url: str | None = None,
+    published: Sequence[str] = (),
+) -> str:
+    """programme.json: the plan, every session's values, the base URL and the files written."""
     document = {
         "title": programme.title,
         "description": programme.description,
@@ -114,18 +119,77 @@ def programme_json(programme: Programme, records: Sequence[Record]) -> str:
         "per_week": programme.per_week,
         "start": programme.start.isoformat() if programme.start else None,
         "by": programme.progression.by if programme.progression else None,
+        "base_url": base_url,
+        "published": list(published),
         "sessions": [record.document() for record in records],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def read_records(path: Path) -> dict[int, Record]:
-    """The sessions an earlier build listed in programme.json, by number (none if unreadable)."""
+@dataclass(frozen=True)
+class Earlier:
+    """What an earlier build of the folder said in its programme.json."""
+
+    records: dict[int, Record]
+    base_url: str | None = None  # remembered for the next build that names none
+    published: tuple[str, ...] = ()  # the programme's own files it wrote (feed.xml, ...)
+    warnings: tuple[str, ...] = ()
+    title: str | None = None
+
+
+def read_earlier(path: Path) -> Earlier:
+    """The earlier build's programme.json, trusted no further than a plain file name.
+
+    It is read back on every build, so it is input: a session whose `file` is anything but
+    a plain audio file name in this folder (a path out of it, null) is not listed, with a
+    warning, and is made again.
+    """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {r["number"]: Record.from_document(r) for r in data["sessions"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+    except (OSError, ValueError):
+        return Earlier({})
+    if not isinstance(data, dict):
+        return Earlier({})
+    records: dict[int, Record] = {}
+    warnings: list[str] = []
+    for index, item in enumerate(data.get("sessions") or []):
+        try:
+            record = Record.from_document(item)
+            if not _plain_name(record.file):
+                raise ValueError(record.file)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            file = item.get("file") if isinstance(item, dict) else None
+            warnings.append(
+                f"{path}: session {index + 1} lists {json.dumps(file)}, not an audio file of "
+                "this folder; it is made again"
+            )
+            continue
+        records[record.number] = record
+    base_url = data.get("base_url")
+    published = data.get("published")
+    title = data.get("title")
+    return Earlier(
+        records,
+        base_url if isinstance(base_url, str) and base_url.startswith("http") else None,
+        tuple(name for name in published if _plain_name(name, MIME_FILES))
+        if isinstance(published, list)
+        else (),
+        tuple(warnings),
+        title if isinstance(title, str) else None,
+    )
+
+
+MIME_FILES = (".xml", ".ics", ".m3u8", ".html", ".json")
+
+
+def _plain_name(name: object, suffixes: Sequence[str] = tuple(MIME)) -> bool:
+    return (
+        isinstance(name, str)
+        and name == Path(name).name
+        and "\\" not in name
+        and not name.startswith(".")
+        and Path(name).suffix in suffixes
+    )
 
 
 def playlist(programme: Programme, records: Sequence[Record]) -> str:
