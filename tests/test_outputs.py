@@ -139,3 +139,76 @@ def test_a_wav_too_long_for_its_header_is_refused_before_any_speech(tmp_path: Pa
         "found 1209600000; write MP3 (--format mp3), mono, or fewer minutes",
     )
     assert list(tmp_path.iterdir()) == [routine]
+
+
+# -- programmes ---------------------------------------------------------------------------
+
+
+def _programme_files(tmp_path: Path) -> None:
+    (tmp_path / "legs").mkdir()
+    _write(tmp_path / "legs" / "r.yaml")
+    (tmp_path / "a.yaml").write_text("title: Legs\nroutine: legs/r.yaml\nweeks: 1\n")
+    (tmp_path / "b.yaml").write_text("title: LEGS!\nroutine: legs/r.yaml\nweeks: 1\n")
+
+
+def test_a_programme_never_writes_over_its_own_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _programme_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    programme = Path("legs/programme.json")
+    programme.write_text("title: Legs\nroutine: r.yaml\nweeks: 1\n")
+    before = programme.read_bytes()
+    _refused(
+        ["build", str(programme), "--output-dir", "."],
+        f"{programme}: the build would write over its own input {programme}; choose another "
+        "--output-dir",
+    )
+    assert programme.read_bytes() == before
+    assert sorted(p.name for p in Path("legs").iterdir()) == ["programme.json", "r.yaml"]
+
+
+def test_two_programmes_or_two_routines_of_one_run_never_share_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _programme_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    _refused(
+        ["build", "a.yaml", "b.yaml"],
+        "a.yaml and b.yaml would both write output/legs/; give one of them another title or "
+        "build them one at a time with another --output-dir",
+    )
+    for name in ("x1.yaml", "x2.yaml"):
+        _write(tmp_path / name)
+    title = yaml_title(tmp_path / "x1.yaml")
+    _refused(
+        ["build", "a.yaml", "x1.yaml", "x2.yaml"],
+        f"x1.yaml and x2.yaml would both write output/{title}.mp3; give one of them another "
+        "title or build them one at a time with -o",
+    )
+    assert not Path("output").exists()
+
+
+def test_a_folder_holding_another_programme_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _programme_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    folder = Path("output/legs")
+    folder.mkdir(parents=True)
+    listing = '{"title": "Legs", "sessions": []}\n'
+    (folder / "programme.json").write_text(listing)
+    _refused(
+        ["build", "b.yaml"],
+        "output/legs holds another programme, 'Legs' (its programme.json); give 'LEGS!' "
+        "another title or use another --output-dir",
+    )
+    assert sorted(p.name for p in folder.iterdir()) == ["programme.json"]
+    assert (folder / "programme.json").read_text() == listing
+
+
+def yaml_title(path: Path) -> str:
+    from voicecoach.loader import load_routine
+    from voicecoach.outputs import slugify
+
+    return slugify(load_routine(path).title)

@@ -296,7 +296,12 @@ def build(
             # routines alone: each reports its own error and the others go on
             _build_routines(paths, options, jobs, quiet)
             return
-    for item in [load_either(path) for path in paths]:
+    items = [(path, load_either(path)) for path in paths]
+    if len(items) > 1:
+        from voicecoach.programme.build import check_run
+
+        check_run(items, options)
+    for _path, item in items:
         if isinstance(item, Programme):
             if output is not None:
                 raise click.UsageError(

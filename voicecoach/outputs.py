@@ -45,16 +45,21 @@ def check_outputs(files: Sequence[Path], inputs: Sequence[Path]) -> None:
             f"{audio}: expected a name for the audio (such as {audio.with_suffix('.mp3').name}), "
             f"found the extension {audio.suffix} of a sidecar the build writes beside it"
         )
+    check_writable(files, inputs, "choose another -o")
+
+
+def check_writable(files: Sequence[Path], inputs: Sequence[Path], way_out: str) -> None:
+    """Refuse to write over an input, or over what is not a regular file."""
     for path in files:
         if path.exists() and not path.is_file():
             raise ExportError(
                 f"{path}: expected a regular file to write (or none), found something else "
-                "(a folder, a device or a pipe); choose another -o"
+                f"(a folder, a device or a pipe); {way_out}"
             )
         for given in inputs:
             if _same_file(path, given):
                 raise ExportError(
-                    f"{path}: the build would write over its own input {given}; choose another -o"
+                    f"{path}: the build would write over its own input {given}; {way_out}"
                 )
 
 

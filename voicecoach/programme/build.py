@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -16,17 +17,18 @@ from voicecoach.build import (
     BuildResult,
     Validation,
     build_routine,
+    check_distinct_outputs,
     check_length,
     check_voice,
     plan_routine,
     settle_audio,
     validate_routine,
 )
-from voicecoach.errors import VoicecoachError
+from voicecoach.errors import ExportError, VoicecoachError
 from voicecoach.model import AudioSettings, Routine
 from voicecoach.music.session import with_files
 from voicecoach.music.tracks import find_tracks
-from voicecoach.outputs import SIDECAR_SUFFIXES, slugify
+from voicecoach.outputs import SIDECAR_SUFFIXES, check_writable, output_files, slugify
 from voicecoach.programme import publish
 from voicecoach.programme.loader import load_programme
 from voicecoach.programme.model import Programme
@@ -104,6 +106,54 @@ def check_programme(
     return found
 
 
+PROGRAMME_FILES = ("programme.json", "playlist.m3u8", "calendar.ics", "feed.xml", "index.html")
+
+
+def check_folder(programme: Programme, sessions: Sequence[PlannedSession], folder: Path) -> None:
+    """Before any audio: the folder can be made, is this programme's, and holds no input."""
+    if folder.is_symlink() and not folder.exists() or folder.exists() and not folder.is_dir():
+        raise ExportError(
+            f"{folder}: expected a folder for the programme's files (or none), found a file or "
+            "a broken link; give the programme another title or use another --output-dir"
+        )
+    other = publish.read_earlier(folder / "programme.json").title
+    if other is not None and other != programme.title:
+        raise ExportError(
+            f"{folder} holds another programme, '{other}' (its programme.json); give "
+            f"'{programme.title}' another title or use another --output-dir"
+        )
+    inputs = [Path(name) for name in (programme.source, *programme.inputs) if name]
+    outputs = [folder / name for name in PROGRAMME_FILES]
+    for planned in sessions:
+        audio = folder / f"{planned.stem}.mp3"
+        outputs += output_files(audio, True) + [audio.with_suffix(".wav")]
+        outputs.append(audio.with_suffix(".chapters.json"))
+    check_writable(outputs, inputs, "choose another --output-dir")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ExportError(f"cannot write to {folder}: permission denied")
+
+
+def check_run(items: Sequence[tuple[Path, Routine | Programme]], options: BuildOptions) -> None:
+    """Refuse a run in which two programmes share a folder, or two routines a file."""
+    folders: dict[Path, Path] = {}
+    for path, item in items:
+        if isinstance(item, Programme):
+            folder = programme_folder(item, ProgrammeOptions(build=options))
+            key = folder.resolve()
+            if key in folders:
+                raise ExportError(
+                    f"{folders[key]} and {path} would both write {folder}/; give one of them "
+                    "another title or build them one at a time with another --output-dir"
+                )
+            folders[key] = path
+    routines = [path for path, item in items if not isinstance(item, Programme)]
+    check_distinct_outputs(routines, options)
+
+
 def _session_options(
     planned: PlannedSession, audio: AudioSettings, folder: Path, options: ProgrammeOptions
 ) -> BuildOptions:
@@ -161,7 +211,7 @@ def build_programme(
             f"--session: expected a session from 1 to {len(sessions)}, found {options.session}"
         )
     folder = programme_folder(programme, options)
-    folder.mkdir(parents=True, exist_ok=True)
+    check_folder(programme, [planned for planned, _audio in sessions], folder)
     before = publish.read_earlier(folder / "programme.json")
     earlier = before.records
     records: dict[int, publish.Record] = {}
