@@ -212,3 +212,38 @@ def yaml_title(path: Path) -> str:
     from voicecoach.outputs import slugify
 
     return slugify(load_routine(path).title)
+
+
+def test_long_titles_and_names_fit_the_file_system(tmp_path: Path) -> None:
+    from voicecoach.outputs import MAX_SLUG_BYTES, slugify
+
+    assert len(slugify("a" * 300).encode()) == MAX_SLUG_BYTES
+    worded = slugify(" ".join(["тренировка"] * 40))
+    assert len(worded.encode()) <= MAX_SLUG_BYTES and not worded.endswith("-")
+    assert worded.split("-") == ["тренировка"] * len(worded.split("-"))  # cut at a word
+    routine = _write(tmp_path / "r.yaml")
+    out = tmp_path / ("b" * 240 + ".mp3")  # 244 bytes: its temporary name must be shorter
+    result = CliRunner().invoke(main, ["build", "-q", str(routine), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert out.read_bytes()[:3] == b"ID3"
+
+
+def test_a_programme_folder_that_cannot_be_made_is_refused_before_any_audio(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _programme_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    Path("output").mkdir()
+    Path("output/legs").write_text("a file where the folder goes")
+    _refused(
+        ["build", "a.yaml"],
+        "output/legs: expected a folder for the programme's files (or none), found a file or "
+        "a broken link; give the programme another title or use another --output-dir",
+    )
+    Path("output/legs").unlink()
+    Path("output/legs").symlink_to("nowhere")
+    _refused(
+        ["build", "a.yaml"],
+        "output/legs: expected a folder for the programme's files (or none), found a file or "
+        "a broken link; give the programme another title or use another --output-dir",
+    )

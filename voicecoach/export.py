@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import datetime
+import glob
 import math
 import os
 import tempfile
@@ -320,7 +321,7 @@ def staged(final: Path) -> Iterator[Path]:
         final.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_parts(final)
         handle, name = tempfile.mkstemp(
-            dir=final.parent, prefix=part_prefix(f".{final.name}."), suffix=".part"
+            dir=final.parent, prefix=part_prefix(_part_stem(final)), suffix=".part"
         )
     except OSError as exc:
         raise ExportError(f"cannot write to {final.parent}: {exc.strerror or exc}") from None
@@ -334,8 +335,23 @@ def staged(final: Path) -> Iterator[Path]:
 
 def _remove_stale_parts(final: Path) -> None:
     """Delete the temporary files of builds of `final` whose process is gone (killed)."""
-    stem = f".{final.name}."
-    remove_dead_parts(final.parent.glob(f"{stem}*.part"), stem)
+    stem = _part_stem(final)
+    remove_dead_parts(final.parent.glob(f"{glob.escape(stem)}*.part"), stem)
+
+
+def _part_stem(final: Path) -> str:
+    """`.<name>.`, the name cut short enough that the temporary name fits any file system.
+
+    A temporary name adds 23 bytes or so to the final one (the dot, the process id, a
+    random part and `.part`); a name of 240 bytes, which file systems allow, would not fit.
+    """
+    name = final.name
+    while len(name.encode()) > _PART_NAME_BYTES:
+        name = name[:-1]
+    return f".{name}."
+
+
+_PART_NAME_BYTES = 200
 
 
 def publish(temporary: Path, final: Path) -> None:

@@ -27,7 +27,14 @@ def slugify(title: str) -> str:
         kept.append(char)
     plain = "".join(kept)
     slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFC", plain).lower()).strip("-")
-    return slug or "session"
+    # a file name holds 255 bytes: a long title is cut at a word, well inside that
+    while len(slug.encode()) > MAX_SLUG_BYTES:
+        cut = slug.rfind("-")
+        slug = slug[:cut] if cut > len(slug) // 3 else slug[:-1]
+    return slug.strip("-") or "session"
+
+
+MAX_SLUG_BYTES = 100
 
 
 def output_files(audio_path: Path, sidecars: bool) -> list[Path]:

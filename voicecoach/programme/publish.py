@@ -308,7 +308,7 @@ def write_if_changed(path: Path, data: str | bytes) -> bool:
             return False
     except OSError:
         pass
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    temporary = path.with_name(f".{path.name[:200]}.{os.getpid()}.part")
     try:
         temporary.write_bytes(content)
         os.replace(temporary, path)
