@@ -566,3 +566,21 @@ def test_a_programme_json_naming_paths_out_of_its_folder_is_not_trusted(
     )
     assert not list(tmp_path.glob("*.chapters.json")) and not (tmp_path / "elsewhere.mp3").exists()
     assert "elsewhere" not in (folder / "feed.xml").read_text()
+
+
+def test_music_around_the_programme_folder_never_takes_its_sessions(
+    write: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    from tests.music_files import write_track
+
+    write_track(tmp_path / "beat.wav", seconds=4, hz=330)
+    write(TINY + "music: {files: [.]}\n", "r.yaml")
+    path = write("title: Tiny Plan\nroutine: r.yaml\nweeks: 1\nper_week: 2\n", "p.yaml")
+    options = ProgrammeOptions(build=BuildOptions(output_dir=tmp_path / "out"))
+    first = build_programme(load_programme(path), options)
+    assert first.made == (1, 2)
+    for record in first.records:
+        document = json.loads((first.folder / record.file).with_suffix(".json").read_text())
+        assert {Path(t["file"]).name for t in document["music"]["tracks"]} == {"beat.wav"}
+    again = build_programme(load_programme(path), options)
+    assert again.made == () and again.kept == (1, 2)

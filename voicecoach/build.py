@@ -58,6 +58,7 @@ class BuildOptions:
     music: tuple[str, ...] = ()  # music files, folders or globs, over the routine's own
     no_music: bool = False  # leave the routine's music out
     stems: bool = False  # also write <name>.voice.wav and <name>.music.wav
+    not_music: tuple[Path, ...] = ()  # files a folder or glob of music must skip (a plan's)
 
 
 @dataclass(frozen=True)
@@ -272,7 +273,7 @@ def build_routine(
     # the least the session can last already tells whether its file can hold it
     audio_format.check_size(sample_at(minimum_duration_ms(routine.items), rate), audio.channels)
     music = None if options.no_music else with_files(routine.music, options.music, ".")
-    written = output_files(out_path, True) + stem_paths(out_path)
+    written = output_files(out_path, True) + stem_paths(out_path) + list(options.not_music)
     cache = ClipCache.at(options.cache_dir)
     # every track is found and decoded once before any speech: a bad one stops the build now
     tracks = measure_tracks(music, audio, cache, written)

@@ -35,7 +35,8 @@ class MusicError(VoicecoachError):
 def find_tracks(music: Music, exclude: Collection[Path] = ()) -> list[Path]:
     """Every music file `files` names, in order: files as given, folders and globs sorted.
 
-    A folder or glob never picks up one of `exclude` (the files this build writes), nor a
+    A folder or glob never picks up one of `exclude` (the files this build writes, or
+    files in a folder it names), nor a
     session a programme build wrote (one its folder's programme.json lists). Links to
     folders are followed, but no folder twice, and a file reached twice counts once.
     """
@@ -47,7 +48,7 @@ def find_tracks(music: Music, exclude: Collection[Path] = ()) -> list[Path]:
         return (
             path.is_file()
             and path.suffix.lower() in AUDIO_SUFFIXES
-            and path.resolve() not in skipped
+            and not skipped.intersection((path.resolve(), *path.resolve().parents))
             and path.name not in _published_in(path.parent, published)
         )
 

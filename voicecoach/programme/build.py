@@ -81,7 +81,7 @@ def session_key(routine: Routine, audio: AudioSettings, options: BuildOptions) -
     music = None if options.no_music else with_files(routine.music, options.music, ".")
     tracks = []
     if music is not None:
-        for path in find_tracks(music):
+        for path in find_tracks(music, options.not_music):
             stat = path.stat()
             tracks.append(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}")
     text = "\0".join([__version__, repr(bare), repr(music), *tracks])
@@ -158,7 +158,13 @@ def _session_options(
     planned: PlannedSession, audio: AudioSettings, folder: Path, options: ProgrammeOptions
 ) -> BuildOptions:
     suffix = export.FORMATS[audio.format].suffix
-    return replace(options.build, output=folder / f"{planned.stem}{suffix}", sidecars=True)
+    return replace(
+        options.build,
+        output=folder / f"{planned.stem}{suffix}",
+        sidecars=True,
+        # music from a folder around this one must not pick up a session made before it
+        not_music=(folder,),
+    )
 
 
 def _record(
@@ -219,7 +225,7 @@ def build_programme(
     kept: list[int] = []
     for planned, audio in sessions:
         number = planned.slot.number
-        key = session_key(planned.routine, audio, options.build)
+        key = session_key(planned.routine, audio, replace(options.build, not_music=(folder,)))
         if options.session is not None and number != options.session:
             record = earlier.get(number)
             if record is not None and (folder / record.file).is_file():
