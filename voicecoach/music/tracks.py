@@ -35,21 +35,21 @@ class MusicError(VoicecoachError):
 def find_tracks(music: Music, exclude: Collection[Path] = ()) -> list[Path]:
     """Every music file `files` names, in order: files as given, folders and globs sorted.
 
-    A folder or glob never picks up one of `exclude` (the files this build writes, or
-    files in a folder it names), nor a
-    session a programme build wrote (one its folder's programme.json lists). Links to
-    folders are followed, but no folder twice, and a file reached twice counts once.
+    A folder or glob never picks up one of `exclude` (the files this build writes, or any
+    file in a folder it names), nor a session a programme build wrote (one its folder's
+    programme.json lists). Links to folders are followed, but no folder twice, and a file
+    reached twice counts once.
     """
     base = Path(music.folder)
     skipped = {path.resolve() for path in exclude}
     published: dict[Path, set[str]] = {}
 
     def is_track(path: Path) -> bool:
-        return (
-            path.is_file()
-            and path.suffix.lower() in AUDIO_SUFFIXES
-            and not skipped.intersection((path.resolve(), *path.resolve().parents))
-            and path.name not in _published_in(path.parent, published)
+        if not path.is_file() or path.suffix.lower() not in AUDIO_SUFFIXES:
+            return False
+        real = path.resolve()
+        return not skipped.intersection((real, *real.parents)) and path.name not in (
+            _published_in(path.parent, published)
         )
 
     found: list[Path] = []
@@ -74,9 +74,9 @@ def find_tracks(music: Music, exclude: Collection[Path] = ()) -> list[Path]:
             found.append(path)
         else:
             raise MusicError(f"music: expected a music file, folder or pattern, found no {path}")
-        distinct = {track.resolve() for track in found}
-        if len(distinct) > limits.MAX_TRACKS:
-            raise MusicError(f"music: expected at most {limits.MAX_TRACKS} tracks, found more")
+    distinct = len({track.resolve() for track in found})
+    if distinct > limits.MAX_TRACKS:
+        raise MusicError(f"music: expected at most {limits.MAX_TRACKS} tracks, found {distinct}")
     return found
 
 
