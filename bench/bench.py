@@ -149,6 +149,13 @@ def main() -> None:
         default=[30, 60],
         help="minutes of the stereo sessions with a music bed (none: skip)",
     )
+    parser.add_argument(
+        "--track-hours",
+        type=int,
+        nargs="*",
+        default=[1, 10],
+        help="hours of the one long track under a 42-second session (none: skip)",
+    )
     args = parser.parse_args()
     python = sys.executable
     rows = []
@@ -209,6 +216,7 @@ def main() -> None:
         programme = None if args.no_programme else bench_programme(root, python)
         music_rows = bench_music(root, python, args.music_lengths) if args.music_lengths else []
         engines = None if args.no_engines else bench_engines(root, python)
+        long_rows = bench_long_track(root, python, args.track_hours) if args.track_hours else []
 
     print(
         "\nvoicecoach benchmark: run/walk sessions (1 min run, 90 s walk), 44.1 kHz mono "
@@ -238,6 +246,8 @@ def main() -> None:
         _report_music(music_rows)
     if engines:
         _report_engines(engines)
+    if long_rows:
+        _report_long_track(long_rows)
     if baseline is not None and 60 in by_length:
         print(
             f"grow-a-segment baseline (pydub, same settings), 60 minutes: {baseline[0]:.1f} s, "
@@ -314,6 +324,60 @@ def bench_music(root: Path, python: str, lengths: list[int]) -> list[tuple[float
         wav.unlink()
         rows.append((audio_minutes, floor[0], warm[0], warm[1], cold[0], cold[1]))
     return rows
+
+
+SHORT = """title: Short Over Long
+defaults: {rest: 5s, countdown: 3}
+music: {files: [long.mp3]}
+exercises:
+  - {name: Jog, duration: 15s}
+  - {name: Walk, duration: 15s}
+"""
+
+# One MP3 of `hours` made of one 10-second tone encoded once and repeated: every copy is
+# a whole CBR stream of its own, so the file decodes end to end like any long mix.
+LONG = r"""
+import sys, lameenc, numpy as np
+path, hours = sys.argv[1], int(sys.argv[2])
+rate = 16000
+t = np.arange(rate * 10) / rate
+tone = (0.2 * np.sin(2 * np.pi * 220 * t) * 32767).astype("<i2").tobytes()
+encoder = lameenc.Encoder()
+encoder.set_bit_rate(16); encoder.set_in_sample_rate(rate); encoder.set_out_sample_rate(rate)
+encoder.set_channels(1); encoder.set_quality(7)
+piece = bytes(encoder.encode(tone) + encoder.flush())
+with open(path, "wb") as out:
+    for _ in range(hours * 360):
+        out.write(piece)
+"""
+
+
+def bench_long_track(root: Path, python: str, hours: list[int]) -> list[tuple[int, float, float]]:
+    """A 42-second session over one track of each length: (hours, cold s, cold RSS MB)."""
+    rows = []
+    for length in hours:
+        folder = root / f"long-{length}"
+        folder.mkdir()
+        subprocess.run([python, "-c", LONG, str(folder / "long.mp3"), str(length)], check=True)
+        (folder / "short.yaml").write_text(SHORT)
+        env = {**os.environ, "VOICECOACH_CACHE_DIR": str(root / "long-cache")}
+        build = [python, "-m", "voicecoach", "build", "-q", str(folder / "short.yaml")]
+        build += ["-o", str(folder / "short.mp3")]
+        timed(build, env)  # the speech into the cache: what is measured is the music
+        runs = []
+        for _ in range(RUNS):
+            for cached in (root / "long-cache").rglob("*.track"):
+                cached.unlink()  # the track measured anew each run
+            runs.append(timed(build, env))
+        rows.append((length, min(w for w, _ in runs), max(r for _, r in runs)))
+        (folder / "long.mp3").unlink()
+    return rows
+
+
+def _report_long_track(rows: list[tuple[int, float, float]]) -> None:
+    print("\none long track under a 42-second session (the track not yet measured)")
+    for hours, wall, rss in rows:
+        print(f"  {hours:>3} h track: {wall:6.2f} s, {rss:4.0f} MB peak")
 
 
 def bench_engines(root: Path, python: str) -> dict[str, tuple[float, float, float]]:

@@ -6,6 +6,7 @@ import pytest
 
 from voicecoach.loudness import (
     CEILING_DBTP,
+    LoudnessMeter,
     analyze,
     clip_loudness,
     gains,
@@ -96,3 +97,22 @@ def test_k_weighting_is_pyloudnorms(rate: int) -> None:
         expected = stage.apply_filter(expected)
     assert np.max(np.abs(k_weighted(noise, rate)[: len(noise)] - expected)) < 1e-9
     assert clip_loudness(noise, rate) == pytest.approx(meter.integrated_loudness(noise), abs=1e-6)
+
+
+@pytest.mark.parametrize("rate", [22050, 44100, 48000])
+def test_a_long_sound_fed_in_any_chunks_measures_as_a_whole(rate: int) -> None:
+    rng = np.random.default_rng(rate)
+    # loud, quiet, silent and in between: the gates have work to do
+    parts = [(0.3, 3.0), (0.02, 4.0), (0.0, 1.5), (0.1, 2.3)]
+    mono = np.concatenate([a * rng.standard_normal(int(s * rate)) for a, s in parts])
+    stereo = np.stack([mono, 0.5 * mono], axis=1).astype(np.float32)
+    expected = pyloudnorm.Meter(rate).integrated_loudness(stereo.astype(np.float64))
+    meter = LoudnessMeter(rate)
+    at = 0
+    while at < len(stereo):  # chunks of every size, most not a 100 ms step long
+        size = int(rng.integers(1, rate))
+        meter.feed(stereo[at : at + size])
+        at += size
+    assert meter.frames == len(stereo)
+    assert meter.loudness() == pytest.approx(expected, abs=0.01)
+    assert LoudnessMeter(rate).loudness() == float("-inf")

@@ -310,3 +310,46 @@ def test_links_are_followed_once_and_published_sessions_are_never_music(tmp_path
     )
     found = find_tracks(Music(files=(".",), folder=str(tmp_path)))
     assert [p.name for p in found] == ["beat.wav"]
+
+
+def test_a_long_track_is_decoded_only_as_far_as_the_session_plays_it(tmp_path: Path) -> None:
+    # a track whose second half no decoder can read: only a build that decodes past what
+    # the session plays ever meets it
+    track = write_track(tmp_path / "long.mp3", 120, 300, 22050, 1)
+    data = track.read_bytes()
+    middle = len(data) // 2
+    track.write_bytes(data[:middle] + np.random.default_rng(5).bytes(len(data) - middle))
+    routine = tmp_path / "r.yaml"
+    routine.write_text(
+        "title: Short\nmusic: {files: [long.mp3]}\nexercises: [{name: Jog, duration: 20s}]\n"
+    )
+    out = tmp_path / "out" / "s.mp3"
+    result = CliRunner().invoke(main, ["build", str(routine), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.with_suffix(".json").read_text())
+    [stretch] = document["music"]["tracks"]
+    assert stretch["file"] == "long.mp3" and stretch["end_ms"] == document["duration_ms"]
+
+
+def test_a_track_longer_than_the_session_is_measured_where_it_plays(tmp_path: Path) -> None:
+    from voicecoach.music.tracks import measure
+    from voicecoach.speech.cache import ClipCache
+
+    rate = 22050
+    quiet = 0.05 * np.sin(2 * np.pi * 300 * np.arange(rate * 10) / rate)
+    path = tmp_path / "rising.wav"
+    with wave.open(str(path), "wb") as out:  # ten quiet seconds, then ten loud ones
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((np.concatenate([quiet, 10 * quiet]) * 32767).astype("<i2").tobytes())
+    store = ClipCache.at(tmp_path / "cache")
+    played = measure(path, rate, 1, store, limit=rate * 8)
+    whole = measure(path, rate, 1, store)
+    assert (played.frames, played.whole) == (rate * 8, False)
+    assert (whole.frames, whole.whole) == (rate * 20, True)
+    # the part the runner hears: the quiet one (-3 dB for a sine, K-weighting about flat)
+    assert played.loudness == pytest.approx(20 * np.log10(0.05) - 3.7, abs=0.5)
+    assert whole.loudness > played.loudness + 15
+    # a session longer than the track plays it all, looped: its whole measure, from the cache
+    assert measure(path, rate, 1, store, limit=rate * 30) == whole

@@ -23,7 +23,7 @@ from voicecoach.dsp import sample_at
 from voicecoach.errors import ExportError, RoutineError, VoicecoachError
 from voicecoach.loader import audio_value, load_routine
 from voicecoach.model import AudioSettings, Routine
-from voicecoach.music.session import measure_tracks, plan_music, with_files
+from voicecoach.music.session import check_tracks, measure_tracks, plan_music, with_files
 from voicecoach.outputs import (
     SIDECAR_SUFFIXES,
     check_outputs,
@@ -123,11 +123,11 @@ def validate_routine(
 
     The layout's warnings (cues left out, gaps that grew) are the build's own: speech is
     measured through the clip cache, unless `estimate` guesses it from the words. Each
-    music track is found and decoded once (then its measure is kept in the cache).
+    music track is found and the start of it decoded.
     """
     check_length(routine, max_minutes)
     check_voice(routine)
-    measure_tracks(routine.music, routine.audio, ClipCache.at(cache_dir))
+    check_tracks(routine.music, routine.audio)
     timeline = plan_routine(
         routine, cache_dir=cache_dir, estimate=estimate, max_minutes=max_minutes
     )
@@ -185,7 +185,9 @@ def describe_music(routine: Routine, timeline: Timeline, cache_dir: Path | None)
     """Where each track of the bed plays, and where the metronome ticks (for `plan`)."""
     from voicecoach.durations import format_clock
 
-    tracks = measure_tracks(routine.music, routine.audio, ClipCache.at(cache_dir))
+    total = sample_at(timeline.duration_ms, routine.audio.sample_rate)
+    paths = check_tracks(routine.music, routine.audio)
+    tracks = measure_tracks(paths, routine.audio, ClipCache.at(cache_dir), total)
     under = plan_music(routine.music, tracks, timeline, routine.audio, routine.title)
     lines = []
     stretches = under.document.get("music", {}).get("tracks", [])
@@ -275,8 +277,8 @@ def build_routine(
     music = None if options.no_music else with_files(routine.music, options.music, ".")
     written = output_files(out_path, True) + stem_paths(out_path) + list(options.not_music)
     cache = ClipCache.at(options.cache_dir)
-    # every track is found and decoded once before any speech: a bad one stops the build now
-    tracks = measure_tracks(music, audio, cache, written)
+    # every track is found and its start decoded before any speech: a bad one stops us now
+    paths = check_tracks(music, audio, written)
     with closing(open_synthesizer(routine, cache)) as synthesizer:
         timeline, fed = fit_to_codec(
             speak_and_lay_out(routine, synthesizer, progress), audio_format, rate
@@ -285,6 +287,8 @@ def build_routine(
         audio_format.check_size(fed, audio.channels)
         sounds = Sounds(synthesizer, audio, SOUND_BUDGET_BYTES)
         level_sounds(sounds, timeline, audio, cache)
+        # each track measured as far as this session plays it, no further
+        tracks = measure_tracks(paths, audio, cache, sample_at(timeline.duration_ms, rate))
         under = plan_music(music, tracks, timeline, audio, routine.title)
         layers = [CueLayer(timeline.cues, sounds, rate), *under.layers]
 

@@ -101,6 +101,60 @@ def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
     return weighted
 
 
+class LoudnessMeter:
+    """Integrated loudness of a long sound fed in chunks, in flat memory.
+
+    The K-filter runs across chunk boundaries (its tail carried on), and only each 100 ms
+    step's energy is kept: ten hours of sound cost 360,000 numbers, whatever the rate.
+    Channels are summed as BS.1770 sums them (front pair, each weighted 1.0).
+    """
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self.frames = 0
+        self._response = _k_impulse_response(rate)
+        self._carry: np.ndarray | None = None  # the filter's tail, per channel
+        self._steps: list[np.ndarray] = []  # each step's energy, a chunk's steps at a time
+        self._count = 0  # steps so far
+
+    def feed(self, chunk: np.ndarray) -> None:
+        """Add the next `chunk` ((frames,) or (frames, channels)) of the sound."""
+        columns = chunk.reshape(len(chunk), -1)
+        if len(columns) == 0:
+            return
+        tail = len(self._response) - 1
+        if self._carry is None:
+            self._carry = np.zeros((columns.shape[1], tail))
+        size = 1 << (len(columns) + tail).bit_length()
+        spectrum = np.fft.rfft(self._response, size)
+        energy = np.zeros(len(columns))
+        for c in range(columns.shape[1]):
+            full = np.fft.irfft(np.fft.rfft(columns[:, c], size) * spectrum, size)
+            full = full[: len(columns) + tail]
+            full[:tail] += self._carry[c]
+            self._carry[c] = full[len(columns) :]
+            energy += full[: len(columns)] ** 2
+        # each sample's step: samples [k * rate / 10, (k + 1) * rate / 10) make step k
+        index = np.arange(self.frames, self.frames + len(columns), dtype=np.int64)
+        steps = index * round(1 / STEP_S) // self.rate
+        first = int(steps[0])
+        sums = np.bincount(steps - first, weights=energy)
+        if first < self._count:  # the step begun in the previous chunk goes on in this one
+            self._steps[-1][-1] += sums[0]
+            sums = sums[1:]
+        if len(sums):
+            self._steps.append(sums)
+            self._count += len(sums)
+        self.frames += len(columns)
+
+    def loudness(self) -> float:
+        """The gated integrated loudness (LUFS) of everything fed so far."""
+        if not self._steps:
+            return -math.inf
+        total_ms = round(self.frames * 1000 / self.rate)
+        return gated_loudness(np.concatenate(self._steps), total_ms, self.rate, 1)
+
+
 def clip_loudness(samples: np.ndarray, rate: int) -> float:
     """The gated loudness (LUFS) of a sound's own sound, however short it is."""
     if len(samples) == 0 or not np.any(samples):
@@ -211,6 +265,12 @@ def session_loudness(
         bounds = np.clip(np.arange(first, last + 2) * step_ms - start, 0, length)
         cumulative = np.concatenate([[0.0], np.cumsum(energy * power)])[bounds]
         per_step[first : last + 1] += np.diff(cumulative)
+    return gated_loudness(per_step, total_ms, rate, channels)
+
+
+def gated_loudness(per_step: np.ndarray, total_ms: int, rate: int, channels: int) -> float:
+    """BS.1770's gated loudness from the K-weighted energy summed over each 100 ms step."""
+    step_ms = round(STEP_S * 1000)
     blocks_per = round(BLOCK_S / STEP_S)
     count = max(1, (total_ms - round(BLOCK_S * 1000)) // step_ms + 1)
     window = np.convolve(per_step, np.ones(blocks_per), mode="valid")[:count]

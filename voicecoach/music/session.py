@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from voicecoach.music.bed import (
     plan_bed,
     tick_spans,
 )
-from voicecoach.music.tracks import TrackInfo, find_tracks, measure
+from voicecoach.music.tracks import TrackInfo, check, find_tracks, measure
 from voicecoach.render import Layer
 from voicecoach.timeline import Timeline
 
@@ -33,18 +33,23 @@ class MusicPlan:
     document: dict[str, Any] = field(default_factory=dict)
 
 
-def measure_tracks(
-    music: Music | None,
-    audio: AudioSettings,
-    store: ValueStore | None,
-    exclude: Collection[Path] = (),
-) -> list[TrackInfo]:
-    """Find and measure every track (each decoded once, then kept in the cache)."""
+def check_tracks(
+    music: Music | None, audio: AudioSettings, exclude: Collection[Path] = ()
+) -> list[Path]:
+    """Every track of the bed, found and its first sound decoded: a bad one stops us now."""
     if music is None:
         return []
-    return [
-        measure(p, audio.sample_rate, audio.channels, store) for p in find_tracks(music, exclude)
-    ]
+    paths = find_tracks(music, exclude)
+    for path in paths:
+        check(path, audio.sample_rate, audio.channels)
+    return paths
+
+
+def measure_tracks(
+    paths: Sequence[Path], audio: AudioSettings, store: ValueStore | None, total: int
+) -> list[TrackInfo]:
+    """Each track measured as far as a session of `total` frames can play it (then cached)."""
+    return [measure(p, audio.sample_rate, audio.channels, store, total) for p in paths]
 
 
 def plan_music(

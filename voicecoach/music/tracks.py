@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ import numpy as np
 
 from voicecoach import limits
 from voicecoach.errors import VoicecoachError
-from voicecoach.loudness import ValueStore, k_weighted, per_ms, session_loudness
+from voicecoach.loudness import LoudnessMeter, ValueStore
 from voicecoach.model import Music
 
 AUDIO_SUFFIXES = (
@@ -25,7 +25,7 @@ AUDIO_SUFFIXES = (
     ".aif", ".aiff", ".wma", ".webm", ".mka",
 )  # fmt: skip
 CHUNK_FRAMES = 1 << 16  # what the decoder hands on at a time (about 1.5 s)
-MEASURE_VERSION = 2
+MEASURE_VERSION = 3
 
 
 class MusicError(VoicecoachError):
@@ -141,7 +141,7 @@ def _matches(names: tuple[str, ...], patterns: tuple[str, ...]) -> bool:
     )
 
 
-def decode(path: Path, rate: int, channels: int) -> Iterator[np.ndarray]:
+def decode(path: Path, rate: int, channels: int) -> Generator[np.ndarray, None, None]:
     """A track as float32 chunks at `rate`, shaped (frames,) for mono or (frames, 2)."""
     import av
 
@@ -230,40 +230,64 @@ def _reason(exc: BaseException) -> str:
 
 @dataclass(frozen=True)
 class TrackInfo:
-    """What the bed needs of a track before playing it: its length and loudness."""
+    """What the bed needs of a track before playing it: its length and loudness.
+
+    A track longer than the session is measured only as far as the session could play it
+    (every stretch plays a track from its start): `frames` is then that much, `whole` False,
+    and the loudness is the loudness of that part, the part the runner hears.
+    """
 
     path: Path
     frames: int  # at the session's rate
     loudness: float  # LUFS (-inf when silent)
+    whole: bool = True
 
 
-def measure(path: Path, rate: int, channels: int, store: ValueStore | None) -> TrackInfo:
-    """A track's length and integrated loudness, decoded once and then kept in the cache."""
+def check(path: Path, rate: int, channels: int) -> None:
+    """Stop now if `path` is no music file voicecoach can play: its first sound is decoded."""
+    chunks = decode(path, rate, channels)
+    try:
+        if next(chunks, None) is None:
+            raise MusicError(f"cannot read the music file {path}: it holds no sound")
+    finally:
+        chunks.close()
+
+
+def measure(
+    path: Path, rate: int, channels: int, store: ValueStore | None, limit: int | None = None
+) -> TrackInfo:
+    """A track's length and integrated loudness, decoded once and then kept in the cache.
+
+    With a `limit` (frames), decoding stops there: a ten-hour track under a short session
+    costs what the session plays, and the meter keeps memory flat however far it goes.
+    """
     stat = path.stat()
-    key = hashlib.sha256(
-        f"{MEASURE_VERSION}:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{rate}:{channels}".encode()
-    ).hexdigest()
-    found = store.read_values(key, ".track") if store is not None else None
-    if found is not None and len(found[1]) == 2:  # frames in two parts: float32 values
-        return TrackInfo(path, int(found[1][0]) * 65536 + int(found[1][1]), found[0])
-    energies: list[np.ndarray] = []
-    frames = 0
-    for chunk in decode(path, rate, channels):
-        frames += len(chunk)
-        columns = chunk.reshape(len(chunk), -1)
-        energy = sum(
-            per_ms(weighted * weighted, rate)
-            for weighted in (
-                k_weighted(columns[:, c], rate)[: len(chunk)] for c in range(columns.shape[1])
-            )
-        )
-        energies.append(np.asarray(energy))
-    if frames == 0:
+    source = (
+        f"{MEASURE_VERSION}:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{rate}:{channels}"
+    )
+    whole_key = hashlib.sha256(source.encode()).hexdigest()
+    part_key = hashlib.sha256(f"{source}:{limit}".encode()).hexdigest()
+    for key in (whole_key, part_key) if limit is not None else (whole_key,):
+        found = store.read_values(key, ".track") if store is not None else None
+        if found is not None and len(found[1]) == 2:  # frames in two parts: float32 values
+            frames = int(found[1][0]) * 65536 + int(found[1][1])
+            return TrackInfo(path, frames, found[0], whole=key == whole_key)
+    meter = LoudnessMeter(rate)
+    chunks = decode(path, rate, channels)
+    whole = True
+    try:
+        for chunk in chunks:
+            if limit is not None and meter.frames + len(chunk) > limit:
+                meter.feed(chunk[: limit - meter.frames])
+                whole = False  # the session plays no further
+                break
+            meter.feed(chunk)
+    finally:
+        chunks.close()
+    if meter.frames == 0:
         raise MusicError(f"cannot read the music file {path}: it holds no sound")
-    energy_ms = np.concatenate(energies)
-    # per-channel energies are summed, as BS.1770 sums channels; measure as one channel
-    loudness = session_loudness([(0, energy_ms, 1.0)], len(energy_ms), rate, 1)
+    loudness = meter.loudness()
     if store is not None:
-        parts = np.array(divmod(frames, 65536), dtype=np.float32)
-        store.write_values(key, ".track", loudness, parts)
-    return TrackInfo(path, frames, loudness)
+        parts = np.array(divmod(meter.frames, 65536), dtype=np.float32)
+        store.write_values(whole_key if whole else part_key, ".track", loudness, parts)
+    return TrackInfo(path, meter.frames, loudness, whole)
