@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import shutil
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +16,23 @@ from voicecoach.errors import SpeechError
 from voicecoach.model import Voice
 from voicecoach.speech import Clip, VoiceInfo
 from voicecoach.speech.registry import register_engine, unregister_engine
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # every temporary path of the run under one folder of its own, removed when it ends:
+    # the suite leaves nothing behind (pass --basetemp to keep a run's files)
+    if config.option.basetemp is None:
+        config.option.basetemp = tempfile.mkdtemp(prefix="voicecoach-tests-")
+        config.stash[_OWN_TEMP] = Path(config.option.basetemp)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    own = config.stash.get(_OWN_TEMP, None)
+    if own is not None:
+        shutil.rmtree(own, ignore_errors=True)
+
+
+_OWN_TEMP = pytest.StashKey[Path]()
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -247,3 +250,55 @@ def test_a_programme_folder_that_cannot_be_made_is_refused_before_any_audio(
         "output/legs: expected a folder for the programme's files (or none), found a file or "
         "a broken link; give the programme another title or use another --output-dir",
     )
+
+
+@contextmanager
+def _unwritable(folder: Path) -> Iterator[None]:
+    """`folder` made so no file can be made in it, even by root (immutable), then undone."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        made = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False)
+        if made.returncode != 0:
+            pytest.skip(f"chattr +i is refused here: {made.stderr.decode().strip()}")
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+    else:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused_before_any_audio(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    routine = _write(tmp_path / "r.yaml")
+    cache = tmp_path / "cache"
+    with _unwritable(tmp_path / "locked"):
+        for out in ("locked/s.mp3", "locked/deeper/s.mp3"):
+            result = CliRunner().invoke(
+                main, ["build", str(routine), "-o", out, "--cache-dir", str(cache)]
+            )
+            assert result.exit_code == 1, result.output
+            [line] = result.stderr.splitlines()
+            folder = str(Path(out).parent)
+            assert line in (
+                f"Error: cannot write to {folder}: Permission denied",
+                f"Error: cannot write to {folder}: Operation not permitted",
+                f"Error: cannot make the folder {folder}: Permission denied",
+                f"Error: cannot make the folder {folder}: Operation not permitted",
+            ), line
+        _programme_files(tmp_path)
+        result = CliRunner().invoke(
+            main, ["build", "a.yaml", "--output-dir", "locked", "--cache-dir", str(cache)]
+        )
+        assert result.exit_code == 1, result.output
+        made = "Error: cannot make the folder locked/legs: "
+        assert result.stderr.startswith(made), result.stderr
+        assert list((tmp_path / "locked").iterdir()) == []
+    # nothing was spoken: the checks came before any audio
+    assert not cache.exists() or not any(p.is_file() for p in cache.rglob("*"))

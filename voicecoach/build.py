@@ -26,6 +26,7 @@ from voicecoach.model import AudioSettings, Routine
 from voicecoach.music.session import check_tracks, measure_tracks, plan_music, with_files
 from voicecoach.outputs import (
     SIDECAR_SUFFIXES,
+    check_folder,
     check_outputs,
     output_files,
     slugify,
@@ -270,6 +271,7 @@ def build_routine(
         output_files(out_path, options.sidecars) + (stem_paths(out_path) if options.stems else []),
         routine_inputs(routine),
     )
+    check_folder(out_path.parent)
     audio_format = export.FORMATS[audio.format]
     rate = audio.sample_rate
     # the least the session can last already tells whether its file can hold it

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,6 +55,24 @@ def check_outputs(files: Sequence[Path], inputs: Sequence[Path]) -> None:
             f"found the extension {audio.suffix} of a sidecar the build writes beside it"
         )
     check_writable(files, inputs, "choose another -o")
+
+
+def check_folder(folder: Path) -> None:
+    """Make `folder` if need be and prove a file can be written in it, before any audio.
+
+    A real file is made and removed: permission bits say nothing of a read-only mount, an
+    immutable folder or a full disk's inodes, and nothing of them to root.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
+    try:
+        handle, name = tempfile.mkstemp(dir=folder, prefix=".voicecoach-", suffix=".part")
+    except OSError as exc:
+        raise ExportError(f"cannot write to {folder}: {exc.strerror or exc}") from None
+    os.close(handle)
+    os.unlink(name)
 
 
 def check_writable(files: Sequence[Path], inputs: Sequence[Path], way_out: str) -> None:

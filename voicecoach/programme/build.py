@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
-from voicecoach import __version__, export, limits
+from voicecoach import __version__, export, limits, outputs
 from voicecoach.build import (
     BuildOptions,
     BuildResult,
@@ -28,7 +27,12 @@ from voicecoach.errors import ExportError, VoicecoachError
 from voicecoach.model import AudioSettings, Routine
 from voicecoach.music.session import with_files
 from voicecoach.music.tracks import find_tracks
-from voicecoach.outputs import SIDECAR_SUFFIXES, check_writable, output_files, slugify
+from voicecoach.outputs import (
+    SIDECAR_SUFFIXES,
+    check_writable,
+    output_files,
+    slugify,
+)
 from voicecoach.programme import publish
 from voicecoach.programme.loader import load_programme
 from voicecoach.programme.model import Programme
@@ -123,18 +127,13 @@ def check_folder(programme: Programme, sessions: Sequence[PlannedSession], folde
             f"'{programme.title}' another title or use another --output-dir"
         )
     inputs = [Path(name) for name in (programme.source, *programme.inputs) if name]
-    outputs = [folder / name for name in PROGRAMME_FILES]
+    written = [folder / name for name in PROGRAMME_FILES]
     for planned in sessions:
         audio = folder / f"{planned.stem}.mp3"
-        outputs += output_files(audio, True) + [audio.with_suffix(".wav")]
-        outputs.append(audio.with_suffix(".chapters.json"))
-    check_writable(outputs, inputs, "choose another --output-dir")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ExportError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise ExportError(f"cannot write to {folder}: permission denied")
+        written += output_files(audio, True) + [audio.with_suffix(".wav")]
+        written.append(audio.with_suffix(".chapters.json"))
+    check_writable(written, inputs, "choose another --output-dir")
+    outputs.check_folder(folder)
 
 
 def check_run(items: Sequence[tuple[Path, Routine | Programme]], options: BuildOptions) -> None:
