@@ -584,3 +584,39 @@ def test_music_around_the_programme_folder_never_takes_its_sessions(
         assert {Path(t["file"]).name for t in document["music"]["tracks"]} == {"beat.wav"}
     again = build_programme(load_programme(path), options)
     assert again.made == () and again.kept == (1, 2)
+
+
+def test_prose_over_lines_and_markup_reach_every_listing_escaped_and_whole(
+    write: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    import xml.etree.ElementTree as ElementTree
+
+    import icalendar
+
+    write(TINY, "r.yaml")
+    description = 'Line one & <b>two</b>\n</description><item>"three"</item>\nEND:VCALENDAR'
+    title = 'Legs & <Lungs> "Plan"'
+    text = f"title: {json.dumps(title)}\ndescription: {json.dumps(description)}\n"
+    path = write(text + "routine: r.yaml\nweeks: 1\nper_week: 1\nstart: 2027-01-05\n", "p.yaml")
+    options = ProgrammeOptions(
+        build=BuildOptions(output_dir=tmp_path / "out"), base_url="https://example.org/p/"
+    )
+    folder = build_programme(load_programme(path), options).folder
+    # the feed is well-formed XML whose texts read back exactly as written, one item
+    channel = ElementTree.parse(folder / "feed.xml").getroot().find("channel")
+    assert channel is not None
+    assert channel.findtext("title") == title
+    assert channel.findtext("description") == description
+    assert len(channel.findall("item")) == 1
+    # the calendar: one event, the name whole, every line folded and ended by CRLF
+    raw = (folder / "calendar.ics").read_bytes()
+    assert b"\r" not in raw.replace(b"\r\n", b"") and b"\n" not in raw.replace(b"\r\n", b"")
+    calendar = icalendar.Calendar.from_ical(raw)
+    assert str(calendar["X-WR-CALNAME"]) == title
+    assert len(calendar.walk("VEVENT")) == 1
+    # the page: the markup shown as text, never as markup
+    page = (folder / "index.html").read_text()
+    assert "<b>" not in page and "<item>" not in page and "&lt;b&gt;two&lt;/b&gt;" in page
+    assert "Legs &amp; &lt;Lungs&gt;" in page
+    # programme.json keeps the text itself
+    assert json.loads((folder / "programme.json").read_text())["description"] == description
