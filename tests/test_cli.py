@@ -406,3 +406,30 @@ def test_control_characters_never_reach_the_terminal(runner: CliRunner, tmp_path
     assert result.exit_code == 1
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert "\\u001b]0;pwned\\u0007.yaml" in result.stderr
+
+
+LATE_STOP = """
+import io, os, signal, sys
+import voicecoach.cli as cli
+
+STOP = getattr(signal, sys.argv[1])
+
+class Stopped(io.TextIOWrapper):
+    def flush(self):  # the last thing the program does: a stop arrives just then
+        super().flush()
+        if sys._getframe(1).f_code.co_name == "run":
+            os.kill(os.getpid(), STOP)
+
+sys.stdout = Stopped(sys.stdout.detach(), write_through=False)
+sys.argv = ["voicecoach", "--version"]
+cli.run()
+"""
+
+
+@pytest.mark.parametrize("name, code", [("SIGINT", 130), ("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_stop_as_the_program_ends_gives_its_code_and_no_traceback(name: str, code: int) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", LATE_STOP, name], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == code, done.stderr
+    assert done.stdout.startswith("voicecoach, version ") and done.stderr == ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from contextlib import closing
+from contextlib import closing, suppress
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import click
 from voicecoach import __version__, limits
 from voicecoach.durations import counted
 from voicecoach.errors import (
+    STOP_SIGNALS,
     Terminated,
     VoicecoachError,
     one_line,
@@ -718,3 +719,39 @@ def voices(lang: str | None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+def run() -> None:
+    """The `voicecoach` program: the command line, then an exit that no late stop can spoil.
+
+    A stop that arrives after the command has returned, while Python would be shutting
+    down (when it puts the default handlers back), would kill the process by the signal,
+    or raise where nothing catches it and print a traceback. Instead, once the command has
+    returned, a stop is only noted; the output is flushed and the process ends at once with
+    the command's code, or 128+N for a stop that came meanwhile.
+    """
+    stop_on_signals()
+    try:
+        main()
+        code: int | str | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    except KeyboardInterrupt:  # between the handlers and the command: nothing was begun
+        code = 128 + signal.SIGINT
+    except Terminated as exc:
+        code = 128 + exc.signum
+    late: list[int] = []
+
+    def note(signum: int, _frame: object) -> None:
+        late.append(signum)
+
+    for name in STOP_SIGNALS:
+        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) != signal.SIG_IGN:
+            signal.signal(getattr(signal, name), note)
+    if isinstance(code, str):  # sys.exit("message"), as click's Abort does
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a closed pipe: nobody is reading
+            stream.flush()
+    os._exit(128 + late[0] if late else code or 0)
