@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.audio import check_session
+from tests.conftest import REPO
 from voicecoach.build import BuildOptions
 from voicecoach.errors import RoutineError
 from voicecoach.programme.build import ProgrammeOptions, build_programme
@@ -127,7 +128,7 @@ def values(path: Path) -> list[dict[str, dict[str, object]]]:
             "title: P\nroutine: r.yaml\nweeks: 2\nprogression:\n  exercises:\n"
             "    Lunges: {then: 'Now {weight}.'}\n",
             "p.yaml:6: progression.exercises.Lunges.then: expected only the placeholders "
-            "{name}, {reps}, {duration}, {sets}, found {weight}",
+            "{name}, {reps}, {duration}, {seconds}, {sets}, found {weight}",
         ),
         (
             "title: P\nroutine:\n  title: R\n  cues: {intro: 'Week {wek}.'}\n"
@@ -620,3 +621,27 @@ def test_prose_over_lines_and_markup_reach_every_listing_escaped_and_whole(
     assert "Legs &amp; &lt;Lungs&gt;" in page
     # programme.json keeps the text itself
     assert json.loads((folder / "programme.json").read_text())["description"] == description
+
+
+def test_the_seed_plan_ends_on_its_own_outro_and_says_each_thing_once() -> None:
+    import re
+
+    from voicecoach.build import estimate_measure
+    from voicecoach.timeline import expand
+
+    sessions = plan_sessions(load_programme(REPO / "scripts" / "programme.yaml"))
+    outros = []
+    for session in sessions:
+        timeline = expand(session.routine, estimate_measure(session.routine))
+        outros += [c.text for c in timeline.cues if c.name == "outro"]
+        # a milestone never repeats a tip said seconds before: they share few words
+        milestones = [c for c in timeline.cues if c.name == "milestone"]
+        for milestone in milestones:
+            words = set(re.findall(r"[a-z]{4,}", milestone.text.lower()))
+            for tip in (c for c in timeline.cues if c.name == "tip"):
+                shared = words & set(re.findall(r"[a-z]{4,}", tip.text.lower()))
+                assert len(shared) <= 2, (milestone.text, tip.text, shared)
+    # every session but the last says "do it again"; the last knows the plan is done
+    assert len(outros) == len(sessions) == 16
+    assert all("again" in text for text in outros[:-1])
+    assert outros[-1].startswith("That was the last session") and "again" not in outros[-1]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from itertools import pairwise
 from types import MappingProxyType
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -110,8 +111,8 @@ def test_contract_example_plays_out_in_order() -> None:
     # every gap is exactly the routine's: rests of 30 s, switches of 5 s, change-overs of 0
     assert blocks_and_gaps(timeline) == [30_000, 30_000, 5_000, 30_000, 30_000] + [0] * 7
     assert [c.text for c in timeline.cues if c.name == "side" and c.exercise == "Lunges"] == [
-        "left side.",
-        "right side.",
+        "Left side.",  # a cue begins with a capital
+        "Right side.",
     ]
     assert timeline.cues[0].name == "intro" and timeline.cues[0].start_ms == LEAD_IN_MS
     assert timeline.cues[-1].name == "outro"
@@ -215,7 +216,7 @@ def test_run_walk_changes_over_without_stopping() -> None:
         ]
         assert len(tone) == 1 and len(change) == 1
     changes = [c.text for c in timeline.cues if c.name == "change"]
-    assert changes[:2] == ["Run! 1 minute 30 seconds.", "Walk! 2 minutes."]
+    assert changes[:2] == ["Run, a minute and a half.", "Walk, 2 minutes."]
     remaining = [c.text for c in timeline.cues if c.name == "remaining"]
     assert remaining[:2] == ["10 seconds, then Run.", "10 seconds, then Walk."]
     assert remaining[-1] == "10 seconds left."  # the last block: nothing follows
@@ -272,7 +273,59 @@ def test_halfway_never_crowds_a_rep_count_or_ten_seconds_left() -> None:
     speech = [c for c in timeline.cues if c.kind == "speech"]
     for before, after in pairwise(speech):
         assert after.start_ms - before.end_ms >= SPEECH_GAP_MS
-    assert any(item.cue == "halfway" for item in timeline.left_out)
+    # "Halfway." at 10.5 s and "10 seconds left." at 11 s: only the one that tells more
+    assert not of(timeline, "halfway") and len(of(timeline, "remaining")) == 1
+
+
+@pytest.mark.parametrize(("seconds", "both"), [(30, False), (39, False), (40, True), (60, True)])
+def test_halfway_and_ten_seconds_left_are_never_within_ten_seconds(
+    seconds: int, both: bool
+) -> None:
+    block = Exercise("Plank", (WorkSet(None, seconds * 1000, 3_000, 0),), countdown=0)
+    timeline = expand(simple(block), measure)
+    assert len(of(timeline, "remaining")) == 1
+    halfway = of(timeline, "halfway")
+    assert bool(halfway) == both
+    if halfway:
+        assert of(timeline, "remaining")[0] - halfway[0] >= 10_000
+    # with `remaining` silenced, halfway is said
+    quiet = Cues(MappingProxyType({"remaining": None}))
+    alone = Exercise("Plank", (WorkSet(None, seconds * 1000, 3_000, 0),), cues=quiet)
+    assert len(of(expand(simple(alone), measure), "halfway")) == 1
+
+
+def test_a_side_named_by_the_switch_is_not_said_again() -> None:
+    said = {"switch": Template(("Switch to your {side}.",)), "side": Template(("{side}.",))}
+    cues = Cues(MappingProxyType(said))
+    lunges = Exercise(
+        "Lunges",
+        (WorkSet(3, None, 2_000, 10_000),),
+        sides=("left leg", "right leg"),
+        switch_ms=8_000,
+        cues=cues,
+        countdown=0,
+    )
+    timeline = expand(simple(lunges), measure)
+    spoken = [(c.name, c.text) for c in timeline.cues if c.name in ("side", "switch")]
+    assert spoken == [("side", "Left leg."), ("switch", "Switch to your right leg.")]
+
+
+def test_the_last_stop_and_the_last_session_of_a_plan_end_it_as_such() -> None:
+    tabata = Cues(MappingProxyType({"stop": Template(("Rest.",))}))
+    work = Exercise("Squat jumps", (WorkSet(None, 20_000, 3_000, 10_000),), cues=tabata)
+    timeline = expand(simple(Repeat(3, (work,)), cues=tabata), measure)  # type: ignore[arg-type]
+    stops = [c.text for c in timeline.cues if c.name == "stop" and c.kind == "speech"]
+    assert stops == ["Rest.", "Rest.", "Rest."]  # a routine's own stop is kept ...
+    ending = Cues(
+        MappingProxyType({"stop": Template(("Rest.",)), "last_stop": Template(("Done.",))})
+    )
+    work = Exercise("Squat jumps", (WorkSet(None, 20_000, 3_000, 10_000),), cues=ending)
+    timeline = expand(simple(Repeat(3, (work,)), cues=ending), measure)  # type: ignore[arg-type]
+    stops = [c.text for c in timeline.cues if c.name == "stop" and c.kind == "speech"]
+    assert stops == ["Rest.", "Rest.", "Done."]
+    plain = Exercise("Plank", (WorkSet(None, 20_000, 3_000, 0),))
+    ends = expand(simple(plain), measure).cues
+    assert [c.text for c in ends if c.name == "stop" and c.kind == "speech"] == ["Stop."]
 
 
 def test_tips_are_spoken_on_the_first_occurrence_only() -> None:

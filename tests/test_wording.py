@@ -13,6 +13,7 @@ from voicecoach.wording import (
     check_template,
     default_template,
     default_work_template,
+    spoken_duration,
 )
 
 
@@ -69,7 +70,7 @@ def test_alternatives_pick_the_same_way_for_the_same_key_and_vary_across_keys() 
     template = Template(("one", "two", "three", "four"))
     picks = [template.render({}, f"routine\0go\0{n}") for n in range(40)]
     assert picks == [template.render({}, f"routine\0go\0{n}") for n in range(40)]
-    assert set(picks) == {"one", "two", "three", "four"}
+    assert set(picks) == {"One", "Two", "Three", "Four"}  # a cue begins as a sentence
 
 
 def test_rendering_tidies_whitespace_left_by_empty_values() -> None:
@@ -87,7 +88,8 @@ def _work(cue: str, sets: int, reps: int | None, seconds: int | None, side: str 
         duration_ms=None if seconds is None else seconds * 1000,
         sided=bool(side),
     )
-    values = {"name": "Lunges", "sets": sets, "reps": reps or "", "duration": seconds or ""}
+    said = spoken_duration(seconds * 1000) if seconds else ""
+    values = {"name": "Lunges", "sets": sets, "reps": reps or "", "duration": said}
     values |= {"side": side, "sides": side}
     return default_template(template).render(values, "pick")
 
@@ -100,12 +102,13 @@ def _work(cue: str, sets: int, reps: int | None, seconds: int | None, side: str 
         ("exercise", 1, 1, None, "", "Lunges. 1 rep."),
         ("exercise", 2, 1, None, "", "Lunges. 2 sets of 1 rep."),
         ("exercise", 1, None, 240, "", "Lunges. 4 minutes."),
-        ("exercise", 3, None, 90, "", "Lunges. 3 rounds of 1 minute 30 seconds."),
-        ("exercise", 1, None, 61, "", "Lunges. 1 minute 1 second."),
-        ("exercise", 1, None, 60, "", "Lunges. 1 minute."),
-        ("change", 1, None, 90, "", "Lunges! 1 minute 30 seconds."),
-        ("change", 4, None, 1, "left", "Lunges! 1 second, left side."),
-        ("change", 1, 1, None, "", "Lunges! 1 rep."),
+        ("exercise", 3, None, 90, "", "Lunges. 3 rounds of a minute and a half."),
+        ("exercise", 1, None, 61, "", "Lunges. A minute and 1 second."),
+        ("exercise", 1, None, 60, "", "Lunges. A minute."),
+        ("exercise", 1, None, 150, "", "Lunges. 2 and a half minutes."),
+        ("change", 1, None, 90, "", "Lunges, a minute and a half."),
+        ("change", 4, None, 1, "left", "Lunges, 1 second, left side."),
+        ("change", 1, 1, None, "", "Lunges, 1 rep."),
     ],
 )
 def test_default_announcements_fit_the_work_and_are_grammatical(
@@ -117,9 +120,13 @@ def test_default_announcements_fit_the_work_and_are_grammatical(
 @pytest.mark.parametrize(
     ("cue", "values", "expected"),
     [
-        ("rest", {"seconds": 1, "next": ""}, "Rest for 1 second."),
-        ("rest", {"seconds": 30, "next": ""}, "Rest for 30 seconds."),
-        ("remaining", {"seconds": 1, "next": ""}, "1 second left."),
+        ("rest", {"seconds": 1, "duration": "1 second", "next": ""}, "Rest for 1 second."),
+        (
+            "rest",
+            {"seconds": 90, "duration": "a minute and a half", "next": ""},
+            "Rest for a minute and a half.",
+        ),
+        ("remaining", {"seconds": 1, "duration": "1 second", "next": ""}, "1 second left."),
         (
             "intro",
             {"title": "T", "description": "", "exercises": 1, "minutes": 1},
@@ -146,3 +153,32 @@ def test_the_inflection_of_defaults_is_not_open_to_routines() -> None:
     assert Template(("{{seconds|a|b}} {seconds}",)).render({"seconds": 1}, "p") == (
         "{seconds|a|b} 1"
     )
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (0, "0 seconds"),
+        (1, "1 second"),
+        (45, "45 seconds"),
+        (60, "a minute"),
+        (75, "a minute and 15 seconds"),
+        (90, "a minute and a half"),
+        (120, "2 minutes"),
+        (150, "2 and a half minutes"),
+        (135, "2 minutes and 15 seconds"),
+        (3600, "an hour"),
+        (5400, "an hour and a half"),
+        (3725, "an hour, 2 minutes and 5 seconds"),
+        (7200, "2 hours"),
+    ],
+)
+def test_durations_are_said_as_a_person_says_them(seconds: int, said: str) -> None:
+    assert spoken_duration(seconds * 1000) == said
+
+
+def test_a_template_written_with_duration_in_seconds_still_says_seconds() -> None:
+    # `{duration}` now says "2 minutes"; "{duration} seconds" was written for a number
+    values = {"name": "Run", "duration": "2 minutes", "seconds": 120}
+    assert Template(("{name}! {duration} seconds.",)).render(values, "k") == "Run! 120 seconds."
+    assert Template(("{name}, {duration}.",)).render(values, "k") == "Run, 2 minutes."

@@ -11,28 +11,30 @@ from dataclasses import dataclass
 # Every cue a routine can reword, with the only placeholders its template may name.
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "intro": ("title", "description", "exercises", "minutes"),
-    "exercise": ("name", "sets", "reps", "duration", "sides"),
-    "set": ("set", "sets", "reps", "duration", "note"),
-    "last_set": ("set", "sets", "reps", "duration", "note"),
+    "exercise": ("name", "sets", "reps", "duration", "seconds", "sides"),
+    "set": ("set", "sets", "reps", "duration", "seconds", "note"),
+    "last_set": ("set", "sets", "reps", "duration", "seconds", "note"),
     "side": ("side",),
-    "switch": ("side", "seconds"),
+    "switch": ("side", "seconds", "duration"),
     "countdown": ("count",),
     "go": ("name",),
-    "change": ("name", "duration", "reps", "side"),
+    "change": ("name", "duration", "seconds", "reps", "side"),
     "round": ("round", "rounds"),
     "rep": ("rep", "reps", "remaining"),
-    "halfway": ("name", "seconds"),
-    "remaining": ("seconds", "next"),
+    "halfway": ("name", "seconds", "duration"),
+    "remaining": ("seconds", "duration", "next"),
     "stop": ("name",),
-    "rest": ("seconds", "next"),
-    "next": ("next", "seconds"),
+    "last_stop": ("name",),
+    "rest": ("seconds", "duration", "next"),
+    "next": ("next", "seconds", "duration"),
     "outro": ("title", "minutes"),
+    "last_outro": ("title", "minutes"),
     "session": ("week", "weeks", "day", "per_week", "session", "sessions", "date"),
-    "milestone": ("name", "reps", "duration", "sets"),
+    "milestone": ("name", "reps", "duration", "seconds", "sets"),
 }
 
 # Inside a programme, `intro` and `outro` may also name the `session` placeholders.
-SESSION_CUES = ("intro", "outro")
+SESSION_CUES = ("intro", "outro", "last_outro")
 
 # The default wording. `{n|one|many}` picks a word by the count `n`, so that every default
 # is grammatical ("1 rep", "2 reps"); a routine's own templates cannot use it. The
@@ -50,11 +52,14 @@ DEFAULTS: dict[str, str] = {
     "rep": "{rep}",
     "halfway": "Halfway.",
     "round": "Round {round} of {rounds}.",
-    "remaining": "{seconds} {seconds|second|seconds} left.",
+    "remaining": "{duration} left.",
     "stop": "Stop.",
-    "rest": "Rest for {seconds} {seconds|second|seconds}.",
+    "last_stop": "Stop.",
+    "rest": "Rest for {duration}.",
     "next": "Next up: {next}.",
     "outro": "That's the end of {title}. Great work!",
+    "last_outro": "That was the last session: the whole plan is done. "
+    "Well done for seeing it through!",
     "session": "Week {week} of {weeks}, session {day} of {per_week}.",
 }
 
@@ -64,9 +69,12 @@ class TemplateError(ValueError):
 
 
 # the change-over's `remaining` names what follows
-CHANGE_REMAINING = "{seconds} {seconds|second|seconds}, then {next}."
+CHANGE_REMAINING = "{duration}, then {next}."
 
 _INFLECTION = re.compile(r"\{(\w+)\|([^|{}]*)\|([^|{}]*)\}")
+# "{duration} seconds" ("Sekunden", "segundos"), written when `duration` was a number of
+# seconds, still means that number
+_DURATION_IN_SECONDS = re.compile(r"\{duration\}(?=\s*s[eé])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -87,12 +95,19 @@ class Template:
             chosen = _INFLECTION.sub(
                 lambda m: m[2] if values.get(m[1]) in (1, "1") else m[3], chosen
             )
-        return tidy(chosen.format_map(values))
+        else:
+            chosen = _DURATION_IN_SECONDS.sub("{seconds}", chosen)
+        return capitalised(tidy(chosen.format_map(values)))
 
 
 def default_template(text: str) -> Template:
     """One of voicecoach's own default wordings."""
     return Template((text,), inflected=True)
+
+
+def capitalised(text: str) -> str:
+    """A cue begins as a sentence does: "right leg." is said and shown "Right leg."."""
+    return text[:1].upper() + text[1:] if text[:1].islower() else text
 
 
 def tidy(text: str) -> str:
@@ -152,7 +167,7 @@ def default_work_template(
 ) -> str:
     """The English `exercise` announcement or `change` call, fitted to the work.
 
-    "Lunges. 2 sets of 12 reps on each side." / "Walk! 1 minute 30 seconds."
+    "Lunges. 2 sets of 12 reps on each side." / "Walk, a minute and a half."
     """
     if timed:
         work = spoken_duration(duration_ms or 0)
@@ -161,19 +176,44 @@ def default_work_template(
         reps = "{reps} {reps|rep|reps}"
         amount = f"{{sets}} sets of {reps}" if sets > 1 and cue == "exercise" else reps
     if cue == "change":
-        return "{name}! " + amount + (", {side} side." if sided else ".")
+        return "{name}, " + amount + (", {side} side." if sided else ".")
     if sided:
         amount += " on each side"
-    return "{name}. " + amount + "."
+    return "{name}. " + capitalised(amount) + "."
 
 
 def spoken_duration(duration_ms: int) -> str:
-    """A duration as it is said: "1 minute 30 seconds", "45 seconds", "1 second"."""
-    seconds = round(duration_ms / 1000)
-    minutes, rest = divmod(seconds, 60)
-    parts = []
-    if minutes:
-        parts.append(f"{minutes} minute{'s' * (minutes != 1)}")
-    if rest or not minutes:
-        parts.append(f"{rest} second{'s' * (rest != 1)}")
-    return " ".join(parts)
+    """A duration as a person says it: "45 seconds", "a minute and a half", "2 minutes".
+
+    Whole seconds under a minute are counted ("1 second", "30 seconds"); a half is said as
+    a half ("a minute and a half", "2 and a half minutes", "an hour and a half"); other
+    lengths join their parts with "and" ("a minute and 15 seconds", "an hour and 5 minutes").
+    The `duration` placeholder of every cue says this; `seconds` stays the plain number.
+    """
+    seconds = max(0, round(duration_ms / 1000))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if not hours and not minutes:
+        return _counted(seconds, "second") or "0 seconds"
+    if hours:
+        if minutes == 30 and not seconds:
+            return "an hour and a half" if hours == 1 else f"{hours} and a half hours"
+        return _joined(
+            [_counted(hours, "hour"), _counted(minutes, "minute"), _counted(seconds, "second")]
+        )
+    if seconds == 30:
+        return "a minute and a half" if minutes == 1 else f"{minutes} and a half minutes"
+    return _joined([_counted(minutes, "minute"), _counted(seconds, "second")])
+
+
+def _counted(count: int, unit: str) -> str:
+    if count == 0:
+        return ""
+    if count == 1:
+        return f"{'an' if unit == 'hour' else 'a'} {unit}" if unit != "second" else "1 second"
+    return f"{count} {unit}s"
+
+
+def _joined(parts: list[str]) -> str:
+    said = [part for part in parts if part]
+    return said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]

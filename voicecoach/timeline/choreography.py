@@ -17,6 +17,7 @@ from voicecoach.wording import (
     Template,
     default_template,
     default_work_template,
+    spoken_duration,
 )
 
 
@@ -152,13 +153,24 @@ class Wording:
         self._picks: dict[str, int] = {}
 
     def say(
-        self, cues: Cues, name: str, values: Mapping[str, object], default: str | None = None
+        self,
+        cues: Cues,
+        name: str,
+        values: Mapping[str, object],
+        default: str | None = None,
+        *,
+        written: bool = False,
     ) -> str:
-        """The text of cue `name` (empty when the routine silenced it)."""
+        """The text of cue `name` (empty when the routine silenced it).
+
+        `written`: the default is the user's own text (a programme's `then`), not ours.
+        """
         if name in cues.templates:
             template: Template | None = cues.templates[name]
             if template is None:
                 return ""
+        elif written and default is not None:
+            template = Template((default,))
         else:
             template = default_template(default or DEFAULTS[name])
         count = self._picks.get(name, 0)
@@ -181,7 +193,8 @@ class Wording:
             "name": step.name,
             "sets": step.sets,
             "reps": head.reps or "",
-            "duration": _seconds(head.duration_ms) if head.duration_ms else "",
+            "duration": spoken_duration(head.duration_ms) if head.duration_ms else "",
+            "seconds": _seconds(head.duration_ms) if head.duration_ms else "",
             "sides": ", ".join(exercise.sides),
         }
         return self.say(exercise.cues, "exercise", values, default)
@@ -196,7 +209,8 @@ class Wording:
             "set": step.set_number,
             "sets": step.sets,
             "reps": work.reps or "",
-            "duration": _seconds(work.duration_ms) if work.duration_ms else "",
+            "duration": spoken_duration(work.duration_ms) if work.duration_ms else "",
+            "seconds": _seconds(work.duration_ms) if work.duration_ms else "",
             "note": work.note or "",
         }
         return name, self.say(step.exercise.cues, name, values)
@@ -213,7 +227,8 @@ class Wording:
         )
         values = {
             "name": step.name,
-            "duration": _seconds(work.duration_ms) if work.duration_ms else "",
+            "duration": spoken_duration(work.duration_ms) if work.duration_ms else "",
+            "seconds": _seconds(work.duration_ms) if work.duration_ms else "",
             "reps": work.reps or "",
             "side": step.side or "",
         }
@@ -232,7 +247,8 @@ class Wording:
         values = {
             "name": step.name,
             "reps": head.reps or "",
-            "duration": _seconds(head.duration_ms) if head.duration_ms else "",
+            "duration": spoken_duration(head.duration_ms) if head.duration_ms else "",
+            "seconds": _seconds(head.duration_ms) if head.duration_ms else "",
             "sets": step.sets,
         }
-        return self.say(exercise.cues, "milestone", values, exercise.milestone)
+        return self.say(exercise.cues, "milestone", values, exercise.milestone, written=True)

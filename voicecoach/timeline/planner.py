@@ -14,12 +14,13 @@ How a session is laid out:
   countdown. What does not fit is left out (leave_out.py); what must stay makes it grow.
 - A gap of 0 between two timed blocks is a change-over: the countdown falls on the last
   seconds of the block ending, and one tone and the `change` cue start the next.
-- The outro follows the last stop.
+- The outro follows the last stop (`last_stop`; a programme's last session: `last_outro`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from voicecoach.durations import format_clock
 from voicecoach.model import Routine
@@ -27,13 +28,14 @@ from voicecoach.timeline.choreography import Step, Wording, steps
 from voicecoach.timeline.leave_out import BEAT_MS, PAUSE_MS, SPEECH_GAP_MS, Say, fit_gap
 from voicecoach.timeline.model import Block, Chapter, Cue, LeftOut, Timeline
 from voicecoach.timeline.placement import GAP_MS, Candidate, Placer
-from voicecoach.wording import CHANGE_REMAINING
+from voicecoach.wording import CHANGE_REMAINING, spoken_duration
 
 LEAD_IN_MS = 500  # silence before the first cue; also covers the MP3 encoder's delay
 TAIL_MS = 1500  # silence after the outro
 REMAINING_AT_MS = 10_000  # `remaining` comes this long before a timed block ends ...
 REMAINING_MIN_MS = 20_000  # ... when the block lasts longer than this
 HALFWAY_SLIDE_MS = 1_500  # halfway may wait this long for a rep count to end, no longer
+HALFWAY_APART_MS = 10_000  # halfway is left to `remaining` when they would be closer
 REST_TONE_MIN_MS = 5_000  # a rest this long without a countdown ends with a beep
 
 # inside a block, the most needed cues are placed first (rule 6)
@@ -176,6 +178,7 @@ class _Session:
         """Lay out the gap after `previous` ends at `stop_ms`; return the next go."""
         kind, gap_ms = step.gap_before(previous)
         cues = previous.exercise.cues
+        switched = ""
         after_tone = self.put_tone(stop_ms, "stop", previous.name) - stop_ms
         start_ms = after_tone if after_tone else SPEECH_GAP_MS
         called = step.called(previous)
@@ -184,15 +187,27 @@ class _Session:
             self.said("stop", self.words.say(cues, "stop", {"name": previous.name}), previous.name)
         ]
         if kind == "rest":
-            rest = self.words.say(cues, "rest", {"seconds": seconds, "next": called})
+            rest = self.words.say(
+                cues,
+                "rest",
+                {"seconds": seconds, "duration": spoken_duration(gap_ms), "next": called},
+            )
             front.append(self.said("rest", rest, previous.name))
             spoken = start_ms + sum(say.length_ms for say in front if say) + 2 * PAUSE_MS
             left = max(0, round((gap_ms - spoken) / 1000))
-            upcoming = self.words.say(cues, "next", {"next": called, "seconds": left})
+            upcoming = self.words.say(
+                cues,
+                "next",
+                {"next": called, "seconds": left, "duration": spoken_duration(left * 1000)},
+            )
             front.append(self.said("next", upcoming, previous.name))
         else:
-            switch = self.words.say(cues, "switch", {"side": step.side or "", "seconds": seconds})
-            front.append(self.said("switch", switch, previous.name))
+            switched = self.words.say(
+                cues,
+                "switch",
+                {"side": step.side or "", "seconds": seconds, "duration": spoken_duration(gap_ms)},
+            )
+            front.append(self.said("switch", switched, previous.name))
         back = self.heading(step)
         counts = self.countdown(step)
         tone = self.tone_ms("rest")
@@ -205,6 +220,10 @@ class _Session:
             gap_ms,
             start_ms=start_ms,
         )
+        side = (step.side or "").casefold()
+        if side and side in switched.casefold() and any(s.name == "switch" for s in plan.front):
+            # the switch that is said names the side: the side is not said again
+            plan = replace(plan, back=tuple(say for say in plan.back if say.name != "side"))
         go_ms = stop_ms + plan.gap_ms
         now = stop_ms + start_ms
         for say in plan.front:
@@ -247,6 +266,7 @@ class _Session:
         if speech_at == go_ms:
             speech_at = go_ms + SPEECH_GAP_MS if entered else go_ms
         wanted: list[tuple[int, int, Say | None, bool]] = []  # (priority, at, cue, sliding)
+        remaining: Say | None = None
         if entered:
             opening = self.said("change", self.words.change(step), name)
         else:
@@ -261,16 +281,25 @@ class _Session:
         elif step.length_ms > REMAINING_MIN_MS:
             called = following.called(step) if following else ""
             default = CHANGE_REMAINING if leaving else None
-            left = {"seconds": REMAINING_AT_MS // 1000, "next": called}
+            left = {
+                "seconds": REMAINING_AT_MS // 1000,
+                "duration": spoken_duration(REMAINING_AT_MS),
+                "next": called,
+            }
             text = self.words.say(cues, "remaining", left, default)
-            wanted.append(
-                (_REMAINING, stop_ms - REMAINING_AT_MS, self.said("remaining", text, name), False)
-            )
+            remaining = self.said("remaining", text, name)
+            wanted.append((_REMAINING, stop_ms - REMAINING_AT_MS, remaining, False))
         middle = go_ms + step.length_ms // 2
+        half = stop_ms - middle
         halfway = self.words.say(
-            cues, "halfway", {"name": name, "seconds": round((stop_ms - middle) / 1000)}
+            cues,
+            "halfway",
+            {"name": name, "seconds": round(half / 1000), "duration": spoken_duration(half)},
         )
-        wanted.append((_HALFWAY, middle, self.said("halfway", halfway, name), True))
+        # "Halfway." and "10 seconds left." within HALFWAY_APART_MS of each other: only the
+        # one that tells more, how long is left
+        if remaining is None or stop_ms - REMAINING_AT_MS - middle >= HALFWAY_APART_MS:
+            wanted.append((_HALFWAY, middle, self.said("halfway", halfway, name), True))
         if leaving and following is not None:
             for say in self.countdown(following):
                 wanted.append((_COUNTDOWN, stop_ms - say.count * BEAT_MS, say, False))
@@ -337,10 +366,18 @@ class _Session:
         if now == stop_ms:
             now += SPEECH_GAP_MS
         routine = self.routine
-        stop = self.words.say(last.exercise.cues, "stop", {"name": last.name})
+        # the very last stop has a cue of its own (a Tabata's stop says "Rest."; without
+        # `last_stop` a routine's own `stop` wording is kept), and a programme's last
+        # session ends on an outro that knows the whole plan is done
+        cues = last.exercise.cues.templates
+        ending = "stop" if "stop" in cues and "last_stop" not in cues else "last_stop"
+        stop = self.words.say(last.exercise.cues, ending, {"name": last.name})
         session = routine.session.values() if routine.session else {}
+        final = routine.session is not None and routine.session.session == routine.session.sessions
         outro = self.words.say(
-            routine.cues, "outro", {**session, "title": routine.title, "minutes": self.minutes}
+            routine.cues,
+            "last_outro" if final else "outro",
+            {**session, "title": routine.title, "minutes": self.minutes},
         )
         end = now
         for say in (self.said("stop", stop, last.name), self.said("outro", outro, None)):
