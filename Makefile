@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 BUILT := $(VENV)/.installed-build
 TESTED := $(VENV)/.installed-test
 
-.PHONY: build test lint bench stops clean
+.PHONY: build test lint bench listen stops clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ lint: $(TESTED)
 
 bench: $(TESTED)
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/listening.py
+
+listen: $(TESTED)
+	$(BIN)/python bench/listening.py
 
 stops: $(BUILT)
 	$(BIN)/python bench/stops.py

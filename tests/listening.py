@@ -54,15 +54,60 @@ def words_of(text: str) -> str:
     return " ".join(re.findall(r"[a-z']+", text))
 
 
-def listen(mp3: Path) -> tuple[int, int, list[tuple[str, str]]]:
+NOISES = ("speech", "pink", "white")
+
+
+def active_level(audio: np.ndarray, rate: int) -> float:
+    """The speech's active level: the RMS of its 20 ms frames within 35 dB of the loudest."""
+    size = rate // 50
+    frames = audio[: len(audio) // size * size].astype(np.float64).reshape(-1, size)
+    power = np.mean(frames * frames, axis=1)
+    active = power[power >= power.max() * 10 ** (-35 / 10)]
+    return float(np.sqrt(np.mean(active)))
+
+
+def noise(audio: np.ndarray, rate: int, kind: str, seed: int = 7) -> np.ndarray:
+    """Steady noise as long as `audio`, of unit RMS.
+
+    `speech`: random phases over the session's own long-term magnitude spectrum (the
+    masker of intelligibility-in-noise tests); `pink`: 1/f, a street's hum; `white`.
+    """
+    rng = np.random.default_rng(seed)
+    if kind == "white":
+        made = rng.standard_normal(len(audio))
+    else:
+        if kind == "speech":
+            magnitude = np.abs(np.fft.rfft(audio.astype(np.float64)))
+        elif kind == "pink":
+            f = np.fft.rfftfreq(len(audio), 1 / rate)
+            magnitude = 1 / np.sqrt(np.maximum(f, 20.0))
+        else:
+            raise ValueError(kind)
+        phases = np.exp(2j * np.pi * rng.random(len(magnitude)))
+        made = np.fft.irfft(magnitude * phases, len(audio))
+    return made / np.sqrt(np.mean(made * made))
+
+
+def in_noise(audio: np.ndarray, rate: int, kind: str, snr_db: float, seed: int = 7) -> np.ndarray:
+    """`audio` with steady noise `snr_db` under the speech's active level."""
+    level = active_level(audio, rate) / 10 ** (snr_db / 20)
+    return (audio + level * noise(audio, rate, kind, seed)).astype(np.float32)
+
+
+def listen(
+    mp3: Path, kind: str | None = None, snr_db: float = 10.0, seed: int = 0
+) -> tuple[int, int, list[tuple[str, str]]]:
     """Recognise every speech cue of a built session; (heard right, cues tried, misses).
 
-    Cues with a word the recogniser's dictionary lacks are not tried.
+    With a `kind` of noise, that noise is added at `snr_db` after decoding. Cues with a
+    word the recogniser's dictionary lacks are not tried.
     """
     from pocketsphinx import Decoder
 
     document = json.loads(mp3.with_suffix(".json").read_text())
     audio, rate = decode(mp3, 16000)
+    if kind is not None:
+        audio = in_noise(audio, rate, kind, snr_db, seed + 7)
     decoder = Decoder(samprate=16000, loglevel="FATAL")
     phrases = {}
     for cue in document["cues"]:
@@ -87,7 +132,7 @@ def listen(mp3: Path) -> tuple[int, int, list[tuple[str, str]]]:
         lo = max(0, (cue["start_ms"] - 20) * rate // 1000)
         hi = min(len(audio), (cue["end_ms"] + 20) * rate // 1000)
         # some quiet either side, with a faint hiss: digital silence upsets its energy scale
-        quiet = np.random.default_rng(0).normal(0, 1e-4, rate * 3 // 10).astype(np.float32)
+        quiet = np.random.default_rng(seed).normal(0, 1e-4, rate * 3 // 10).astype(np.float32)
         part = np.concatenate([quiet, audio[lo:hi], quiet])
         pcm = (np.clip(part, -1, 1) * 32767).astype("<i2").tobytes()
         decoder.start_utt()

@@ -303,7 +303,7 @@ def test_a_whole_session_builds_through_a_registered_engine(
     )
     result = build_routine(load_routine(path), BuildOptions(output=tmp_path / "beeps.mp3"))
     document = assert_sounds_right(result.audio_path)
-    assert document["voice"] == {"engine": "fake", "ms_per_char": 40}
+    assert document["voice"] == {"engine": "fake", "ms_per_char": 40, "clarity": "standard/1"}
     assert [c["title"] for c in document["chapters"]] == ["Intro", "Hop", "Hold", "Outro"]
     spoken = [c["text"] for c in document["cues"] if c["kind"] == "speech"]
     assert set(spoken) <= set(fake_engine.opened[0].calls)

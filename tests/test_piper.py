@@ -79,8 +79,9 @@ def test_a_recogniser_hears_the_cues_of_both_engines(seed_builds: dict[str, Path
         right, tried, _misses = listen(mp3)
         assert tried >= 150
         scores[name] = right / tried
-    # the proxy's floor for each engine; the figures are in the closing note of issue 14
-    assert scores["espeak"] >= 0.75, scores
+    # the proxy's floor for each engine (the default clarity on): espeak-ng's isolated
+    # digits are what it misses most; figures in bench/listening.py and the README
+    assert scores["espeak"] >= 0.70, scores
     assert scores["piper"] >= 0.75, scores
 
 
@@ -265,3 +266,17 @@ def test_the_cache_keys_on_the_config_too_and_a_wild_sample_rate_is_refused(
         f"{copy}.json: audio.sample_rate: expected 8000 to 48000 Hz (what Piper voices use), "
         "found 1"
     )
+
+
+def test_a_recogniser_hears_the_cues_of_both_engines_through_noise(
+    seed_builds: dict[str, Path],
+) -> None:
+    # steady noise 10 dB under the speech's active level, added after decoding; the floors
+    # sit well under what the default clarity reaches (bench/listening.py prints figures)
+    scores = {}
+    for name, kind in (("espeak", "pink"), ("piper", "white")):
+        right, tried, _misses = listen(seed_builds[name], kind, 10.0)
+        assert tried >= 150
+        scores[name] = right / tried
+    assert scores["espeak"] >= 0.45, scores
+    assert scores["piper"] >= 0.35, scores

@@ -37,6 +37,7 @@ from voicecoach.session_file import StemWriter, skip_samples, write_session
 from voicecoach.sounds import SOUND_BUDGET_BYTES, Sounds, level_sounds
 from voicecoach.speech import Synthesizer
 from voicecoach.speech.cache import CachedSynthesizer, CacheStats, ClipCache
+from voicecoach.speech.clarity import Clarifying
 from voicecoach.speech.pronounce import Pronouncing
 from voicecoach.speech.registry import engine
 from voicecoach.timeline import Measure, Timeline, cue_count, expand, minimum_duration_ms
@@ -143,6 +144,8 @@ def open_synthesizer(routine: Routine, cache: ClipCache) -> CachedSynthesizer:
     inner: Synthesizer = engine(routine.voice.engine).open(routine.voice)
     if routine.pronounce:
         inner = Pronouncing(inner, routine.pronounce)
+    if routine.voice.clarity != "off":
+        inner = Clarifying(inner, routine.voice.clarity)
     return CachedSynthesizer(inner, cache)
 
 

@@ -45,7 +45,7 @@ TOP_KEYS = (
     "pronounce",
     "music",
 )
-VOICE_KEYS = ("engine", "name", "rate", "volume")
+VOICE_KEYS = ("engine", "name", "rate", "volume", "clarity")
 DEFAULT_KEYS = ("rest", "tempo", "switch", "countdown", "cadence")
 MUSIC_KEYS = ("files", "order", "level", "duck", "crossfade", "fade")
 EXERCISE_KEYS = (
@@ -243,8 +243,22 @@ def _engine(value: Any, at: _At) -> str:
     return engine
 
 
+def _clarity(value: Any, at: _At) -> str:
+    from voicecoach.speech.clarity import SETTINGS
+
+    if value is False:  # YAML 1.1 reads a bare `off` as false
+        return "off"
+    if value is True:  # and a bare `on` as true
+        return "standard"
+    if not isinstance(value, str) or value not in SETTINGS:
+        at.expected("one of " + ", ".join(SETTINGS), value)
+    return str(value)
+
+
 def _voice(value: Any, at: _At) -> Voice:
-    mapping = _mapping(value, at, VOICE_KEYS, "a mapping with engine, name, rate or volume")
+    mapping = _mapping(
+        value, at, VOICE_KEYS, "a mapping with engine, name, rate, volume or clarity"
+    )
     base = Voice()
     name_at = at.key(mapping, "name") if "name" in mapping else at
     return Voice(
@@ -257,6 +271,7 @@ def _voice(value: Any, at: _At) -> Voice:
             lambda v, a: _number(v, a, 0.0, 1.0, "a number from 0.0 to 1.0"),
             base.volume,
         ),
+        clarity=at.optional(mapping, "clarity", _clarity, base.clarity),
         where=f"{name_at.source}:{name_at.line}: {name_at.path}" if name_at.line else at.source,
         folder=str(Path(at.source).parent),
     )

@@ -18,6 +18,7 @@ class Voice:
     name: str | None = None
     rate: int = 165
     volume: float = 1.0
+    clarity: str = "standard"  # standard, strong or off: shaped to be heard over noise
     where: str = ""  # "file:line: voice.name", for messages about the voice
     folder: str = ""  # the routine file's folder: a voice file's path is relative to it
 
