@@ -298,7 +298,7 @@ def test_a_programme_builds_in_parallel_as_it_does_alone_and_rebuilds_nothing(
     assert first.startswith(
         f"Wrote {tmp_path / 'b' / 'hop-plan'}/: 4 sessions (4 made, 0 unchanged)"
     )
-    assert "playlist.m3u8, calendar.ics, index.html" in first
+    assert "; wrote playlist.m3u8, calendar.ics, index.html, programme.json" in first
     for name in ("02-week-1-session-2.json", "03-week-2-session-1.json", "playlist.m3u8"):
         assert (tmp_path / "a" / "hop-plan" / name).read_text() == (
             tmp_path / "b" / "hop-plan" / name
@@ -306,7 +306,12 @@ def test_a_programme_builds_in_parallel_as_it_does_alone_and_rebuilds_nothing(
     again = runner.invoke(
         main, ["build", str(tmp_path / "p.yaml"), "--output-dir", str(tmp_path / "b")]
     )
-    assert "4 sessions (0 made, 4 unchanged)" in again.stdout
+    # nothing to do: it says so, for the sessions and for each file it left alone
+    assert again.stdout.splitlines()[0] == (
+        f"Nothing changed in {tmp_path / 'b' / 'hop-plan'}/: 4 sessions (0 made, 4 unchanged), "
+        f"{first.split('), ')[1].split(' in all')[0]} in all; nothing changed in playlist.m3u8, "
+        "calendar.ics, index.html, programme.json"
+    )
 
 
 def test_plan_and_validate_take_a_programme(runner: CliRunner, tmp_path: Path) -> None:
@@ -433,3 +438,17 @@ def test_a_stop_as_the_program_ends_gives_its_code_and_no_traceback(name: str, c
     )
     assert done.returncode == code, done.stderr
     assert done.stdout.startswith("voicecoach, version ") and done.stderr == ""
+
+
+@pytest.mark.parametrize("command", ["build", "validate", "plan"])
+def test_with_no_routine_here_each_command_says_how_to_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, [command])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: no routine given, and there is no scripts/routine.yaml here. Start one with "
+        "'voicecoach new my-routine.yaml' (see 'voicecoach new --list'), then "
+        "'voicecoach build my-routine.yaml'"
+    )

@@ -394,15 +394,21 @@ def _build_programme(programme: Any, options: Any, quiet: bool) -> None:
     if quiet:
         return
     total = sum(record.duration_ms for record in result.records)
-    _echo(
-        f"Wrote {result.folder}/: {counted(len(result.records), 'session')} "
-        f"({len(result.made)} made, "
-        f"{len(result.kept)} unchanged), {_clock(total)} in all; "
-        + ", ".join(
-            path.name
-            for path in result.files
-            if path.suffix != ".json" or path.name == "programme.json"
+    listed = [p for p in result.files if p.suffix != ".json" or p.name == "programme.json"]
+    wrote = [p.name for p in listed if p in result.changed]
+    left = [p.name for p in listed if p not in result.changed]
+    files = "; ".join(
+        part
+        for part in (
+            "wrote " + ", ".join(wrote) if wrote else "",
+            "nothing changed in " + ", ".join(left) if left else "",
         )
+        if part
+    )
+    verb = "Wrote" if result.made or wrote else "Nothing changed in"
+    _echo(
+        f"{verb} {result.folder}/: {counted(len(result.records), 'session')} "
+        f"({len(result.made)} made, {len(result.kept)} unchanged), {_clock(total)} in all; " + files
     )
     _echo(f"{result.seconds:.1f} s")
 
@@ -426,7 +432,7 @@ def _report(result: Any, quiet: bool) -> None:
 
 
 @main.command()
-@click.argument("routine", default=DEFAULT_ROUTINE, type=click.Path(path_type=Path))
+@click.argument("routine", required=False, type=click.Path(path_type=Path))
 @click.option(
     "--estimate",
     is_flag=True,
@@ -438,7 +444,11 @@ def _report(result: Any, quiet: bool) -> None:
 )
 @_cache_dir_option
 def plan(
-    routine: Path, estimate: bool, as_json: bool, session: int | None, cache_dir: Path | None
+    routine: Path | None,
+    estimate: bool,
+    as_json: bool,
+    session: int | None,
+    cache_dir: Path | None,
 ) -> None:
     """Print ROUTINE's timeline as a table of times and cues, without writing an MP3.
 
@@ -460,6 +470,7 @@ def plan(
     from voicecoach.programme.loader import load_either
     from voicecoach.programme.model import Programme
 
+    routine = routine or _default_routine()
     loaded = load_either(routine)
     if isinstance(loaded, Programme):
         from voicecoach.programme.progression import plan_sessions

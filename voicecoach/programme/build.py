@@ -67,6 +67,7 @@ class ProgrammeResult:
     files: tuple[Path, ...]  # the programme's own files, written or already up to date
     warnings: tuple[str, ...]
     seconds: float
+    changed: tuple[Path, ...] = ()  # those of `files` this build wrote (the rest were so)
 
 
 def programme_folder(programme: Programme, options: ProgrammeOptions) -> Path:
@@ -263,7 +264,9 @@ def build_programme(
         for number, record in earlier.items():
             if number not in records and number <= len(sessions) and _whole(record, folder):
                 records[number] = record
-        files = _publish(programme, [records[n] for n in sorted(records)], folder, options, before)
+        files, changed = _publish(
+            programme, [records[n] for n in sorted(records)], folder, options, before
+        )
     return ProgrammeResult(
         folder,
         tuple(records[n] for n in sorted(records)),
@@ -272,6 +275,7 @@ def build_programme(
         tuple(files),
         tuple(warnings),
         time.perf_counter() - started,
+        tuple(changed),
     )
 
 
@@ -322,8 +326,10 @@ def _publish(
     folder: Path,
     options: ProgrammeOptions,
     before: publish.Earlier,
-) -> list[Path]:
+) -> tuple[list[Path], list[Path]]:
     """Write the playlist, calendar, feed, page and JSON (each only if it changed).
+
+    Returns every file the programme has, and those of them this build wrote.
 
     The base URL is the command line's, the programme's, or the one the folder's last
     build used. What an earlier build wrote and this one does not (a session the
@@ -350,10 +356,9 @@ def _publish(
     written[folder / "programme.json"] = publish.programme_json(
         programme, records, base_url, published
     )
-    for path, content in written.items():
-        publish.write_if_changed(path, content)
+    changed = [path for path, content in written.items() if publish.write_if_changed(path, content)]
     _remove_stale(folder, before, records, set(written))
-    return list(written)
+    return list(written), changed
 
 
 def _is_chapters(path: Path) -> bool:

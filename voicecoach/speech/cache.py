@@ -123,10 +123,17 @@ class ClipCache:
             with os.fdopen(handle, "wb") as out:
                 out.write(header)
                 out.write(payload)
-            os.replace(temporary, path)  # atomic: readers see the whole entry or none of it
-        except BaseException:
+            # atomic, and the first writer wins: builds running at once that both made an
+            # entry all use the one kept, so each session is the same as a later rebuild
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                if self._read(path) is None:  # a damaged entry is replaced
+                    os.replace(temporary, path)
+            except OSError:  # a file system without hard links
+                os.replace(temporary, path)
+        finally:
             Path(temporary).unlink(missing_ok=True)
-            raise
 
     def sweep(self) -> int:
         """Delete temporary files left by writers that were killed; count them."""
@@ -233,6 +240,8 @@ class CachedSynthesizer:
             self.cache.put(key, clip)
             if self.cache.failure is not None:
                 self._kept[text] = clip
+            else:  # another build may have stored this text first: theirs is the one
+                clip = self.cache.get(key) or clip
         elif first:
             self.stats.hits += 1
         self._lengths[text] = clip.length_ms
