@@ -452,3 +452,34 @@ def test_with_no_routine_here_each_command_says_how_to_start(
         "'voicecoach new my-routine.yaml' (see 'voicecoach new --list'), then "
         "'voicecoach build my-routine.yaml'"
     )
+
+
+def test_help_prints_each_guide_shipped_in_the_package_and_the_readme_has_the_same(
+    runner: CliRunner,
+) -> None:
+    from voicecoach.cli import HELP_TOPICS, help_text
+    from voicecoach.wording import PLACEHOLDERS
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    listed = runner.invoke(main, ["help"])
+    assert listed.exit_code == 0
+    for topic in HELP_TOPICS:
+        text = help_text(topic)
+        assert text in readme, f"the README's copy of 'help {topic}' differs from the package's"
+        shown = runner.invoke(main, ["help", topic])
+        assert shown.exit_code == 0 and shown.stdout == text.rstrip("\n") + "\n"
+        assert f"  {topic} " in listed.stdout
+    cues = help_text("cues")
+    assert all(f"| `{cue}` |" in cues for cue in PLACEHOLDERS)
+    # a command's name gives its options, as --help does
+    assert runner.invoke(main, ["help", "build"]).stdout == (
+        runner.invoke(main, ["build", "--help"]).stdout
+    )
+    wrong = runner.invoke(main, ["help", "nope"])
+    assert wrong.exit_code == 2 and wrong.stderr.splitlines()[-1].startswith(
+        "Error: expected a topic (routine, cues, timing, programme, phone) or a command"
+    )
+    # the starters point to it
+    for starter in ("leg-workout", "leg-programme"):
+        text = (REPO / "voicecoach" / "templates" / f"{starter}.yaml").read_text()
+        assert "voicecoach help cues" in text and "README" not in text

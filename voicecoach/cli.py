@@ -728,8 +728,54 @@ def voices(lang: str | None) -> None:
         _echo(f"{voice.language:<{width}}  {voice.name}  ({voice.id}; engine {name})")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+HELP_TOPICS = {
+    "routine": "writing a routine: every key, with its default",
+    "cues": "every spoken phrase: the cue table, its placeholders and defaults",
+    "timing": "how a session is laid out: gaps, countdowns, what is left out",
+    "programme": "a plan over weeks: progression, the folder a build writes",
+    "phone": "getting sessions onto your phone: files, podcast app, calendar, page",
+}
+
+
+def help_text(topic: str) -> str:
+    """A help topic's text, shipped in the package (the README holds the same text)."""
+    from importlib.resources import files
+
+    return (files("voicecoach") / "help" / f"{topic}.md").read_text(encoding="utf-8")
+
+
+@main.command(name="help")
+@click.argument("topic", required=False)
+def help_command(topic: str | None) -> None:
+    """Print a guide: the routine format, the cues, timing, programmes, or the phone.
+
+    With a command's name, that command's options (as --help gives them).
+
+    \b
+    Examples:
+      voicecoach help
+      voicecoach help cues
+      voicecoach help build
+    """
+    context = click.get_current_context()
+    if topic is None:
+        _echo("voicecoach help TOPIC, one of:\n")
+        for name, about in HELP_TOPICS.items():
+            _echo(f"  {name:<10} {about}")
+        _echo("\nand voicecoach help COMMAND (or COMMAND --help) for any command:")
+        _echo("  " + ", ".join(sorted(main.commands)))
+        return
+    if topic in HELP_TOPICS:
+        _echo(help_text(topic).rstrip("\n"))
+        return
+    command = main.get_command(context, topic)
+    if command is None:
+        raise click.UsageError(
+            f"expected a topic ({', '.join(HELP_TOPICS)}) or a command "
+            f"({', '.join(sorted(main.commands))}), found '{topic}'"
+        )
+    with click.Context(command, info_name=topic, parent=context.parent) as sub:
+        _echo(command.get_help(sub))
 
 
 def run() -> None:
@@ -766,3 +812,7 @@ def run() -> None:
         with suppress(OSError, ValueError):  # a closed pipe: nobody is reading
             stream.flush()
     os._exit(128 + late[0] if late else code or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()
