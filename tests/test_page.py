@@ -90,6 +90,30 @@ def test_the_page_plays_every_session_and_jumps_to_chapters_offline(tmp_path: Pa
             assert page.evaluate("document.getElementById('player-1').currentTime") == 0
             assert page.locator("table tbody tr").count() == 2
             assert "Squats" in page.locator("table thead").inner_text()
+            # on a phone: nothing scrolls sideways, every control is a finger's size
+            page.set_viewport_size({"width": 390, "height": 844})
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            for control in (link, players.nth(0), page.locator("a", has_text="playlist")):
+                box = control.bounding_box()
+                assert box is not None and box["height"] >= 44, box
+            # the length as the player shows it: whole seconds, cut
+            shown = page.locator("#session-2 .when").inner_text()
+            assert shown.startswith(_length(second.duration_ms // 1000 * 1000))
+            # one session at a time: starting the first pauses the second
+            page.evaluate("document.getElementById('player-1').play()")
+            page.wait_for_function("document.getElementById('player-2').paused")
+            # played to the end: marked done, kept in the browser, the next one highlighted
+            page.evaluate(
+                "var p = document.getElementById('player-1');"
+                "p.currentTime = p.duration - 0.3; p.play()"
+            )
+            page.wait_for_function("document.getElementById('session-1').matches('.done')")
+            assert page.evaluate("document.getElementById('session-2').matches('.next')")
+            page.reload()
+            page.wait_for_function("document.getElementById('session-1').matches('.done')")
+            # the cover, drawn from the title, as the feed and the MP3s have it
+            assert page.locator("img.cover").get_attribute("src") == "cover.jpg"
+            assert page.evaluate("document.querySelector('img.cover').naturalWidth") == 3000
         finally:
             browser.close()
     assert requests, "the page made no request at all: the test did not load it"

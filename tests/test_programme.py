@@ -645,3 +645,124 @@ def test_the_seed_plan_ends_on_its_own_outro_and_says_each_thing_once() -> None:
     assert len(outros) == len(sessions) == 16
     assert all("again" in text for text in outros[:-1])
     assert outros[-1].startswith("That was the last session") and "again" not in outros[-1]
+
+
+def test_the_feed_meets_what_podcast_apps_require_with_artwork_and_owner(
+    write: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    import io
+    import uuid
+    import xml.etree.ElementTree as ElementTree
+    from email.utils import parsedate_to_datetime
+
+    from mutagen.id3 import ID3
+    from PIL import Image
+
+    write(TINY, "r.yaml")
+    Image.new("RGB", (1200, 800), (200, 40, 40)).save(tmp_path / "photo.png")  # not square
+    path = write(
+        """
+        title: Tiny Plan
+        description: Two sessions.
+        routine: r.yaml
+        weeks: 1
+        per_week: 2
+        artwork: photo.png
+        author: Sam Coach
+        email: sam@example.org
+        copyright: © 2027 Sam Coach
+        """,
+        "p.yaml",
+    )
+    url = "https://example.org/tiny/"
+    options = ProgrammeOptions(build=BuildOptions(output_dir=tmp_path / "out"), base_url=url)
+    result = build_programme(load_programme(path), options)
+    folder = result.folder
+    ns = {
+        "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
+        "podcast": "https://podcastindex.org/namespace/1.0",
+        "atom": "http://www.w3.org/2005/Atom",
+    }
+    channel = ElementTree.parse(folder / "feed.xml").getroot().find("channel")
+    assert channel is not None
+
+    def one(element: ElementTree.Element, tag: str) -> ElementTree.Element:
+        found = element.find(tag, ns)
+        assert found is not None, f"missing {tag}"
+        return found
+
+    art = one(channel, "itunes:image").get("href")
+    cover = (folder / "cover.jpg").read_bytes()
+    image = Image.open(io.BytesIO(cover))
+    # Apple Podcasts' and the Podcast Index's published requirements, checked offline
+    requirements = {
+        "channel title": bool(one(channel, "title").text),
+        "channel description": bool(one(channel, "description").text),
+        "language": one(channel, "language").text == "en",
+        "a category": one(channel, "itunes:category").get("text") == "Health & Fitness",
+        "explicit true or false": one(channel, "itunes:explicit").text in ("true", "false"),
+        "artwork at an absolute https URL": art == f"{url}cover.jpg",
+        "artwork square, 1400-3000 px": image.size[0] == image.size[1]
+        and 1400 <= image.size[0] <= 3000,
+        "artwork RGB JPEG or PNG": image.mode == "RGB" and image.format in ("JPEG", "PNG"),
+        "artwork under 512 kB": len(cover) < 512 * 1024,
+        "RSS image element": one(one(channel, "image"), "url").text == art,
+        "author": one(channel, "itunes:author").text == "Sam Coach",
+        "owner with email": one(one(channel, "itunes:owner"), "itunes:email").text
+        == "sam@example.org",
+        "copyright": one(channel, "copyright").text == "© 2027 Sam Coach",
+        "atom self link": one(channel, "atom:link").get("href") == f"{url}feed.xml"
+        and one(channel, "atom:link").get("rel") == "self",
+        "podcast:guid, UUIDv5 of the feed URL": one(channel, "podcast:guid").text
+        == str(
+            uuid.uuid5(
+                uuid.UUID("ead4c236-bf58-58c6-a2c6-a0b6f3e12d1a"), "example.org/tiny/feed.xml"
+            )
+        ),
+    }
+    items = channel.findall("item")
+    guids = [one(item, "guid").text for item in items]
+    requirements["an item per session"] = len(items) == 2
+    requirements["unique item guids"] = len(set(guids)) == 2
+    for item, record in zip(items, result.records, strict=True):
+        enclosure = one(item, "enclosure")
+        requirements[f"{record.file}: enclosure"] = (
+            enclosure.get("url") == f"{url}{record.file}"
+            and enclosure.get("length") == str((folder / record.file).stat().st_size)
+            and enclosure.get("type") == "audio/mpeg"
+        )
+        requirements[f"{record.file}: title, duration, date, image"] = (
+            bool(one(item, "title").text)
+            and int(one(item, "itunes:duration").text or 0) > 0
+            and parsedate_to_datetime(one(item, "pubDate").text or "") is not None
+            and one(item, "itunes:image").get("href") == art
+        )
+        # the same cover in the session's MP3
+        requirements[f"{record.file}: cover in its ID3"] = (
+            ID3(folder / record.file).getall("APIC")[0].data == cover
+        )
+    assert [name for name, met in requirements.items() if not met] == []
+    assert "cover.jpg" in json.loads((folder / "programme.json").read_text())["published"]
+
+
+def test_artwork_that_cannot_be_read_is_one_line_before_any_audio(
+    write: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    write(TINY, "r.yaml")
+    path = write("title: T\nroutine: r.yaml\nweeks: 1\nartwork: missing.png\n", "p.yaml")
+    with pytest.raises(RoutineError) as caught:
+        load_programme(path)
+    assert str(caught.value) == (
+        f"{path}:4: artwork: expected an image file (PNG, JPEG, WebP, ...), "
+        f"found no {tmp_path / 'missing.png'}"
+    )
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG not really")
+    path.write_text(path.read_text().replace("missing.png", "broken.png"))
+    from voicecoach.errors import ExportError
+
+    with pytest.raises(ExportError, match=r"broken.png: cannot read the artwork"):
+        build_programme(
+            load_programme(path),
+            ProgrammeOptions(build=BuildOptions(output_dir=tmp_path / "out")),
+        )
+    assert not list((tmp_path / "out").rglob("*.mp3"))

@@ -61,6 +61,7 @@ class BuildOptions:
     no_music: bool = False  # leave the routine's music out
     stems: bool = False  # also write <name>.voice.wav and <name>.music.wav
     not_music: tuple[Path, ...] = ()  # files a folder or glob of music must skip (a plan's)
+    cover: bytes | None = None  # a JPEG embedded in the MP3 (a programme's artwork)
 
 
 @dataclass(frozen=True)
@@ -325,7 +326,9 @@ def build_routine(
                 ".lrc": sidecars.lrc_text(timeline),
             }
         stems = stem_paths(out_path) if options.stems else []
-        files = write_session(out_path, windows, audio, texts, timeline, routine, stems)
+        files = write_session(
+            out_path, windows, audio, texts, timeline, routine, stems, options.cover
+        )
     return BuildResult(
         out_path, timeline, synthesizer.stats, time.perf_counter() - started, tuple(files)
     )

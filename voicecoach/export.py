@@ -133,9 +133,12 @@ _ABANDON_WAIT_S = 2.0  # at most one window's encoding (well under a second)
 ENCODE_AHEAD = 3  # windows mixed ahead of the encoder: about 10 s of audio
 
 
-def write_tags(path: Path, timeline: Timeline, routine: Routine) -> None:
+def write_tags(
+    path: Path, timeline: Timeline, routine: Routine, cover: bytes | None = None
+) -> None:
     """Write ID3v2.3 tags and one CHAP frame per chapter under an ordered top-level CTOC."""
     from mutagen.id3 import (
+        APIC,
         CHAP,
         COMM,
         CTOC,
@@ -162,6 +165,8 @@ def write_tags(path: Path, timeline: Timeline, routine: Routine) -> None:
     if routine.description:
         tags.add(COMM(encoding=3, lang="eng", desc="", text=routine.description))
     tags.add(TLEN(encoding=3, text=str(timeline.duration_ms)))
+    if cover:
+        tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="Cover", data=cover))
     ids = [f"chp{index}" for index in range(len(timeline.chapters))]
     # one CTOC lists at most 255 children: beyond that, the top one lists tables of
     # contents of 255 chapters each, as ID3v2 chapters allow (players walk them in order)
@@ -268,9 +273,11 @@ class Mp3Format:
             gain=1 / LAME_INPUT_SCALE,
         )
 
-    def tag(self, path: Path, timeline: Timeline, routine: Routine) -> None:
-        """Write ID3 tags and chapters."""
-        write_tags(path, timeline, routine)
+    def tag(
+        self, path: Path, timeline: Timeline, routine: Routine, cover: bytes | None = None
+    ) -> None:
+        """Write ID3 tags and chapters (and the cover, when there is one)."""
+        write_tags(path, timeline, routine, cover)
 
 
 class WavFormat:
@@ -302,7 +309,9 @@ class WavFormat:
             for window in windows:
                 wav.writeframes(to_pcm16(window, audio.channels))
 
-    def tag(self, path: Path, timeline: Timeline, routine: Routine) -> None:
+    def tag(
+        self, path: Path, timeline: Timeline, routine: Routine, cover: bytes | None = None
+    ) -> None:
         """WAV files carry no tags here; the JSON sidecar has the chapters."""
 
 

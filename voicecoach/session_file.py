@@ -24,6 +24,7 @@ def write_session(
     timeline: Timeline,
     routine: Routine,
     stems: Sequence[Path] = (),
+    cover: bytes | None = None,
 ) -> list[Path]:
     """Encode, tag and write the sidecars under temporary names, then publish them all.
 
@@ -36,7 +37,7 @@ def write_session(
         try:
             with parts[out_path].open("wb") as out:
                 audio_format.write(windows({stem: parts[stem] for stem in stems}), out, audio)
-            audio_format.tag(parts[out_path], timeline, routine)
+            audio_format.tag(parts[out_path], timeline, routine, cover)
             for suffix, text in texts.items():
                 sidecars.write_text(parts[out_path.with_suffix(suffix)], text)
         except OSError as exc:

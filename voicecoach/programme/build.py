@@ -33,7 +33,7 @@ from voicecoach.outputs import (
     output_files,
     slugify,
 )
-from voicecoach.programme import publish
+from voicecoach.programme import cover, publish
 from voicecoach.programme.loader import load_programme
 from voicecoach.programme.model import Programme
 from voicecoach.programme.page import page
@@ -89,7 +89,8 @@ def session_key(routine: Routine, audio: AudioSettings, options: BuildOptions) -
         for path in find_tracks(music, options.not_music):
             stat = path.stat()
             tracks.append(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}")
-    text = "\0".join([__version__, repr(bare), repr(music), *tracks])
+    art = hashlib.sha256(options.cover).hexdigest() if options.cover else ""
+    text = "\0".join([__version__, repr(bare), repr(music), *tracks, art])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -218,6 +219,8 @@ def build_programme(
         )
     folder = programme_folder(programme, options)
     check_folder(programme, [planned for planned, _audio in sessions], folder)
+    artwork = cover.cover(programme.title, programme.artwork)  # before any audio
+    options = replace(options, build=replace(options.build, cover=artwork))
     before = publish.read_earlier(folder / "programme.json")
     earlier = before.records
     records: dict[int, publish.Record] = {}
@@ -344,14 +347,23 @@ def _publish(
     written: dict[Path, str | bytes] = {
         folder / "playlist.m3u8": publish.playlist(programme, records),
     }
+    if options.build.cover:
+        written[folder / cover.NAME] = options.build.cover
     dated = any(record.date for record in records)
     if dated:
         written[folder / "calendar.ics"] = publish.calendar(programme, records)
     if base_url:
-        written[folder / "feed.xml"] = publish.feed(programme, records, base_url)
+        art = cover.NAME if options.build.cover else None
+        written[folder / "feed.xml"] = publish.feed(programme, records, base_url, art)
         for record in records:
             written[folder / record.chapters_file] = publish.chapters_json(record)
-    written[folder / "index.html"] = page(programme, records, calendar=dated, feed=bool(base_url))
+    written[folder / "index.html"] = page(
+        programme,
+        records,
+        calendar=dated,
+        feed=bool(base_url),
+        cover=cover.NAME if options.build.cover else None,
+    )
     published = [path.name for path in written if path.parent == folder and not _is_chapters(path)]
     written[folder / "programme.json"] = publish.programme_json(
         programme, records, base_url, published

@@ -37,6 +37,10 @@ TOP_KEYS = (
     "days",
     "progression",
     "base_url",
+    "artwork",
+    "author",
+    "email",
+    "copyright",
 )
 WEEK_KEYS = ("routine", "sessions")
 PROGRESSION_KEYS = ("by", "reps", "duration", "sets", "rest", "exercises")
@@ -107,6 +111,12 @@ def parse_programme(data: Any, source: str) -> Programme:
         )
     days = at.optional(top, "days", lambda value, where: _days(value, where, per_week), None)
     base_url = at.optional(top, "base_url", _url, None)
+    artwork = at.optional(top, "artwork", lambda v, where: _artwork(v, where, source), None)
+    if artwork is not None:
+        inputs.append(artwork)
+    author = at.optional(top, "author", _text, "")
+    email = at.optional(top, "email", _email, "")
+    rights = at.optional(top, "copyright", _text, "")
     slots: list[Slot] = []
     for week, routines in enumerate(week_routines, start=1):
         for day, routine in enumerate(routines, start=1):
@@ -123,6 +133,10 @@ def parse_programme(data: Any, source: str) -> Programme:
         progression=progression,
         source=source,
         inputs=tuple(dict.fromkeys(inputs)),
+        artwork=artwork,
+        author=author,
+        email=email,
+        copyright=rights,
     )
     if progression is not None:
         _check_lists(progression, programme.steps, at.key(top, "progression"), top["progression"])
@@ -226,6 +240,21 @@ def _days(value: Any, at: _At, per_week: int) -> tuple[int, ...]:
             at.item(value, index).fail(f"expected each weekday once, found '{name}' twice")
         found.append(DAYS.index(name))
     return tuple(found)
+
+
+def _artwork(value: Any, at: _At, source: str) -> str:
+    path = Path(source).parent / _text(value, at)
+    if not path.is_file():
+        at.fail(f"expected an image file (PNG, JPEG, WebP, ...), found no {path}")
+    return str(path)
+
+
+def _email(value: Any, at: _At) -> str:
+    text = _text(value, at)
+    name, _, host = text.partition("@")
+    if not name or "." not in host or any(c.isspace() for c in text):
+        at.expected("an email address (name@example.org)", value)
+    return text
 
 
 def _url(value: Any, at: _At) -> str:

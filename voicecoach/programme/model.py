@@ -85,7 +85,11 @@ class Programme:
     base_url: str | None = None
     progression: Progression | None = None
     source: str = ""
-    inputs: tuple[str, ...] = ()  # the routine files it names
+    inputs: tuple[str, ...] = ()  # the routine files it names (and its artwork)
+    artwork: str | None = None  # an image file (relative to the working folder)
+    author: str = ""
+    email: str = ""
+    copyright: str = ""
 
     @property
     def steps(self) -> int:

@@ -28,9 +28,14 @@ h1 { margin-bottom: 0.2rem; }
 section.session { border-top: 1px solid #ddd; padding: 0.8rem 0; }
 section.session h2 { font-size: 1.1rem; margin: 0; }
 .when { color: #555; font-size: 0.9rem; }
-audio { width: 100%; margin: 0.4rem 0; }
+audio { width: 100%; min-height: 44px; margin: 0.4rem 0; }
+img.cover { width: 160px; height: 160px; border-radius: 8px; }
 ol.chapters { columns: 2; margin: 0; padding-left: 1.4rem; font-size: 0.9rem; }
-ol.chapters a { text-decoration: none; }
+ol.chapters a, p.when a { display: inline-block; min-height: 44px; line-height: 44px;
+                          text-decoration: none; }
+section.session.done h2::after { content: " \2713 done"; color: #2a7; font-size: 0.9rem; }
+section.session.next { background: rgba(80, 160, 255, 0.12); border-radius: 6px; }
+.wide { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; font-size: 0.85rem; margin-top: 1rem; }
 th, td { border: 1px solid #ccc; padding: 0.2rem 0.4rem; text-align: left; }
 @media (prefers-color-scheme: dark) {
@@ -40,18 +45,23 @@ th, td { border: 1px solid #ccc; padding: 0.2rem 0.4rem; text-align: left; }
 </style>
 </head>
 <body>
-<h1>$title</h1>
+$cover<h1>$title</h1>
 <p>$description</p>
 <p class="when">$summary · <a href="playlist.m3u8">playlist</a>$extra_links</p>
 $sessions
 <h2 id="progression">Progression</h2>
+<div class="wide">
 <table>
 <thead><tr><th>#</th><th>Week</th><th>Day</th><th>Date</th><th>Length</th>$heads</tr></thead>
 <tbody>
 $rows
 </tbody>
 </table>
+</div>
 <script>
+var players = Array.prototype.slice.call(document.querySelectorAll("audio"));
+var programme = document.querySelector("h1").textContent;
+var cover = document.querySelector("img.cover");
 // a chapter link moves its session's player to the chapter and plays from there
 document.addEventListener("click", function (event) {
   var link = event.target.closest("a[data-start]");
@@ -62,13 +72,71 @@ document.addEventListener("click", function (event) {
   var playing = player.play();
   if (playing && playing.catch) playing.catch(function () {});
 });
+function chapterOf(player) {
+  var links = document.querySelectorAll('a[data-player="' + player.id + '"]'), found = "";
+  for (var i = 0; i < links.length; i++) {
+    if (parseFloat(links[i].dataset.start) <= player.currentTime + 0.05) {
+      found = links[i].dataset.title;
+    }
+  }
+  return found;
+}
+function showOnLockScreen(player) {
+  if (!("mediaSession" in navigator) || typeof MediaMetadata === "undefined") return;
+  var section = player.closest("section");
+  navigator.mediaSession.metadata = new MediaMetadata({
+    title: section.dataset.title + (chapterOf(player) ? " \u2013 " + chapterOf(player) : ""),
+    artist: programme,
+    album: programme,
+    artwork: cover ? [{src: cover.src, sizes: "3000x3000", type: "image/jpeg"}] : []
+  });
+}
+var key = "voicecoach:" + location.pathname + ":";
+function markNext() {
+  var next = null;
+  players.forEach(function (player) {
+    var section = player.closest("section");
+    var done = localStorage.getItem(key + section.id) === "done";
+    section.classList.toggle("done", done);
+    section.classList.remove("next");
+    if (!done && next === null) next = section;
+  });
+  if (next) next.classList.add("next");
+}
+players.forEach(function (player) {
+  // one session at a time: starting one pauses the others
+  player.addEventListener("play", function () {
+    players.forEach(function (other) { if (other !== player) other.pause(); });
+    showOnLockScreen(player);
+  });
+  player.addEventListener("timeupdate", function () {
+    var chapter = chapterOf(player);
+    if (chapter !== player.dataset.chapter) {
+      player.dataset.chapter = chapter;
+      showOnLockScreen(player);
+    }
+  });
+  // played to the end: marked done (kept in this browser), and the next one highlighted
+  player.addEventListener("ended", function () {
+    try { localStorage.setItem(key + player.closest("section").id, "done"); } catch (e) {}
+    markNext();
+  });
+});
+try { markNext(); } catch (e) {}
 </script>
 </body>
 </html>
 """)
 
 
-def page(programme: Programme, records: Sequence[Record], *, calendar: bool, feed: bool) -> str:
+def page(
+    programme: Programme,
+    records: Sequence[Record],
+    *,
+    calendar: bool,
+    feed: bool,
+    cover: str | None = None,
+) -> str:
     """The page's HTML."""
     names = list(dict.fromkeys(name for record in records for name in record.exercises))
     sessions = "\n".join(_session(record) for record in records)
@@ -85,6 +153,11 @@ def page(programme: Programme, records: Sequence[Record], *, calendar: bool, fee
             f"a week, {len(records)} sessions, {format_length(total)} in all"
         ),
         extra_links=extra,
+        cover=(
+            f'<img class="cover" src="{escape(cover)}" alt="" width="160" height="160">'
+            if cover
+            else ""
+        ),
         sessions=sessions,
         heads="".join(f"<th>{escape(name)}</th>" for name in names),
         rows=rows,
@@ -95,18 +168,24 @@ def _session(record: Record) -> str:
     player = f"player-{record.number}"
     date = f" · {record.date:%a %d %b %Y}" if record.date else ""
     chapters = "\n".join(
-        f'<li><a href="#{player}" data-player="{player}" data-start="{start / 1000:.3f}">'
-        f"{escape(format_length(start))} {escape(title)}</a></li>"
+        f'<li><a href="#{player}" data-player="{player}" data-start="{start / 1000:.3f}" '
+        f'data-title="{escape(title)}">{escape(format_length(start))} {escape(title)}</a></li>'
         for title, start, _end in record.chapters
     )
     return (
-        f'<section class="session" id="session-{record.number}">\n'
+        f'<section class="session" id="session-{record.number}" '
+        f'data-title="{escape(record.title)}">\n'
         f"<h2>{record.number}. {escape(record.title)}</h2>\n"
-        f'<div class="when">{escape(format_length(record.duration_ms))}{escape(date)}</div>\n'
+        f'<div class="when">{escape(_as_player_shows(record.duration_ms))}{escape(date)}</div>\n'
         f'<audio id="{player}" controls preload="metadata" '
         f'src="{escape(record.file)}"></audio>\n'
         f'<ol class="chapters">\n{chapters}\n</ol>\n</section>'
     )
+
+
+def _as_player_shows(ms: int) -> str:
+    """A length as a browser's player shows it: whole seconds, cut, not rounded (9:06)."""
+    return format_length(ms // 1000 * 1000)
 
 
 def _row(record: Record, names: list[str]) -> str:

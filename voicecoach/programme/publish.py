@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import re
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +25,17 @@ from voicecoach.programme.model import Programme
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
+ATOM = "http://www.w3.org/2005/Atom"
+# the Podcasting 2.0 namespace's own UUID, from which every podcast:guid is derived
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a0b6f3e12d1a")
+
+
+def podcast_guid(feed_url: str) -> str:
+    """The feed's podcast:guid: UUIDv5 of its URL without the scheme and trailing slashes."""
+    bare = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", feed_url).rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
+
+
 MIME = {".mp3": "audio/mpeg", ".wav": "audio/wav"}
 
 
@@ -237,10 +250,16 @@ def chapters_json(record: Record) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def feed(programme: Programme, records: Sequence[Record], base_url: str) -> bytes:
-    """feed.xml: an RSS 2.0 podcast, a season per week and an episode per session."""
+def feed(
+    programme: Programme, records: Sequence[Record], base_url: str, cover: str | None = None
+) -> bytes:
+    """feed.xml: an RSS 2.0 podcast, a season per week and an episode per session.
+
+    `cover` names the artwork's file in the folder (on the channel and every item).
+    """
     ET.register_namespace("itunes", ITUNES)
     ET.register_namespace("podcast", PODCAST)
+    ET.register_namespace("atom", ATOM)
     rss = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(rss, "channel")
 
@@ -249,16 +268,33 @@ def feed(programme: Programme, records: Sequence[Record], base_url: str) -> byte
         if text is not None:
             element.text = text
 
+    feed_url = f"{base_url}feed.xml"
+    author = programme.author or "voicecoach"
+    art = f"{base_url}{quote(cover)}" if cover else None
     add(channel, "title", programme.title)
     add(channel, "link", base_url)
+    add(channel, f"{{{ATOM}}}link", href=feed_url, rel="self", type="application/rss+xml")
     add(channel, "description", programme.description or programme.title)
     add(channel, "language", "en")
     add(channel, "generator", "voicecoach")
+    if programme.copyright:
+        add(channel, "copyright", programme.copyright)
+    if art:
+        image = ET.SubElement(channel, "image")
+        add(image, "url", art)
+        add(image, "title", programme.title)
+        add(image, "link", base_url)
+        add(channel, f"{{{ITUNES}}}image", href=art)
     add(channel, f"{{{ITUNES}}}type", "serial")
-    add(channel, f"{{{ITUNES}}}author", "voicecoach")
+    add(channel, f"{{{ITUNES}}}author", author)
+    owner = ET.SubElement(channel, f"{{{ITUNES}}}owner")
+    add(owner, f"{{{ITUNES}}}name", author)
+    if programme.email:
+        add(owner, f"{{{ITUNES}}}email", programme.email)
     add(channel, f"{{{ITUNES}}}summary", programme.description or programme.title)
     add(channel, f"{{{ITUNES}}}explicit", "false")
     ET.SubElement(channel, f"{{{ITUNES}}}category", {"text": "Health & Fitness"})
+    add(channel, f"{{{PODCAST}}}guid", podcast_guid(feed_url))
     for record in records:
         item = ET.SubElement(channel, "item")
         add(item, "title", record.title)
@@ -279,6 +315,8 @@ def feed(programme: Programme, records: Sequence[Record], base_url: str) -> byte
             type=MIME.get(Path(record.file).suffix, "audio/mpeg"),
         )
         add(item, f"{{{ITUNES}}}title", record.title)
+        if art:
+            add(item, f"{{{ITUNES}}}image", href=art)
         add(item, f"{{{ITUNES}}}duration", str(round(record.duration_ms / 1000)))
         add(item, f"{{{ITUNES}}}season", str(record.week))
         add(item, f"{{{ITUNES}}}episode", str(record.number))
