@@ -298,7 +298,7 @@ def test_a_programme_builds_in_parallel_as_it_does_alone_and_rebuilds_nothing(
     assert first.startswith(
         f"Wrote {tmp_path / 'b' / 'hop-plan'}/: 4 sessions (4 made, 0 unchanged)"
     )
-    assert "; wrote playlist.m3u8, calendar.ics, index.html, programme.json" in first
+    assert "; wrote playlist.m3u8, cover.jpg, calendar.ics, index.html, programme.json" in first
     for name in ("02-week-1-session-2.json", "03-week-2-session-1.json", "playlist.m3u8"):
         assert (tmp_path / "a" / "hop-plan" / name).read_text() == (
             tmp_path / "b" / "hop-plan" / name
@@ -310,7 +310,7 @@ def test_a_programme_builds_in_parallel_as_it_does_alone_and_rebuilds_nothing(
     assert again.stdout.splitlines()[0] == (
         f"Nothing changed in {tmp_path / 'b' / 'hop-plan'}/: 4 sessions (0 made, 4 unchanged), "
         f"{first.split('), ')[1].split(' in all')[0]} in all; nothing changed in playlist.m3u8, "
-        "calendar.ics, index.html, programme.json"
+        "cover.jpg, calendar.ics, index.html, programme.json"
     )
 
 
