@@ -19,6 +19,7 @@ leaves the voice as the engine made it. Tones and music never pass through here.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,48 +57,78 @@ def clarified(samples: np.ndarray, rate: int, setting: str) -> np.ndarray:
     if shape is None or len(samples) == 0:
         return samples
     shaped = _shaped(samples.astype(np.float64), rate, shape)
-    compressed = _compressed(shaped, rate, shape)
-    return _faded(compressed, rate).astype(np.float32)
+    if shape.ratio > 1:
+        shaped = _compressed(shaped, rate, shape)
+    return _faded(shaped, rate).astype(np.float32)
 
 
 def _shaped(samples: np.ndarray, rate: int, shape: Shape) -> np.ndarray:
     pad = int(0.05 * rate)  # room for the filter's short ringing either side
-    size = 1 << (len(samples) + 2 * pad).bit_length()
-    f = np.fft.rfftfreq(size, 1 / rate)
-    ratio = f / shape.high_pass_hz
-    low_cut = ratio**2 / np.sqrt(1 + ratio**4)  # a 2nd-order Butterworth's magnitude
-    octaves = np.log2(np.maximum(f, 1.0) / shape.lift_hz)
-    bell = shape.lift_db * np.exp(-0.5 * (octaves / (shape.lift_octaves / 2.355)) ** 2)
-    gain = low_cut * 10 ** (bell / 20)
-    spectrum = np.fft.rfft(np.pad(samples, (pad, 0)), size) * gain
+    size = _fast_size(len(samples) + 2 * pad)
+    spectrum = np.fft.rfft(np.pad(samples, (pad, 0)), size)
+    spectrum *= _gain(shape, rate, size)
     out: np.ndarray = np.fft.irfft(spectrum, size)[pad : pad + len(samples)]
     return out
 
 
+def _fast_size(n: int) -> int:
+    """The least length of at least `n` with no prime factor over 5: FFTs of it are quick."""
+    best = 1 << (n - 1).bit_length()
+    fives = 1
+    while fives < best:
+        threes = fives
+        while threes < best:
+            twos = threes
+            while twos < n:
+                twos *= 2
+            best = min(best, twos)
+            threes *= 3
+        fives *= 5
+    return best
+
+
+@functools.lru_cache(maxsize=16)
+def _curve(shape: Shape, rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """The shaping's gain at 8193 frequencies from 0 to `rate`/2 (drawn between them)."""
+    f = np.linspace(0, rate / 2, 8193)
+    ratio = f / shape.high_pass_hz
+    low_cut = ratio**2 / np.sqrt(1 + ratio**4)  # a 2nd-order Butterworth's magnitude
+    octaves = np.log2(np.maximum(f, 1.0) / shape.lift_hz)
+    bell = shape.lift_db * np.exp(-0.5 * (octaves / (shape.lift_octaves / 2.355)) ** 2)
+    return f, low_cut * 10 ** (bell / 20)
+
+
+def _gain(shape: Shape, rate: int, size: int) -> np.ndarray:
+    f, gain = _curve(shape, rate)
+    drawn: np.ndarray = np.interp(np.fft.rfftfreq(size, 1 / rate), f, gain)
+    return drawn
+
+
 def _moving_mean(values: np.ndarray, width: int) -> np.ndarray:
-    """The centred mean of `values` over `width` samples (shorter at the edges)."""
+    """The centred mean of `values` over `width` samples (the edges held out beyond)."""
     width = max(1, width)
-    cumulative = np.concatenate([[0.0], np.cumsum(values)])
     half = width // 2
-    index = np.arange(len(values))
-    lo = np.clip(index - half, 0, len(values))
-    hi = np.clip(index - half + width, 0, len(values))
-    means: np.ndarray = (cumulative[hi] - cumulative[lo]) / np.maximum(hi - lo, 1)
+    padded = np.pad(values, (half, width - half), mode="edge")
+    cumulative = np.cumsum(padded)
+    means: np.ndarray = (cumulative[width:] - cumulative[:-width])[: len(values)] / width
     return means
 
 
 def _compressed(samples: np.ndarray, rate: int, shape: Shape) -> np.ndarray:
     power = _moving_mean(samples * samples, round(ENVELOPE_MS * rate / 1000))
+    # the gain moves no faster than a few ms: worked out every millisecond, drawn between
+    step = max(1, rate // 1000)
+    grid = np.arange(0, len(samples), step)
     with np.errstate(divide="ignore"):
-        level = 10 * np.log10(power)
+        level = 10 * np.log10(power[grid])
     top = float(np.max(level))
     if not np.isfinite(top):
         return samples
     relative = np.maximum(level - top, shape.floor_db)
     over = np.maximum(relative - shape.threshold_db, 0.0)
-    gain_db = -over * (1 - 1 / shape.ratio)
-    gain_db = _moving_mean(gain_db, round(SMOOTH_MS * rate / 1000))
-    out: np.ndarray = samples * 10 ** (gain_db / 20)
+    gain_db = _moving_mean(-over * (1 - 1 / shape.ratio), max(1, round(SMOOTH_MS)))
+    gain = np.interp(np.arange(len(samples)), grid, 10 ** (gain_db / 20))
+    out: np.ndarray = samples * gain
     return out
 
 
