@@ -128,6 +128,9 @@ def programme_json(
     document = {
         "title": programme.title,
         "description": programme.description,
+        "author": programme.author,
+        "email": programme.email,
+        "copyright": programme.copyright,
         "weeks": programme.weeks,
         "per_week": programme.per_week,
         "start": programme.start.isoformat() if programme.start else None,
@@ -192,7 +195,7 @@ def read_earlier(path: Path) -> Earlier:
     )
 
 
-MIME_FILES = (".xml", ".ics", ".m3u8", ".html", ".json")
+MIME_FILES = (".xml", ".ics", ".m3u8", ".html", ".json", ".jpg")
 
 
 def _plain_name(name: object, suffixes: Sequence[str] = tuple(MIME)) -> bool:
