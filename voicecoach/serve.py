@@ -91,6 +91,8 @@ class Published:
         from voicecoach.programme.model import Programme
         from voicecoach.programme.page import page
 
+        if name not in ("feed.xml", "index.html") and not name.endswith(".chapters.json"):
+            return None  # a file as it is on disk
         earlier = publish.read_earlier(self.folder / "programme.json")
         records = [earlier.records[n] for n in sorted(earlier.records)]
         text = self.document
