@@ -224,6 +224,7 @@ def test_a_browser_plays_the_served_page_and_seeks_by_range(
             link.click()
             page.wait_for_function("document.getElementById('player-2').readyState >= 1")
             where = page.evaluate("document.getElementById('player-2').currentTime")
-            assert abs(where - start) < 0.1
+            # it landed on the chapter (and may have played on a little since)
+            assert start - 0.05 <= where <= start + 1.5, (where, start)
         finally:
             browser.close()
