@@ -47,8 +47,8 @@ random.seed(7)
 window = np.zeros((11025, 1), dtype=np.float32)
 for trial in range(150):
     timer = threading.Timer(random.uniform(0, 0.05), _thread.interrupt_main)
-    timer.start()
     try:
+        timer.start()  # on a busy machine the interrupt may land before start() returns
         try:
             encode_mp3((window for _ in range(40)), io.BytesIO(), sample_rate=44100,
                        channels=1, bitrate=64)
