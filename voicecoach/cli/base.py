@@ -1,0 +1,208 @@
+"""What every command shares: the group, its one error and exit-code wrapper, output."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+import click
+
+from voicecoach import __version__, limits
+from voicecoach.errors import (
+    STOP_SIGNALS,
+    Terminated,
+    VoicecoachError,
+    one_line,
+    printable,
+    stop_on_signals,
+)
+
+DEFAULT_ROUTINE = "scripts/routine.yaml"
+
+
+def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """click.echo, with any control character shown escaped, never sent to the terminal."""
+    click.echo(printable(message), err=err, nl=nl)
+
+
+class Group(click.Group):
+    """Turns errors into one `Error: ...` line, and Ctrl-C, SIGTERM and SIGHUP into 128+N.
+
+    A closed pipe (`voicecoach voices | head -2`) ends the command quietly, as it does
+    other Unix tools.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        stop_on_signals()
+        try:
+            return super().invoke(ctx)
+        except VoicecoachError as exc:
+            raise click.ClickException(one_line(str(exc))) from None
+        except (KeyboardInterrupt, Terminated) as exc:
+            signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+            echo(f"\nInterrupted; {what_was_written(ctx)}", err=True)
+            ctx.exit(128 + signum)
+        except BrokenPipeError:
+            # whoever read our output has gone: say nothing more, to nobody
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(128 + signal.SIGPIPE)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug: still one line, with the details on request
+            if os.environ.get("VOICECOACH_DEBUG"):
+                raise
+            raise click.ClickException(
+                f"unexpected {type(exc).__name__}: {exc} (this is a bug in voicecoach; "
+                "run again with VOICECOACH_DEBUG=1 for the details and report it)"
+            ) from None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Suggest `build` to someone who gives a routine file where a command goes."""
+        if args and args[0] not in self.commands and Path(args[0]).suffix in (".yaml", ".yml"):
+            raise click.UsageError(
+                f"'{args[0]}' is not a command; to build it: voicecoach build {args[0]}"
+            )
+        return super().resolve_command(ctx, args)
+
+
+def what_was_written(ctx: click.Context) -> str:
+    written: list[Path] = ctx.meta.get(WRITTEN, [])
+    if not written:
+        return "no output file was changed."
+    return (
+        "these were written before the stop: "
+        + ", ".join(str(path) for path in written)
+        + "; no other output file was changed."
+    )
+
+
+WRITTEN = "voicecoach.written"
+
+
+def written() -> list[Path]:
+    """The files this command has written so far (named when a stop cuts it short)."""
+    so_far: list[Path] = click.get_current_context().meta.setdefault(WRITTEN, [])
+    return so_far
+
+
+class Bars:
+    """A progress bar on stderr per build stage."""
+
+    labels: dict[str, str] = {
+        "speech": "Speaking cues ",
+        "audio": "Encoding audio",
+        "sessions": "Sessions      ",
+    }
+
+    def __init__(self) -> None:
+        self.stage: str | None = None
+        self.bar: Any = None
+        self.done = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.close()
+            self.stage, self.done = stage, 0
+            self.bar = click.progressbar(
+                length=total,
+                label=self.labels.get(stage, stage),
+                file=sys.stderr,
+                width=30,
+            )
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def clock(ms: int) -> str:
+    from voicecoach.durations import format_clock
+
+    return format_clock(ms)
+
+
+cache_dir_option = click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="VOICECOACH_CACHE_DIR",
+    help="The cache folder [env: VOICECOACH_CACHE_DIR; default: your user cache folder].",
+)
+
+
+max_minutes_option = click.option(
+    "--max-minutes",
+    type=click.IntRange(1, limits.MAX_MINUTES),
+    default=limits.DEFAULT_MAX_MINUTES,
+    show_default=True,
+    help="Refuse routines longer than this before making any audio.",
+)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="voicecoach")
+def main() -> None:
+    """Turn a workout routine in YAML into a voice-guided MP3 you follow hands-free.
+
+    \b
+    Quick start:
+      voicecoach build                         # scripts/routine.yaml -> output/<title>.mp3
+      voicecoach plan scripts/routine.yaml     # see every cue and its time first
+    """
+
+
+def default_routine() -> Path:
+    path = Path(DEFAULT_ROUTINE)
+    if not path.exists():
+        raise click.UsageError(
+            f"no routine given, and there is no {DEFAULT_ROUTINE} here. Start one with "
+            "'voicecoach new my-routine.yaml' (see 'voicecoach new --list'), then "
+            "'voicecoach build my-routine.yaml'"
+        )
+    return path
+
+
+def run() -> None:
+    """The `voicecoach` program: the command line, then an exit that no late stop can spoil.
+
+    A stop that arrives after the command has returned, while Python would be shutting
+    down (when it puts the default handlers back), would kill the process by the signal,
+    or raise where nothing catches it and print a traceback. Instead, once the command has
+    returned, a stop is only noted; the output is flushed and the process ends at once with
+    the command's code, or 128+N for a stop that came meanwhile.
+    """
+    stop_on_signals()
+    try:
+        main()
+        code: int | str | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    except KeyboardInterrupt:  # between the handlers and the command: nothing was begun
+        code = 128 + signal.SIGINT
+    except Terminated as exc:
+        code = 128 + exc.signum
+    late: list[int] = []
+
+    def note(signum: int, _frame: object) -> None:
+        late.append(signum)
+
+    for name in STOP_SIGNALS:
+        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) != signal.SIG_IGN:
+            signal.signal(getattr(signal, name), note)
+    if isinstance(code, str):  # sys.exit("message"), as click's Abort does
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a closed pipe: nobody is reading
+            stream.flush()
+    os._exit(128 + late[0] if late else code or 0)

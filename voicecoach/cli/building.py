@@ -1,0 +1,237 @@
+"""`voicecoach build`: routines into sessions, a programme into its folder."""
+
+from __future__ import annotations
+
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import click
+
+from voicecoach.cli.base import (
+    Bars,
+    cache_dir_option,
+    clock,
+    default_routine,
+    echo,
+    main,
+    max_minutes_option,
+    written,
+)
+from voicecoach.cli.programmes import make_programme, parse_base_url
+from voicecoach.errors import one_line
+
+
+@main.command()
+@click.argument("routines", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Build this many routines (or a programme's sessions) at once, each in its own process.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the MP3 here; the .json goes beside it with the same name.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="The folder sessions go into (a programme gets a folder of its own inside it).",
+)
+@click.option("--force", is_flag=True, help="Programme: make every session again.")
+@click.option("--session", type=int, help="Programme: make this session (1-based) only.")
+@click.option(
+    "--base-url",
+    callback=lambda _ctx, _param, value: parse_base_url(value),
+    help="Programme: where the folder will be served; writes feed.xml (remembered for the "
+    "folder). [programme: base_url]",
+)
+@click.option(
+    "--no-feed",
+    is_flag=True,
+    help="Programme: forget the remembered base URL; removes feed.xml and the chapters files.",
+)
+@cache_dir_option
+@max_minutes_option
+@click.option(
+    "--format",
+    "audio_format",
+    type=click.Choice(["mp3", "wav"]),
+    help="mp3 (default), or 16-bit wav for post-processing. [routine: audio.format]",
+)
+@click.option("--sample-rate", type=int, help="32000, 44100 (default) or 48000 Hz.")
+@click.option("--channels", type=int, help="1 (mono, default) or 2 (stereo).")
+@click.option("--bitrate", type=int, help="MP3 bitrate in kbit/s (default 96).")
+@click.option("--loudness", type=float, help="Target LUFS (default -19 mono, -16 stereo).")
+@click.option(
+    "--no-sidecars",
+    is_flag=True,
+    help="Write the MP3 alone: no .json timeline, no .vtt or .lrc captions.",
+)
+@click.option(
+    "--music",
+    "music",
+    multiple=True,
+    type=click.Path(path_type=str),
+    help="Music under the session: a file, folder or glob (repeatable). [routine: music.files]",
+)
+@click.option("--no-music", is_flag=True, help="Leave the routine's music out.")
+@click.option(
+    "--stems",
+    is_flag=True,
+    help="Also write <name>.voice.wav and <name>.music.wav (the bed and ticks) beside it.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
+def build(
+    routines: tuple[Path, ...],
+    jobs: int,
+    output: Path | None,
+    output_dir: Path,
+    force: bool,
+    session: int | None,
+    base_url: str | None,
+    no_feed: bool,
+    cache_dir: Path | None,
+    max_minutes: int,
+    audio_format: str | None,
+    sample_rate: int | None,
+    channels: int | None,
+    bitrate: int | None,
+    loudness: float | None,
+    no_sidecars: bool,
+    music: tuple[str, ...],
+    no_music: bool,
+    stems: bool,
+    quiet: bool,
+) -> None:
+    """Build the session MP3 (and its JSON timeline and captions) from each ROUTINE.
+
+    ROUTINE defaults to scripts/routine.yaml; the MP3 goes to output/<slug>.mp3, where
+    <slug> is the title in lower case joined by '-'. Several routines are built one after
+    another, or --jobs at a time in parallel processes.
+
+    A programme (a file with 'weeks') builds every session into output/<slug>/ with a
+    playlist, a calendar, a page and programme.json; a rebuild makes again only the
+    sessions that changed.
+
+    \b
+    Examples:
+      voicecoach build
+      voicecoach build my-run.yaml -o sessions/tuesday.mp3
+      voicecoach build my-run.yaml --channels 2 --bitrate 128
+      voicecoach build my-run.yaml --format wav -o raw/tuesday.wav
+      voicecoach build plans/*.yaml --jobs 2
+      voicecoach build scripts/programme.yaml --jobs 2
+      voicecoach build long-run.yaml --music ~/Music/running/ --stems
+      voicecoach build scripts/programme.yaml --session 3 --base-url https://example.org/legs/
+    """
+    from voicecoach.build import BuildOptions, build_routine
+    from voicecoach.programme.loader import load_either
+    from voicecoach.programme.model import Programme
+
+    options = BuildOptions(
+        output=output,
+        output_dir=output_dir,
+        cache_dir=cache_dir,
+        max_minutes=max_minutes,
+        sidecars=not no_sidecars,
+        music=music,
+        no_music=no_music,
+        stems=stems,
+        audio={
+            "format": audio_format,
+            "sample_rate": sample_rate,
+            "channels": channels,
+            "bitrate": bitrate,
+            "loudness": loudness,
+        },
+    )
+    paths = routines or (default_routine(),)
+    if output is not None and len(paths) > 1:
+        raise click.UsageError("-o names one output file; give one routine with it")
+    if len(paths) > 1:
+        from voicecoach.programme.loader import read_is_programme
+
+        if not any(read_is_programme(path) for path in paths):
+            # routines alone: each reports its own error and the others go on
+            _build_routines(paths, options, jobs, quiet)
+            return
+    items = [(path, load_either(path)) for path in paths]
+    if len(items) > 1:
+        from voicecoach.programme.build import check_run
+
+        check_run(items, options)
+    for _path, item in items:
+        if isinstance(item, Programme):
+            if output is not None:
+                raise click.UsageError(
+                    "-o names one session file; a programme writes a folder (use --output-dir)"
+                )
+            from voicecoach.programme.build import ProgrammeOptions
+
+            if base_url is not None and no_feed:
+                raise click.UsageError("--base-url writes a feed and --no-feed removes it")
+            programme_options = ProgrammeOptions(
+                build=options,
+                force=force,
+                session=session,
+                jobs=jobs,
+                base_url=base_url,
+                no_feed=no_feed,
+            )
+            make_programme(item, programme_options, quiet)
+            continue
+        if force or session is not None or base_url is not None or no_feed:
+            raise click.UsageError(
+                "--force, --session, --base-url and --no-feed are for programmes"
+            )
+        bars = Bars() if not quiet else None
+        try:
+            result = build_routine(item, options, progress=bars)
+        finally:
+            if bars:
+                bars.close()
+        written().append(result.audio_path)
+        _report(result, quiet)
+
+
+def _build_routines(paths: tuple[Path, ...], options: Any, jobs: int, quiet: bool) -> None:
+    from voicecoach.build import build_many
+
+    failed = 0
+    so_far = written()
+    with closing(build_many(paths, options, jobs)) as outcomes:
+        for _path, outcome in outcomes:
+            if isinstance(outcome, str):
+                failed += 1
+                echo(f"Error: {one_line(outcome)}", err=True)
+            else:
+                so_far.append(outcome.audio_path)
+                _report(outcome, quiet)
+    if failed:
+        raise click.ClickException(f"{failed} of {len(paths)} routines failed")
+
+
+def _report(result: Any, quiet: bool) -> None:
+    for warning in result.timeline.warnings:
+        echo(f"Warning: {warning}", err=True)
+    if quiet:
+        return
+    stats = result.cache
+    beside = ", ".join(path.name for path in result.files[1:])
+    echo(
+        f"Wrote {result.audio_path} ({clock(result.timeline.duration_ms)})"
+        + (f" and {beside}" if beside else "")
+    )
+    echo(
+        f"{len(result.timeline.cues)} cues, {len(result.timeline.chapters)} chapters; "
+        f"speech: {stats.misses} clips spoken, {stats.hits} from the cache; "
+        f"{result.seconds:.1f} s"
+    )
