@@ -477,7 +477,7 @@ def test_help_prints_each_guide_shipped_in_the_package_and_the_readme_has_the_sa
     )
     wrong = runner.invoke(main, ["help", "nope"])
     assert wrong.exit_code == 2 and wrong.stderr.splitlines()[-1].startswith(
-        "Error: expected a topic (routine, cues, timing, programme, phone) or a command"
+        "Error: expected a topic (routine, cues, timing, workouts, programme, phone) or a command"
     )
     # the starters point to it
     for starter in ("leg-workout", "leg-programme"):

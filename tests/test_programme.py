@@ -128,7 +128,7 @@ def values(path: Path) -> list[dict[str, dict[str, object]]]:
             "title: P\nroutine: r.yaml\nweeks: 2\nprogression:\n  exercises:\n"
             "    Lunges: {then: 'Now {weight}.'}\n",
             "p.yaml:6: progression.exercises.Lunges.then: expected only the placeholders "
-            "{name}, {reps}, {duration}, {seconds}, {sets}, found {weight}",
+            "{name}, {reps}, {duration}, {seconds}, {sets}, {distance}, found {weight}",
         ),
         (
             "title: P\nroutine:\n  title: R\n  cues: {intro: 'Week {wek}.'}\n"

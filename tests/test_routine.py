@@ -122,7 +122,8 @@ BAD = [
     ),
     (
         "title: X\nexercises:\n  - name: A\n    reps: 10\n    duration: 30s\n",
-        "5: exercises[0].duration: expected either 'reps' or 'duration', found both; keep one",
+        "5: exercises[0].duration: expected one of 'reps', 'duration' or 'distance', found both "
+        "'reps' and 'duration'; keep one",
     ),
     (
         "title: X\nexercises:\n\t- name: A\n",
@@ -237,13 +238,13 @@ BAD = [
     (
         "title: X\nexercises:\n  - name: A\n    reps: 3\n    sets:\n      - reps: 3\n"
         "      - {reps: 4, duration: 3s}\n",
-        "7: exercises[0].sets[1].duration: expected either 'reps' or 'duration', found both; "
-        "keep one",
+        "7: exercises[0].sets[1].duration: expected one of 'reps', 'duration' or 'distance', "
+        "found both 'reps' and 'duration'; keep one",
     ),
     (
         "title: X\nexercises:\n  - name: A\n",
-        "3: exercises[0]: expected 'reps' (counted repetitions) or 'duration' (a timed block), "
-        "found neither",
+        "3: exercises[0]: expected 'reps' (counted repetitions), 'duration' (a timed block) or "
+        "'distance', found none",
     ),
     (
         "title: X\ntitle: Y\nexercises: [{name: A, reps: 3}]\n",

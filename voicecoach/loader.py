@@ -19,6 +19,7 @@ from voicecoach.model import (
     Cues,
     Exercise,
     Item,
+    Message,
     Music,
     Repeat,
     Routine,
@@ -30,6 +31,18 @@ from voicecoach.model import (
     WorkSet,
 )
 from voicecoach.suggest import closest
+from voicecoach.targets import (
+    INTENSITIES,
+    KINDS,
+    Athlete,
+    Target,
+    distance_ms,
+    parse_distance,
+    parse_effort,
+    parse_pace,
+    parse_target,
+    speed_of,
+)
 from voicecoach.wording import PLACEHOLDERS, Template, TemplateError, check_template
 from voicecoach.yamlfile import LineDict, LineList, read_yaml
 
@@ -44,9 +57,11 @@ TOP_KEYS = (
     "tags",
     "pronounce",
     "music",
+    "units",
+    "athlete",
 )
 VOICE_KEYS = ("engine", "name", "rate", "volume", "clarity")
-DEFAULT_KEYS = ("rest", "tempo", "switch", "countdown", "cadence")
+DEFAULT_KEYS = ("rest", "tempo", "switch", "countdown", "cadence", "target_every")
 MUSIC_KEYS = ("files", "order", "level", "duck", "crossfade", "fade")
 EXERCISE_KEYS = (
     "name",
@@ -61,8 +76,15 @@ EXERCISE_KEYS = (
     "countdown",
     "cues",
     "cadence",
+    "distance",
+    "target",
+    "target_every",
+    "say",
+    "intensity",
 )
-SET_KEYS = ("reps", "duration", "tempo", "rest", "note")
+SET_KEYS = ("reps", "duration", "distance", "tempo", "rest", "note")
+ATHLETE_KEYS = ("threshold_pace", "ftp", "max_heart_rate", "zones")
+UNITS = ("metric", "imperial")
 REPEAT_KEYS = ("repeat", "exercises")
 AUDIO_KEYS = ("sample_rate", "channels", "bitrate", "format", "loudness", "tones")
 TAG_KEYS = ("artist", "album", "genre", "year")
@@ -101,6 +123,8 @@ class _At:
     path: str
     line: int | None
     in_programme: bool = False  # intro and outro may name the session placeholders
+    units: str = "metric"  # how a pace without its unit is read
+    athlete: Athlete = Athlete()  # what a relative pace is relative to (a distance's time)
 
     def fail(self, message: str) -> NoReturn:
         raise RoutineError(message, source=self.source, line=self.line, path=self.path or None)
@@ -289,7 +313,65 @@ def _timing(mapping: LineDict, at: _At, base: Timing) -> Timing:
             base.countdown,
         ),
         cadence=at.optional(mapping, "cadence", _cadence, base.cadence),
+        target_every_ms=at.optional(mapping, "target_every", _every, base.target_every_ms),
     )
+
+
+def _every(value: Any, at: _At) -> int | None:
+    if value is None or value is False:
+        return None
+    ms = _duration(value, at, positive=True)
+    if ms < 30_000:
+        at.expected("a period of at least 30 s between target reminders", value)
+    return ms
+
+
+def _target(value: Any, at: _At) -> Target:
+    """`target:` an effort (a word or RPE), or a mapping of one of pace, speed, ..."""
+    if not isinstance(value, LineDict):
+        try:
+            return parse_effort(value)
+        except ValueError as exc:
+            at.expected(f"a target: {{pace: ...}}, {{heart_rate: ...}}, ..., or {exc}", value)
+    mapping = _mapping(value, at, KINDS, "a target")
+    if len(mapping) != 1:
+        found = " and ".join(map(str, mapping)) or "none"
+        at.fail(f"expected one of {', '.join(KINDS)}, found {found}; keep one")
+    kind = next(iter(mapping))
+    try:
+        return parse_target(kind, mapping[kind], at.units)
+    except ValueError as exc:
+        at.key(mapping, kind).expected(str(exc), mapping[kind])
+
+
+def _say(value: Any, at: _At) -> tuple[Message, ...]:
+    if not isinstance(value, LineList):
+        at.expected("a list of messages such as [{at: 30s, text: Settle in.}]", value)
+    messages = []
+    for index, raw in enumerate(value):
+        item_at = at.item(value, index)
+        raw = _mapping(raw, item_at, ("at", "text"), "a message: {at: 30s, text: ...}")
+        if "at" not in raw or "text" not in raw:
+            item_at.fail(
+                "expected both 'at' (from the go) and 'text', found "
+                + ("only " + ", ".join(map(str, raw)) if raw else "neither")
+            )
+        at_ms = _gap(raw["at"], item_at.key(raw, "at"))
+        messages.append(Message(at_ms, _text(raw["text"], item_at.key(raw, "text"))))
+    return tuple(sorted(messages, key=lambda m: m.at_ms))
+
+
+def _intensity(value: Any, at: _At) -> str:
+    if value not in INTENSITIES:
+        at.expected("one of " + ", ".join(INTENSITIES), value)
+    return str(value)
+
+
+def _distance(value: Any, at: _At) -> float:
+    try:
+        return parse_distance(value)
+    except ValueError:
+        at.expected('a distance such as 800m, "1.5km", "1mi" or 400 (metres)', value)
 
 
 def _cadence(value: Any, at: _At) -> int | None:
@@ -299,14 +381,41 @@ def _cadence(value: Any, at: _At) -> int | None:
     return _count(value, at, minimum=low, maximum=high, what="steps a minute")
 
 
-def _work(mapping: LineDict, at: _At) -> tuple[int | None, int | None]:
-    """The reps or duration a mapping sets, or (None, None) if it sets neither."""
-    if "reps" in mapping and "duration" in mapping:
-        at.key(mapping, "duration").fail(
-            "expected either 'reps' or 'duration', found both; keep one"
+Work = tuple[int | None, int | None, float | None]  # reps, duration_ms, distance_m
+
+
+def _work(mapping: LineDict, at: _At) -> Work:
+    """The reps, duration or distance a mapping sets, or Nones if it sets none."""
+    given = [key for key in ("reps", "duration", "distance") if key in mapping]
+    if len(given) > 1:
+        at.key(mapping, given[1]).fail(
+            "expected one of 'reps', 'duration' or 'distance', found both "
+            f"'{given[0]}' and '{given[1]}'; keep one"
         )
     reps = at.optional(mapping, "reps", _counter(1, limits.MAX_REPS, "repetitions"), None)
-    return reps, at.optional(mapping, "duration", _span, None)
+    duration = at.optional(mapping, "duration", _span, None)
+    return reps, duration, at.optional(mapping, "distance", _distance, None)
+
+
+def _timed_distance(
+    distance: float | None, duration: int | None, target: Target | None, at: _At
+) -> int | None:
+    """A distance block's time: distance at the middle of the target's pace (or speed)."""
+    if distance is None:
+        return duration
+    speed = speed_of(target, at.athlete)
+    if speed is None:
+        if target is not None and target.kind == "pace":
+            at.fail(
+                "expected 'athlete: {threshold_pace: ...}' to time a distance at a pace "
+                f"relative to threshold, found none (the target is {target.written!r})"
+            )
+        found = "no target" if target is None else f"a {target.kind.replace('_', ' ')} target"
+        at.fail(
+            'expected a pace to time the distance (target: {pace: "4:30/km"} or '
+            f'{{speed: "12 km/h"}}), found {found}'
+        )
+    return distance_ms(distance, speed)
 
 
 def _texts(value: Any, at: _At) -> tuple[str, ...]:
@@ -322,16 +431,26 @@ def _sides(value: Any, at: _At) -> tuple[str, ...]:
 
 
 def _sets(
-    value: Any, at: _At, exercise: _At, work: tuple[int | None, int | None], timing: Timing
+    value: Any,
+    at: _At,
+    exercise: _At,
+    work: Work,
+    timing: Timing,
+    target: Target | None = None,
 ) -> tuple[WorkSet, ...]:
-    reps, duration = work
+    reps, duration, distance = work
     if not isinstance(value, LineList):
         count = _count(value, at, minimum=1, maximum=limits.MAX_SETS, what="sets")
-        if reps is None and duration is None:
+        if reps is None and duration is None and distance is None:
             exercise.fail(
-                "expected 'reps' (counted repetitions) or 'duration' (a timed block), found neither"
+                "expected 'reps' (counted repetitions), 'duration' (a timed block) or "
+                "'distance', found none"
             )
-        return tuple(WorkSet(reps, duration, timing.tempo_ms, timing.rest_ms) for _ in range(count))
+        duration = _timed_distance(distance, duration, target, exercise)
+        return tuple(
+            WorkSet(reps, duration, timing.tempo_ms, timing.rest_ms, distance_m=distance)
+            for _ in range(count)
+        )
     if not value:
         at.expected("a number of sets or a non-empty list of sets", value)
     if len(value) > limits.MAX_SETS:
@@ -340,16 +459,28 @@ def _sets(
     for index, raw in enumerate(value):
         set_at = at.item(value, index)
         raw = _mapping(raw, set_at, SET_KEYS, "a set: a mapping with reps or duration")
-        set_reps, set_duration = _work(raw, set_at)
-        if set_reps is None and set_duration is None:
-            set_reps, set_duration = reps, duration
-        if set_reps is None and set_duration is None:
-            set_at.fail("expected 'reps' or 'duration' on the set or its exercise, found neither")
+        set_reps, set_duration, set_distance = _work(raw, set_at)
+        if set_reps is None and set_duration is None and set_distance is None:
+            set_reps, set_duration, set_distance = reps, duration, distance
+        if set_reps is None and set_duration is None and set_distance is None:
+            set_at.fail(
+                "expected 'reps', 'duration' or 'distance' on the set or its exercise, found none"
+            )
+        set_duration = _timed_distance(set_distance, set_duration, target, set_at)
         own = _timing(raw, set_at, timing)
         note = set_at.optional(
             raw, "note", lambda v, a: None if v is None else _some_text(v, a), None
         )
-        sets.append(WorkSet(set_reps, set_duration, own.tempo_ms, own.rest_ms, note or None))
+        sets.append(
+            WorkSet(
+                set_reps,
+                set_duration,
+                own.tempo_ms,
+                own.rest_ms,
+                note or None,
+                distance_m=set_distance,
+            )
+        )
     return tuple(sets)
 
 
@@ -358,7 +489,10 @@ def _exercise(mapping: LineDict, at: _At, timing: Timing, cues: Cues) -> Exercis
     own = _timing(mapping, at, timing)
     if "cues" in mapping:
         cues = cues.merged(_cues(mapping["cues"], at.key(mapping, "cues")))
-    sets = _sets(mapping.get("sets", 1), at.key(mapping, "sets"), at, _work(mapping, at), own)
+    target = at.optional(mapping, "target", _target, None)
+    sets = _sets(
+        mapping.get("sets", 1), at.key(mapping, "sets"), at, _work(mapping, at), own, target
+    )
     if (
         "cadence" in mapping
         and own.cadence is not None
@@ -377,6 +511,10 @@ def _exercise(mapping: LineDict, at: _At, timing: Timing, cues: Cues) -> Exercis
         countdown=own.countdown,
         cues=cues,
         cadence=own.cadence,
+        target=target,
+        target_every_ms=own.target_every_ms if target is not None else None,
+        say=at.optional(mapping, "say", _say, ()),
+        intensity=at.optional(mapping, "intensity", _intensity, None),
     )
 
 
@@ -612,6 +750,9 @@ def _parse_routine(data: Any, source: str, in_programme: bool, where: str) -> Ro
     )
     at = _At(source, where, top.line, in_programme)
     title, description = title_and_description(top, at)
+    units = at.optional(top, "units", _units, "metric")
+    athlete = at.optional(top, "athlete", _athlete, Athlete())
+    at = replace(at, units=units, athlete=athlete)
     voice = _voice(top["voice"], at.key(top, "voice")) if _present(top, "voice") else Voice()
     timing = (
         _defaults(top["defaults"], at.key(top, "defaults"))
@@ -639,6 +780,48 @@ def _parse_routine(data: Any, source: str, in_programme: bool, where: str) -> Ro
         source=source,
         pronounce=pronounce,
         music=music,
+        units=units,
+        athlete=athlete,
+    )
+
+
+def _units(value: Any, at: _At) -> str:
+    if value not in UNITS:
+        at.expected("metric or imperial", value)
+    return str(value)
+
+
+def _athlete(value: Any, at: _At) -> Athlete:
+    mapping = _mapping(
+        value, at, ATHLETE_KEYS, "a mapping with threshold_pace, ftp, max_heart_rate or zones"
+    )
+
+    def pace(v: Any, a: _At) -> float:
+        try:
+            found = parse_pace(v, at.units)
+        except ValueError as exc:
+            a.expected(str(exc), v)
+        if found.unit != "s/km" or found.low != found.high:
+            a.expected("one pace such as '4:30/km'", v)
+        return found.low
+
+    def zones(v: Any, a: _At) -> tuple[int, ...]:
+        if not isinstance(v, LineList) or len(v) != 6:
+            a.expected(
+                "six heart rates bounding zones 1-5, such as [95, 114, 133, 152, 171, 190]", v
+            )
+        bounds = tuple(
+            _count(b, a.item(v, i), minimum=40, maximum=240, what="bpm") for i, b in enumerate(v)
+        )
+        if list(bounds) != sorted(bounds):
+            a.expected("the six bounds from the lowest to the highest", v)
+        return bounds
+
+    return Athlete(
+        threshold_pace_s_km=at.optional(mapping, "threshold_pace", pace, None),
+        ftp_w=at.optional(mapping, "ftp", _counter(30, 2000, "watts"), None),
+        max_heart_rate=at.optional(mapping, "max_heart_rate", _counter(100, 240, "bpm"), None),
+        zones=at.optional(mapping, "zones", zones, ()),
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from voicecoach.targets import Athlete, Target
 from voicecoach.wording import Template
 
 
@@ -32,6 +33,7 @@ class Timing:
     switch_ms: int = 5_000
     countdown: int = 3
     cadence: int | None = None  # steps a minute ticked during timed blocks
+    target_every_ms: int | None = None  # the `target` reminder's period inside a block
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class WorkSet:
     tempo_ms: int
     rest_ms: int
     note: str | None = None
+    distance_m: float | None = None  # a distance block: duration_ms is its estimate
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,18 @@ class Exercise:
     cues: Cues = field(default_factory=Cues)
     milestone: str | None = None  # a programme's `then`, spoken in this session only
     cadence: int | None = None  # steps a minute ticked during its timed blocks
+    target: Target | None = None
+    target_every_ms: int | None = None  # the `target` reminder inside each block
+    say: tuple[Message, ...] = ()  # timed messages inside each block, from its go
+    intensity: str | None = None  # warmup, active, recovery, rest, cooldown; None: from the name
+
+
+@dataclass(frozen=True)
+class Message:
+    """A `say` message: spoken `at_ms` after a block's go."""
+
+    at_ms: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -194,6 +209,8 @@ class Routine:
     music: Music | None = None
     # how to say words (lower case -> what the engine is given); what is read stays as written
     pronounce: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    units: str = "metric"  # or imperial: how paces and distances are said
+    athlete: Athlete = field(default_factory=Athlete)
 
     def exercises(self) -> list[Exercise]:
         """The distinct exercises as written, in order, each once (repeats not unrolled)."""

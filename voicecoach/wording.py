@@ -11,26 +11,27 @@ from dataclasses import dataclass
 # Every cue a routine can reword, with the only placeholders its template may name.
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "intro": ("title", "description", "exercises", "minutes"),
-    "exercise": ("name", "sets", "reps", "duration", "seconds", "sides"),
-    "set": ("set", "sets", "reps", "duration", "seconds", "note"),
-    "last_set": ("set", "sets", "reps", "duration", "seconds", "note"),
+    "exercise": ("name", "sets", "reps", "duration", "seconds", "sides", "target", "distance"),
+    "set": ("set", "sets", "reps", "duration", "seconds", "note", "target", "distance"),
+    "last_set": ("set", "sets", "reps", "duration", "seconds", "note", "target", "distance"),
     "side": ("side",),
-    "switch": ("side", "seconds", "duration"),
+    "switch": ("side", "seconds", "duration", "distance"),
     "countdown": ("count",),
     "go": ("name",),
-    "change": ("name", "duration", "seconds", "reps", "side"),
+    "change": ("name", "duration", "seconds", "reps", "side", "target", "distance"),
     "round": ("round", "rounds"),
     "rep": ("rep", "reps", "remaining"),
-    "halfway": ("name", "seconds", "duration"),
-    "remaining": ("seconds", "duration", "next"),
+    "halfway": ("name", "seconds", "duration", "distance"),
+    "remaining": ("seconds", "duration", "next", "distance"),
     "stop": ("name",),
     "last_stop": ("name",),
-    "rest": ("seconds", "duration", "next"),
-    "next": ("next", "seconds", "duration"),
+    "rest": ("seconds", "duration", "next", "distance"),
+    "next": ("next", "seconds", "duration", "target", "distance"),
+    "target": ("target", "name"),
     "outro": ("title", "minutes"),
     "last_outro": ("title", "minutes"),
     "session": ("week", "weeks", "day", "per_week", "session", "sessions", "date"),
-    "milestone": ("name", "reps", "duration", "seconds", "sets"),
+    "milestone": ("name", "reps", "duration", "seconds", "sets", "distance"),
 }
 
 # Inside a programme, `intro` and `outro` may also name the `session` placeholders.
@@ -61,6 +62,7 @@ DEFAULTS: dict[str, str] = {
     "last_outro": "That was the last session: the whole plan is done. "
     "Well done for seeing it through!",
     "session": "Week {week} of {weeks}, session {day} of {per_week}.",
+    "target": "Keep it {target}.",
 }
 
 
@@ -97,7 +99,16 @@ class Template:
             )
         else:
             chosen = _DURATION_IN_SECONDS.sub("{seconds}", chosen)
-        return capitalised(tidy(chosen.format_map(values)))
+        # a placeholder a cue allows but has no value for here (a distance of a timed
+        # block) says nothing
+        return capitalised(tidy(chosen.format_map(_Blank(values))))
+
+
+class _Blank(dict[str, object]):
+    """Template values where an allowed placeholder without a value is empty."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 def default_template(text: str) -> Template:
@@ -163,23 +174,38 @@ def _brace_position(text: str) -> int:
 
 
 def default_work_template(
-    *, cue: str, sets: int, timed: bool, duration_ms: int | None, sided: bool
+    *,
+    cue: str,
+    sets: int,
+    timed: bool,
+    duration_ms: int | None,
+    sided: bool,
+    distance: bool = False,
+    targeted: bool = False,
 ) -> str:
     """The English `exercise` announcement or `change` call, fitted to the work.
 
-    "Lunges. 2 sets of 12 reps on each side." / "Walk, a minute and a half."
+    "Lunges. 2 sets of 12 reps on each side." / "Walk, a minute and a half." /
+    "Fast. 800 metres, about 3 minutes and 17 seconds, at 4 oh 5 to 4 15 per kilometre."
+    The time a distance takes is an estimate, said once: in the announcement.
     """
-    if timed:
+    if distance:
+        amount = "{sets} rounds of {distance}" if sets > 1 and cue == "exercise" else "{distance}"
+        if cue == "exercise":
+            each = " each" if sets > 1 else ""
+            amount += f", about {spoken_duration(duration_ms or 0)}{each}"
+    elif timed:
         work = spoken_duration(duration_ms or 0)
         amount = f"{{sets}} rounds of {work}" if sets > 1 and cue == "exercise" else work
     else:
         reps = "{reps} {reps|rep|reps}"
         amount = f"{{sets}} sets of {reps}" if sets > 1 and cue == "exercise" else reps
+    aim = ", {target}" if targeted else ""
     if cue == "change":
-        return "{name}, " + amount + (", {side} side." if sided else ".")
+        return "{name}, " + amount + (", {side} side" if sided else "") + aim + "."
     if sided:
         amount += " on each side"
-    return "{name}. " + capitalised(amount) + "."
+    return "{name}. " + capitalised(amount) + aim + "."
 
 
 def spoken_duration(duration_ms: int) -> str:

@@ -113,6 +113,7 @@ HELP_TOPICS = {
     "routine": "writing a routine: every key, with its default",
     "cues": "every spoken phrase: the cue table, its placeholders and defaults",
     "timing": "how a session is laid out: gaps, countdowns, what is left out",
+    "workouts": "targets (pace, heart rate, power, effort), distances, messages, workout files",
     "programme": "a plan over weeks: progression, the folder a build writes",
     "phone": "getting sessions onto your phone: files, podcast app, calendar, page",
 }

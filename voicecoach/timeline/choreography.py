@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from voicecoach.model import Cues, Exercise, Item, Repeat, Routine, WorkSet
+from voicecoach.targets import spoken_distance, spoken_target
 from voicecoach.wording import (
     DEFAULTS,
     Template,
@@ -179,6 +180,16 @@ class Wording:
 
     # the cues of a work block, each with the values its placeholders may name
 
+    def target(self, step: Step) -> str:
+        """The block's target as said ("at 4 oh 5 to 4 15 per kilometre"), or ""."""
+        return spoken_target(step.exercise.target, self.routine.units, self.routine.athlete)
+
+    def distance(self, work: WorkSet) -> str:
+        """A distance block's distance as said ("800 metres"), or ""."""
+        if work.distance_m is None:
+            return ""
+        return spoken_distance(work.distance_m, self.routine.units)
+
     def announcement(self, step: Step) -> str:
         """The `exercise` cue."""
         exercise, head = step.exercise, step.exercise.sets[0]
@@ -188,6 +199,8 @@ class Wording:
             timed=head.duration_ms is not None,
             duration_ms=head.duration_ms,
             sided=bool(exercise.sides),
+            distance=head.distance_m is not None,
+            targeted=exercise.target is not None,
         )
         values = {
             "name": step.name,
@@ -196,8 +209,15 @@ class Wording:
             "duration": spoken_duration(head.duration_ms) if head.duration_ms else "",
             "seconds": _seconds(head.duration_ms) if head.duration_ms else "",
             "sides": ", ".join(exercise.sides),
+            "target": self.target(step),
+            "distance": self.distance(head),
         }
         return self.say(exercise.cues, "exercise", values, default)
+
+    def target_call(self, step: Step) -> str:
+        """The `target` reminder inside a long block."""
+        values = {"target": self.target(step), "name": step.name}
+        return self.say(step.exercise.cues, "target", values)
 
     def set_call(self, step: Step) -> tuple[str, str]:
         """The `set` or `last_set` cue, or a single set's note: (cue name, text)."""
@@ -212,6 +232,8 @@ class Wording:
             "duration": spoken_duration(work.duration_ms) if work.duration_ms else "",
             "seconds": _seconds(work.duration_ms) if work.duration_ms else "",
             "note": work.note or "",
+            "target": self.target(step),
+            "distance": self.distance(work),
         }
         return name, self.say(step.exercise.cues, name, values)
 
@@ -224,6 +246,8 @@ class Wording:
             timed=step.timed,
             duration_ms=work.duration_ms,
             sided=step.side is not None,
+            distance=work.distance_m is not None,
+            targeted=step.exercise.target is not None,
         )
         values = {
             "name": step.name,
@@ -231,6 +255,8 @@ class Wording:
             "seconds": _seconds(work.duration_ms) if work.duration_ms else "",
             "reps": work.reps or "",
             "side": step.side or "",
+            "target": self.target(step),
+            "distance": self.distance(work),
         }
         return self.say(step.exercise.cues, "change", values, default)
 

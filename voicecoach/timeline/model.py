@@ -41,6 +41,9 @@ class Block:
     go_ms: int
     stop_ms: int
     cadence: int | None = None  # steps a minute the metronome ticks (timed blocks only)
+    target: str | None = None  # as written (revision 3)
+    distance_m: float | None = None  # a distance block: its time is the estimate
+    intensity: str = "active"  # warmup, active, recovery, rest or cooldown
 
     def document(self) -> dict[str, Any]:
         """The block as the JSON timeline lists it (the fields in the format's order)."""

@@ -24,6 +24,7 @@ from dataclasses import replace
 
 from voicecoach.durations import format_clock
 from voicecoach.model import Routine
+from voicecoach.targets import intensity_of
 from voicecoach.timeline.choreography import Step, Wording, steps
 from voicecoach.timeline.leave_out import BEAT_MS, PAUSE_MS, SPEECH_GAP_MS, Say, fit_gap
 from voicecoach.timeline.model import Block, Chapter, Cue, LeftOut, Timeline
@@ -39,7 +40,13 @@ HALFWAY_APART_MS = 10_000  # halfway is left to `remaining` when they would be c
 REST_TONE_MIN_MS = 5_000  # a rest this long without a countdown ends with a beep
 
 # inside a block, the most needed cues are placed first (rule 6)
-_GO, _MILESTONE, _COUNTDOWN, _REP, _REMAINING, _HALFWAY, _ROUND, _TIP = range(1, 9)
+# (a `say` message the author wrote wins over halfway and remaining, revision 3)
+_GO, _MILESTONE, _COUNTDOWN, _REP, _MESSAGE, _REMAINING, _HALFWAY, _TARGET, _ROUND, _TIP = range(
+    1, 11
+)
+MESSAGE_SLIDE_MS = 10_000  # a `say` message may wait this long for another cue to end
+MESSAGE_AT_GO_MS = 1_000  # a message this close to the go is said instead of "Go!"
+TARGET_SLIDE_MS = 5_000  # and a `target` reminder this long
 _MUST_KEEP = ("exercise", "set", "last_set", "note", "side")
 
 Measure = Callable[[str], int]
@@ -198,7 +205,13 @@ class _Session:
             upcoming = self.words.say(
                 cues,
                 "next",
-                {"next": called, "seconds": left, "duration": spoken_duration(left * 1000)},
+                {
+                    "next": called,
+                    "seconds": left,
+                    "duration": spoken_duration(left * 1000),
+                    "target": self.words.target(step),
+                    "distance": self.words.distance(step.work),
+                },
             )
             front.append(self.said("next", upcoming, previous.name))
         else:
@@ -269,6 +282,8 @@ class _Session:
         remaining: Say | None = None
         if entered:
             opening = self.said("change", self.words.change(step), name)
+        elif any(message.at_ms < MESSAGE_AT_GO_MS for message in step.exercise.say):
+            opening = None  # the author's message opens the block, after the go tone
         else:
             opening = self.said("go", self.words.say(cues, "go", {"name": name}), name)
         wanted.append((_GO, speech_at, opening, True))
@@ -300,6 +315,14 @@ class _Session:
         # one that tells more, how long is left
         if remaining is None or stop_ms - REMAINING_AT_MS - middle >= HALFWAY_APART_MS:
             wanted.append((_HALFWAY, middle, self.said("halfway", halfway, name), True))
+        for message in step.exercise.say:
+            at_ms = go_ms + message.at_ms
+            wanted.append((_MESSAGE, at_ms, self.said("say", message.text, name), True))
+        every = step.exercise.target_every_ms
+        if every:
+            reminder = self.words.target_call(step)
+            for at_ms in range(go_ms + every, stop_ms - REMAINING_AT_MS, every):
+                wanted.append((_TARGET, at_ms, self.said("target", reminder, name), True))
         if leaving and following is not None:
             for say in self.countdown(following):
                 wanted.append((_COUNTDOWN, stop_ms - say.count * BEAT_MS, say, False))
@@ -320,6 +343,10 @@ class _Session:
             latest = stop_ms - SPEECH_GAP_MS - say.length_ms
             if say.name == "halfway":
                 latest = min(latest, at_ms + HALFWAY_SLIDE_MS)
+            elif say.name == "say":
+                latest = min(latest, at_ms + MESSAGE_SLIDE_MS)
+            elif say.name == "target":
+                latest = min(latest, at_ms + TARGET_SLIDE_MS)
             candidate = Candidate(
                 at_ms,
                 latest if sliding else at_ms,
@@ -355,6 +382,9 @@ class _Session:
                 go_ms,
                 stop_ms,
                 step.exercise.cadence if step.timed else None,
+                step.exercise.target.written if step.exercise.target else None,
+                step.work.distance_m,
+                step.exercise.intensity or intensity_of(step.name),
             )
         )
         return stop_ms
