@@ -62,6 +62,8 @@ class BuildOptions:
     stems: bool = False  # also write <name>.voice.wav and <name>.music.wav
     not_music: tuple[Path, ...] = ()  # files a folder or glob of music must skip (a plan's)
     cover: bytes | None = None  # a JPEG embedded in the MP3 (a programme's artwork)
+    fit: bool = False  # also write <name>.fit, a FIT workout in step with the session
+    open_step_ms: int | None = None  # an imported workout's steps with no known end
 
 
 @dataclass(frozen=True)
@@ -271,8 +273,11 @@ def build_routine(
     audio = settle_audio(routine.audio, options)
     routine = replace(routine, audio=audio)
     out_path = output_path(routine, options, audio)
+    fit_path = [out_path.with_suffix(".fit")] if options.fit else []
     check_outputs(
-        output_files(out_path, options.sidecars) + (stem_paths(out_path) if options.stems else []),
+        output_files(out_path, options.sidecars)
+        + fit_path
+        + (stem_paths(out_path) if options.stems else []),
         routine_inputs(routine),
     )
     check_folder(out_path.parent)
@@ -281,7 +286,9 @@ def build_routine(
     # the least the session can last already tells whether its file can hold it
     audio_format.check_size(sample_at(minimum_duration_ms(routine.items), rate), audio.channels)
     music = None if options.no_music else with_files(routine.music, options.music, ".")
-    written = output_files(out_path, True) + stem_paths(out_path) + list(options.not_music)
+    written = (
+        output_files(out_path, True) + fit_path + stem_paths(out_path) + list(options.not_music)
+    )
     cache = ClipCache.at(options.cache_dir)
     # every track is found and its start decoded before any speech: a bad one stops us now
     paths = check_tracks(music, audio, written)
@@ -316,7 +323,7 @@ def build_routine(
                 if writer is not None:
                     writer.close()
 
-        texts: dict[str, str] = {}
+        texts: dict[str, str | bytes] = {}
         if options.sidecars:
             extra = {**describe_audio(audio, synthesizer), **under.document}
             document = sidecars.timeline_document(timeline, extra)
@@ -325,6 +332,10 @@ def build_routine(
                 ".vtt": sidecars.vtt_text(timeline),
                 ".lrc": sidecars.lrc_text(timeline),
             }
+        if options.fit:
+            from voicecoach.workouts.fit_out import workout_fit
+
+            texts[".fit"] = workout_fit(timeline, routine)
         stems = stem_paths(out_path) if options.stems else []
         files = write_session(
             out_path, windows, audio, texts, timeline, routine, stems, options.cover
@@ -340,7 +351,8 @@ def build(
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build the session audio and its sidecars from a routine file."""
-    return build_routine(load_routine(routine_path), options, progress)
+    routine = load_routine(routine_path, open_step_ms=options.open_step_ms)
+    return build_routine(routine, options, progress)
 
 
 def _build_in_worker(path: Path, options: BuildOptions) -> BuildResult | str:
@@ -379,7 +391,7 @@ def check_distinct_outputs(paths: Sequence[Path], options: BuildOptions) -> None
     writers: dict[Path, Path] = {}
     for path in paths:
         try:
-            routine = load_routine(path)
+            routine = load_routine(path, open_step_ms=options.open_step_ms)
             audio = settle_audio(routine.audio, options)
         except VoicecoachError:
             continue  # reported when that routine is built

@@ -6,6 +6,9 @@ from __future__ import annotations
 MAX_FILE_BYTES = 1_000_000
 MAX_EXPANDED_NODES = 200_000  # values once YAML aliases are expanded (no alias bombs)
 
+# a workout file (FIT, ZWO, intervals.icu text): steps with repeats counted out
+MAX_WORKOUT_STEPS = 2000
+
 # values in a routine
 MAX_COUNTDOWN = 10
 MAX_REPS = 1000

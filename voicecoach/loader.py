@@ -825,7 +825,14 @@ def _athlete(value: Any, at: _At) -> Athlete:
     )
 
 
-def load_routine(path: str | Path, *, in_programme: bool = False) -> Routine:
-    """Read and validate a routine file."""
+def load_routine(
+    path: str | Path, *, in_programme: bool = False, open_step_ms: int | None = None
+) -> Routine:
+    """Read and validate a routine file, or a workout file (FIT, ZWO, intervals.icu text)."""
+    from voicecoach.workouts import DEFAULT_OPEN_STEP_MS, is_workout_file, load_workout
+
     path = Path(path)
+    if is_workout_file(path):
+        routine: Routine = load_workout(path, open_step_ms or DEFAULT_OPEN_STEP_MS)
+        return routine
     return parse_routine(read_yaml(path), str(path), in_programme=in_programme)

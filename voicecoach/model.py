@@ -211,6 +211,7 @@ class Routine:
     pronounce: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     units: str = "metric"  # or imperial: how paces and distances are said
     athlete: Athlete = field(default_factory=Athlete)
+    warnings: tuple[str, ...] = ()  # what reading it found (an imported workout's open steps)
 
     def exercises(self) -> list[Exercise]:
         """The distinct exercises as written, in order, each once (repeats not unrolled)."""

@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from voicecoach.errors import ExportError
+from voicecoach.errors import ExportError, VoicecoachError
 
 SIDECAR_SUFFIXES = (".json", ".vtt", ".lrc")
 
@@ -102,3 +102,16 @@ def _same_file(a: Path, b: Path) -> bool:
 def stem_paths(out_path: Path) -> list[Path]:
     """Where `--stems` writes the voice and the music (bed and ticks) beside the audio."""
     return [out_path.with_suffix(".voice.wav"), out_path.with_suffix(".music.wav")]
+
+
+def write_new_text(path: Path, text: str) -> None:
+    """Write a new file (a starter, an imported routine), never over a file that is there."""
+    try:
+        with path.open("x", encoding="utf-8") as handle:  # "x": fails if it exists
+            handle.write(text)
+    except FileExistsError:
+        raise VoicecoachError(
+            f"{path} is there already; give another name (nothing was written)"
+        ) from None
+    except OSError as exc:
+        raise VoicecoachError(f"cannot write {path}: {exc.strerror or exc}") from None

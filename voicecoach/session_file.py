@@ -20,7 +20,7 @@ def write_session(
     out_path: Path,
     windows: Callable[[Mapping[Path, Path]], Iterator[np.ndarray]],
     audio: AudioSettings,
-    texts: Mapping[str, str],
+    texts: Mapping[str, str | bytes],
     timeline: Timeline,
     routine: Routine,
     stems: Sequence[Path] = (),

@@ -81,6 +81,9 @@ def lrc_text(timeline: Timeline) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write a sidecar as UTF-8."""
-    path.write_text(text, encoding="utf-8")
+def write_text(path: Path, text: str | bytes) -> None:
+    """Write a sidecar: text as UTF-8, or bytes (a FIT workout) as they are."""
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")

@@ -26,7 +26,7 @@ class Target:
 
     kind: str  # one of KINDS
     unit: str  # pace: "s/km" or "%" (of threshold speed); speed: "m/s"; heart_rate: "bpm",
-    # "zone" or "%" (of max); power: "W", "%" (of FTP) or "zone"; effort: "word" or "rpe"
+    # "zone", "%" (of max) or "%lthr"; power: "W", "%" (of FTP) or "zone"; effort: "word"/"rpe"
     low: float = 0.0
     high: float = 0.0
     word: str = ""  # an effort word
@@ -130,7 +130,7 @@ def parse_speed(value: object) -> Target:
 
 
 def parse_heart_rate(value: object) -> Target:
-    """ "zone 2", "Z2", 2 (a zone), "130-145" (bpm), "75-80%" (of the maximum)."""
+    """ "zone 2", "Z2", 2 (a zone), "130-145" (bpm), "75-80%" (of the maximum), "90% LTHR"."""
     text = str(value).strip().lower().removesuffix("bpm").strip()
     expected = "a heart rate such as 'zone 2', '130-145' (bpm) or '75-80%' (of your maximum)"
     if (match := _ZONE.match(text)) or (text.isdigit() and 1 <= int(text) <= 5):
@@ -138,6 +138,14 @@ def parse_heart_rate(value: object) -> Target:
         if zone > 5:
             raise ValueError("a heart-rate zone from 1 to 5")
         return Target("heart_rate", "zone", zone, zone, written=str(value))
+    if text.endswith("lthr"):
+        try:
+            low, high = _numbers(text.removesuffix("lthr").strip().rstrip("%"))
+        except ValueError:
+            raise ValueError(expected) from None
+        if not 30 <= low <= high <= 130:
+            raise ValueError("a percentage of your threshold heart rate from 30 to 130")
+        return Target("heart_rate", "%lthr", low, high, written=str(value))
     percent = text.endswith("%")
     try:
         low, high = _numbers(text.rstrip("%"))
@@ -341,6 +349,8 @@ def spoken_target(target: Target | None, units: str, athlete: Athlete) -> str:
             said = f"in heart rate zone {int(low)}"
             bounds = athlete.heart_zone(int(low))
             return said + (f", {bounds[0]} to {bounds[1]}" if bounds else "")
+        if target.unit == "%lthr":
+            return f"at {_span(low, high)} percent of threshold heart rate"
         if target.unit == "%":
             said = f"at {_span(low, high)} percent of your maximum heart rate"
             if athlete.max_heart_rate:

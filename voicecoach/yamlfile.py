@@ -128,6 +128,11 @@ def read_yaml(path: Path) -> Any:
         raise RoutineError(
             "expected text, found a NUL byte (is this a binary file?)", source=source, line=line
         )
+    return parse_yaml(text, source)
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    """Parse YAML text with `safe_load` rules into LineDict/LineList values."""
     loader = None
     try:
         loader = _Loader(text, source)

@@ -4,7 +4,13 @@ One module per group of commands; `base` holds what they share (the group with i
 error and exit-code wrapper, and `run`, the program's entry point).
 """
 
-from voicecoach.cli import building, planning, serving, tools  # noqa: F401  (registers them)
+from voicecoach.cli import (  # noqa: F401  (importing registers the commands)
+    building,
+    importing,
+    planning,
+    serving,
+    tools,
+)
 from voicecoach.cli.base import main, run
 from voicecoach.cli.tools import HELP_TOPICS, help_text
 

@@ -140,6 +140,30 @@ cache_dir_option = click.option(
 )
 
 
+def _open_step(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
+    if value is None:
+        return None
+    from voicecoach.durations import parse_duration
+
+    try:
+        ms = parse_duration(value)
+    except ValueError:
+        ms = 0
+    if not 1000 <= ms <= 4 * 3600 * 1000:
+        raise click.BadParameter(f'expected a duration such as 60, "90s" or "5m", found {value!r}')
+    return ms
+
+
+open_step_option = click.option(
+    "--open-step",
+    "open_step_ms",
+    callback=_open_step,
+    metavar="DURATION",
+    help="Workout files: how long a step with no end the audio can know lasts "
+    "(open, lap button, heart rate) [default: 60s].",
+)
+
+
 max_minutes_option = click.option(
     "--max-minutes",
     type=click.IntRange(1, limits.MAX_MINUTES),

@@ -16,6 +16,7 @@ from voicecoach.cli.base import (
     echo,
     main,
     max_minutes_option,
+    open_step_option,
     written,
 )
 from voicecoach.cli.programmes import make_programme, parse_base_url
@@ -88,6 +89,12 @@ from voicecoach.errors import one_line
     is_flag=True,
     help="Also write <name>.voice.wav and <name>.music.wav (the bed and ticks) beside it.",
 )
+@click.option(
+    "--fit",
+    is_flag=True,
+    help="Also write <name>.fit: a FIT workout for a Garmin watch, in step with the audio.",
+)
+@open_step_option
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
 def build(
     routines: tuple[Path, ...],
@@ -109,9 +116,14 @@ def build(
     music: tuple[str, ...],
     no_music: bool,
     stems: bool,
+    fit: bool,
+    open_step_ms: int | None,
     quiet: bool,
 ) -> None:
     """Build the session MP3 (and its JSON timeline and captions) from each ROUTINE.
+
+    A ROUTINE may also be a workout file: Garmin FIT (.fit), Zwift (.zwo) or
+    intervals.icu text (.txt), voiced step by step.
 
     ROUTINE defaults to scripts/routine.yaml; the MP3 goes to output/<slug>.mp3, where
     <slug> is the title in lower case joined by '-'. Several routines are built one after
@@ -131,6 +143,7 @@ def build(
       voicecoach build scripts/programme.yaml --jobs 2
       voicecoach build long-run.yaml --music ~/Music/running/ --stems
       voicecoach build scripts/programme.yaml --session 3 --base-url https://example.org/legs/
+      voicecoach build threshold.zwo --fit          # and threshold.fit for the watch
     """
     from voicecoach.build import BuildOptions, build_routine
     from voicecoach.programme.loader import load_either
@@ -145,6 +158,8 @@ def build(
         music=music,
         no_music=no_music,
         stems=stems,
+        fit=fit,
+        open_step_ms=open_step_ms,
         audio={
             "format": audio_format,
             "sample_rate": sample_rate,
@@ -163,7 +178,7 @@ def build(
             # routines alone: each reports its own error and the others go on
             _build_routines(paths, options, jobs, quiet)
             return
-    items = [(path, load_either(path)) for path in paths]
+    items = [(path, load_either(path, open_step_ms)) for path in paths]
     if len(items) > 1:
         from voicecoach.programme.build import check_run
 

@@ -13,6 +13,7 @@ from voicecoach.cli.base import (
     echo,
     main,
     max_minutes_option,
+    open_step_option,
 )
 from voicecoach.cli.programmes import check_programme, print_programme_plan
 
@@ -29,12 +30,14 @@ from voicecoach.cli.programmes import check_programme, print_programme_plan
     "--session", type=int, help="Programme: print this session's cues instead of the table."
 )
 @cache_dir_option
+@open_step_option
 def plan(
     routine: Path | None,
     estimate: bool,
     as_json: bool,
     session: int | None,
     cache_dir: Path | None,
+    open_step_ms: int | None,
 ) -> None:
     """Print ROUTINE's timeline as a table of times and cues, without writing an MP3.
 
@@ -57,7 +60,7 @@ def plan(
     from voicecoach.programme.model import Programme
 
     routine = routine or default_routine()
-    loaded = load_either(routine)
+    loaded = load_either(routine, open_step_ms)
     if isinstance(loaded, Programme):
         from voicecoach.programme.progression import plan_sessions
 
@@ -98,8 +101,13 @@ def plan(
     help="Guess speech lengths from the text instead of speaking it (rougher).",
 )
 @cache_dir_option
+@open_step_option
 def validate(
-    routine: tuple[Path, ...], max_minutes: int, estimate: bool, cache_dir: Path | None
+    routine: tuple[Path, ...],
+    max_minutes: int,
+    estimate: bool,
+    cache_dir: Path | None,
+    open_step_ms: int | None,
 ) -> None:
     """Check ROUTINE files as a build would, without writing a session.
 
@@ -117,7 +125,7 @@ def validate(
     from voicecoach.programme.model import Programme
 
     for path in routine or (default_routine(),):
-        loaded = load_either(path)
+        loaded = load_either(path, open_step_ms)
         if isinstance(loaded, Programme):
             check_programme(path, loaded, max_minutes, cache_dir, estimate)
             continue

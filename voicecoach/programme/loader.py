@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -182,6 +183,12 @@ def _week(value: Any, at: _At, per_week: int, source: str, inputs: list[str]) ->
     ]
 
 
+# --open-step for a programme whose routine is a workout file (set while one is parsed)
+_OPEN_STEP_MS: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "open_step_ms", default=None
+)
+
+
 def _routine(value: Any, at: _At, source: str, inputs: list[str]) -> Routine:
     """A routine named by file (relative to the programme) or written inline."""
     if isinstance(value, LineDict):
@@ -193,7 +200,7 @@ def _routine(value: Any, at: _At, source: str, inputs: list[str]) -> Routine:
         at.fail(f"expected a routine file, found no file at {path}")
     inputs.append(str(path))
     try:
-        return load_routine(path, in_programme=True)
+        return load_routine(path, in_programme=True, open_step_ms=_OPEN_STEP_MS.get())
     except RoutineError as exc:
         at.fail(f"the routine it names is invalid: {exc}")
 
@@ -412,17 +419,32 @@ def _check_lists(progression: Progression, steps: int, at: _At, value: LineDict)
         check(changes, named[name], at.key(value, "exercises").key(named, name))
 
 
-def load_either(path: str | Path) -> Routine | Programme:
-    """Read a routine or a programme file (a programme has `weeks`), validated."""
+def load_either(path: str | Path, open_step_ms: int | None = None) -> Routine | Programme:
+    """Read a routine or a programme file (a programme has `weeks`), validated.
+
+    A workout file (FIT, ZWO, intervals.icu text) is a routine.
+    """
+    from voicecoach.workouts import is_workout_file
+
     path = Path(path)
+    if is_workout_file(path):
+        return load_routine(path, open_step_ms=open_step_ms)
     data = read_yaml(path)
     if is_programme(data):
-        return parse_programme(data, str(path))
+        token = _OPEN_STEP_MS.set(open_step_ms)
+        try:
+            return parse_programme(data, str(path))
+        finally:
+            _OPEN_STEP_MS.reset(token)
     return parse_routine(data, str(path))
 
 
 def read_is_programme(path: str | Path) -> bool:
     """Whether a file holds a programme (False when it cannot be read: its build says why)."""
+    from voicecoach.workouts import is_workout_file
+
+    if is_workout_file(path):
+        return False
     try:
         return is_programme(read_yaml(Path(path)))
     except RoutineError:

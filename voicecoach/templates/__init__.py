@@ -15,6 +15,8 @@ TEMPLATES = {
     "run-walk": "a run/walk day: 6 x (run 2 min, walk 1 min) between easy walks",
     "tabata": "a Tabata: 8 rounds of 20 s all out and 10 s rest",
     "seven-minute": "the seven-minute circuit: 12 moves of 30 s, 10 s between",
+    "intervals": "a track session: 6 x 800 m at a target pace, easy jogs between",
+    "zone2": "an easy 40-minute run held in heart-rate zone 2, with reminders",
 }
 
 
@@ -31,13 +33,6 @@ def template_text(name: str) -> str:
 
 def write_template(name: str, path: Path) -> None:
     """Write a starter to `path`, never over a file that is there."""
-    text = template_text(name)
-    try:
-        with path.open("x", encoding="utf-8") as handle:  # "x": fails if it exists
-            handle.write(text)
-    except FileExistsError:
-        raise VoicecoachError(
-            f"{path} is there already; give another name (nothing was written)"
-        ) from None
-    except OSError as exc:
-        raise VoicecoachError(f"cannot write {path}: {exc.strerror or exc}") from None
+    from voicecoach.outputs import write_new_text
+
+    write_new_text(path, template_text(name))

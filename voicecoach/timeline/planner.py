@@ -65,7 +65,7 @@ class _Session:
         self.chapter = ("Intro", 0)
         self.blocks: list[Block] = []
         self.left_out: list[LeftOut] = []
-        self.warnings: list[str] = []
+        self.warnings: list[str] = list(routine.warnings)
 
     # -- small helpers -------------------------------------------------------------------
 
@@ -317,11 +317,17 @@ class _Session:
             wanted.append((_HALFWAY, middle, self.said("halfway", halfway, name), True))
         for message in step.exercise.say:
             at_ms = go_ms + message.at_ms
-            wanted.append((_MESSAGE, at_ms, self.said("say", message.text, name), True))
+            # a message at the go is said at its time, and a change-over's call after it
+            first = entered and message.at_ms < MESSAGE_AT_GO_MS
+            wanted.append(
+                (0 if first else _MESSAGE, at_ms, self.said("say", message.text, name), True)
+            )
         every = step.exercise.target_every_ms
         if every:
             reminder = self.words.target_call(step)
             for at_ms in range(go_ms + every, stop_ms - REMAINING_AT_MS, every):
+                if abs(at_ms - (go_ms + step.length_ms // 2)) < HALFWAY_APART_MS:
+                    continue  # "Halfway." is said then: one call at a time
                 wanted.append((_TARGET, at_ms, self.said("target", reminder, name), True))
         if leaving and following is not None:
             for say in self.countdown(following):

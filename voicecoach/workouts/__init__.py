@@ -1,0 +1,202 @@
+"""Workout files in: Garmin FIT, Zwift ZWO and intervals.icu text, read into a routine.
+
+Each reader turns a file into a routine *document*, the same plain data a routine's YAML
+holds; `import` writes it as YAML, and `build` validates it with the routine loader, so
+an imported workout builds to exactly the timeline its YAML does. Every step becomes a
+block in order, repeats become `repeat` blocks, steps follow each other with no gap (a
+change-over), and a step whose end the audio cannot know takes `open_step_ms`, with a
+warning naming it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from voicecoach import limits
+from voicecoach.errors import RoutineError
+
+SUFFIXES = (".fit", ".zwo", ".txt")
+DEFAULT_OPEN_STEP_MS = 60_000
+
+
+@dataclass
+class Workout:
+    """A workout read from a file: the routine document and what the reader warns of."""
+
+    document: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+class Steps:
+    """Collects a workout's steps as routine exercises, counting them against the limit."""
+
+    def __init__(self, source: str, open_step_ms: int) -> None:
+        self.source = source
+        self.open_step_ms = open_step_ms
+        self.count = 0
+        self.warnings: list[str] = []
+
+    def fail(self, message: str) -> RoutineError:
+        """The one-line error of a file that is not a workout voicecoach can read."""
+        return RoutineError(message, source=self.source)
+
+    def counted(self, blocks: int) -> None:
+        """Count `blocks` more work blocks; refuse a workout with too many."""
+        self.count += blocks
+        if self.count > limits.MAX_WORKOUT_STEPS:
+            raise self.fail(
+                f"expected a workout of at most {limits.MAX_WORKOUT_STEPS} steps (repeats "
+                "counted out), found more"
+            )
+
+    def open_step(self, where: str, why: str) -> str:
+        """The duration of a step with no end the audio can know, and its warning."""
+        seconds = self.open_step_ms / 1000
+        self.warnings.append(
+            f"{where}: {why}; it lasts {seconds:g} s here (--open-step to change that)"
+        )
+        return duration_text(self.open_step_ms)
+
+
+def duration_text(ms: int) -> str:
+    """A duration as a routine writes it: "10m", "1m30s", "45s", "180.5s"."""
+    if ms % 1000:
+        return f"{ms / 1000:g}s"
+    minutes, seconds = divmod(ms // 1000, 60)
+    if minutes and seconds:
+        return f"{minutes}m{seconds}s"
+    return f"{minutes}m" if minutes else f"{seconds}s"
+
+
+def seconds_ms(value: str | None, what: str, steps: Steps) -> int:
+    """A file's number of seconds ("180", "180.00002") as whole milliseconds."""
+    try:
+        seconds = float(value or "")
+    except ValueError:
+        raise steps.fail(f"expected {what} in seconds, found {value!r}") from None
+    if not 0 <= seconds <= 24 * 3600:
+        raise steps.fail(f"expected {what} from 0 to 24 hours, found {value!r}")
+    return round(seconds * 1000)
+
+
+def percent(fraction: float) -> str:
+    """0.885 as "88.5"; 0.9 as "90"."""
+    value = round(fraction * 100, 1)
+    return f"{value:g}"
+
+
+def percent_range(low: float, high: float) -> str:
+    """A range of fractions as "88-94%" (one value when they agree)."""
+    low, high = min(low, high), max(low, high)
+    if percent(low) == percent(high):
+        return f"{percent(low)}%"
+    return f"{percent(low)}-{percent(high)}%"
+
+
+def exercise(
+    name: str,
+    duration_ms: int | None = None,
+    *,
+    target: Any = None,
+    intensity: str | None = None,
+    tips: list[str] | None = None,
+    say: list[tuple[int, str]] | None = None,
+    distance_m: float | None = None,
+    duration: str | None = None,
+) -> dict[str, Any]:
+    """One step as a routine exercise (the keys in the order a person writes them)."""
+    found: dict[str, Any] = {"name": clean(name) or "Step"}
+    if distance_m is not None:
+        found["distance"] = f"{distance_m:g}m"
+    elif duration is not None:
+        found["duration"] = duration
+    elif duration_ms is not None:
+        found["duration"] = duration_text(duration_ms)
+    if target is not None:
+        found["target"] = target
+    if intensity is not None:
+        found["intensity"] = intensity
+    kept_tips = [clean(tip) for tip in tips or [] if clean(tip)]
+    if kept_tips:
+        found["tips"] = kept_tips
+    messages = [(at_ms, clean(text)) for at_ms, text in say or [] if clean(text)]
+    if messages:
+        found["say"] = [{"at": duration_text(at_ms), "text": text} for at_ms, text in messages]
+    return found
+
+
+def clean(text: str | None) -> str:
+    """Text from a file, as one line a routine accepts: no control characters, bounded."""
+    if not text:
+        return ""
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f]+", " ", str(text))
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[: limits.MAX_TEXT]
+
+
+def read_bytes(path: Path, what: str) -> bytes:
+    """A workout file's bytes, refusing folders, missing files and files too large."""
+    source = str(path)
+    if path.is_dir():
+        raise RoutineError(f"expected {what}, found a directory", source=source)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limits.MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise RoutineError("no such file", source=source) from None
+    except OSError as exc:
+        raise RoutineError(f"cannot read the file: {exc.strerror}", source=source) from None
+    if len(data) > limits.MAX_FILE_BYTES:
+        raise RoutineError(
+            f"expected {what} of at most {limits.MAX_FILE_BYTES // 1000} kB, found a larger file",
+            source=source,
+        )
+    return data
+
+
+def is_workout_file(path: str | Path) -> bool:
+    """Whether a path names a workout file (by its extension) rather than a routine."""
+    return Path(path).suffix.lower() in SUFFIXES
+
+
+def read_workout(path: str | Path, open_step_ms: int = DEFAULT_OPEN_STEP_MS) -> Workout:
+    """Read a FIT, ZWO or intervals.icu text workout into a routine document."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".fit":
+        from voicecoach.workouts.fit_in import read_fit
+
+        return read_fit(path, open_step_ms)
+    if suffix == ".zwo":
+        from voicecoach.workouts.zwo import read_zwo
+
+        return read_zwo(path, open_step_ms)
+    from voicecoach.workouts.icu import read_icu
+
+    return read_icu(path, open_step_ms)
+
+
+def workout_yaml(workout: Workout, source: str) -> str:
+    """The routine document as YAML, headed by where it came from."""
+    body = yaml.safe_dump(
+        workout.document, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
+    )
+    return f"# Imported from {Path(source).name} by voicecoach import; edit and build it.\n" + body
+
+
+def load_workout(path: str | Path, open_step_ms: int = DEFAULT_OPEN_STEP_MS) -> Any:
+    """A workout file as a validated Routine, through the same loader as its YAML."""
+    from dataclasses import replace
+
+    from voicecoach.loader import parse_routine
+    from voicecoach.yamlfile import parse_yaml
+
+    workout = read_workout(path, open_step_ms)
+    source = str(path)
+    routine = parse_routine(parse_yaml(workout_yaml(workout, source), source), source)
+    return replace(routine, warnings=tuple(workout.warnings))

@@ -1,0 +1,187 @@
+"""`build --fit`: the session as a Garmin FIT workout (file type 5), in step with the MP3.
+
+The steps are read off the built timeline, as the sidecars are: a first step from the
+start of the audio to the first go (the lead-in), then each work block and each gap
+between blocks, to the millisecond. Started together, the watch and the audio change step
+at the same moments. Runs of identical rounds are written once with a repeat step.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from voicecoach.model import Routine
+from voicecoach.targets import Athlete, Target, speed_of
+from voicecoach.timeline import Timeline
+from voicecoach.timeline.choreography import steps
+
+MAX_NAME = 50  # characters of a step's name a watch shows
+
+
+@dataclass(frozen=True)
+class FitStep:
+    """One step of the workout: how long, what for, at what target."""
+
+    name: str
+    duration_ms: int
+    intensity: str  # warmup, active, recovery, rest, cooldown
+    target: tuple[str, int, int, int]  # (target_type, target_value, custom low, custom high)
+
+
+_OPEN = ("open", 0, 0, 0)
+
+
+def fit_target(target: Target | None, athlete: Athlete) -> tuple[str, int, int, int]:
+    """A target in FIT's terms: speed in mm/s, heart rate bpm + 100, power W + 1000."""
+    if target is None:
+        return _OPEN
+    if target.kind in ("pace", "speed"):
+        if target.kind == "speed":
+            slow, fast = target.low, target.high
+        elif target.unit == "%":
+            middle = speed_of(target, athlete)
+            if middle is None:
+                return _OPEN
+            ratio = target.low / target.high
+            fast = middle * 2 / (1 + ratio)
+            slow = fast * ratio
+        else:
+            slow, fast = 1000 / target.high, 1000 / target.low
+        return ("speed", 0, round(slow * 1000), round(fast * 1000))
+    if target.kind == "heart_rate":
+        if target.unit == "zone":
+            return ("heart_rate", int(target.low), 0, 0)
+        if target.unit == "bpm":
+            return ("heart_rate", 0, round(target.low) + 100, round(target.high) + 100)
+        if target.unit == "%":
+            return ("heart_rate", 0, round(target.low), round(target.high))
+        return _OPEN
+    if target.kind == "power":
+        if target.unit == "zone":
+            return ("power", int(target.low), 0, 0)
+        if target.unit == "W":
+            return ("power", 0, round(target.low) + 1000, round(target.high) + 1000)
+        return ("power", 0, round(target.low), round(target.high))
+    return _OPEN
+
+
+def workout_steps(timeline: Timeline, routine: Routine) -> list[FitStep]:
+    """The session's lead-in, blocks and gaps, in order."""
+    blocks = timeline.blocks
+    planned = steps(routine)
+    found = [FitStep("Get ready", blocks[0].go_ms, "rest", _OPEN)] if blocks[0].go_ms else []
+    for index, (block, step) in enumerate(zip(blocks, planned, strict=True)):
+        name = block.exercise + (f", {block.side}" if block.side else "")
+        target = fit_target(step.exercise.target, routine.athlete)
+        found.append(FitStep(name[:MAX_NAME], block.stop_ms - block.go_ms, block.intensity, target))
+        if index + 1 < len(blocks):
+            gap = blocks[index + 1].go_ms - block.stop_ms
+            if gap > 0:
+                following = blocks[index + 1]
+                kind = (
+                    "Switch"
+                    if following.exercise == block.exercise and following.set == block.set
+                    else "Rest"
+                )
+                found.append(FitStep(kind, gap, "rest", _OPEN))
+    return found
+
+
+def _grouped(found: list[FitStep]) -> list[FitStep | tuple[int, list[Any]]]:
+    """Runs of identical rounds as (times, steps); each round written once."""
+    out: list[FitStep | tuple[int, list[Any]]] = []
+    index = 0
+    while index < len(found):
+        best_period, best_times = 0, 1
+        for period in range(1, (len(found) - index) // 2 + 1):
+            pattern = found[index : index + period]
+            times = 1
+            while found[index + times * period : index + (times + 1) * period] == pattern:
+                times += 1
+            if times > 1 and times * period > best_times * best_period:
+                best_period, best_times = period, times
+        if best_times > 1:
+            out.append((best_times, found[index : index + best_period]))
+            index += best_times * best_period
+        else:
+            out.append(found[index])
+            index += 1
+    return out
+
+
+def _sport(routine: Routine) -> str:
+    targets = [e.target for e in routine.exercises() if e.target is not None]
+    timed_by_distance = any(w.distance_m for e in routine.exercises() for w in e.sets)
+    if timed_by_distance or any(t.kind in ("pace", "speed") for t in targets):
+        return "running"
+    if any(t.kind == "power" for t in targets):
+        return "cycling"
+    return "training"
+
+
+def workout_fit(timeline: Timeline, routine: Routine) -> bytes:
+    """The FIT workout file's bytes."""
+    from garmin_fit_sdk import Encoder, Profile
+
+    numbers = Profile["mesg_num"]
+    messages: list[dict[str, Any]] = []
+
+    def step_message(step: FitStep) -> dict[str, Any]:
+        kind, value, low, high = step.target
+        message = {
+            "mesg_num": numbers["WORKOUT_STEP"],
+            "message_index": len(messages),
+            "wkt_step_name": step.name,
+            "duration_type": "time",
+            "duration_value": step.duration_ms,
+            "target_type": kind,
+            "target_value": value,
+            "intensity": step.intensity,
+        }
+        if low or high:
+            message["custom_target_value_low"] = low
+            message["custom_target_value_high"] = high
+        return message
+
+    for item in _grouped(workout_steps(timeline, routine)):
+        if isinstance(item, FitStep):
+            messages.append(step_message(item))
+            continue
+        times, pattern = item
+        first = len(messages)
+        for step in pattern:
+            messages.append(step_message(step))
+        messages.append(
+            {
+                "mesg_num": numbers["WORKOUT_STEP"],
+                "message_index": len(messages),
+                "duration_type": "repeat_until_steps_cmplt",
+                "duration_value": first,
+                "target_value": times,
+            }
+        )
+    encoder = Encoder()
+    encoder.write_mesg(
+        {
+            "mesg_num": numbers["FILE_ID"],
+            "type": "workout",
+            "manufacturer": "development",
+            "product": 0,
+            "serial_number": 1,
+            "time_created": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0),
+        }
+    )
+    encoder.write_mesg(
+        {
+            "mesg_num": numbers["WORKOUT"],
+            "wkt_name": routine.title[:MAX_NAME],
+            "sport": _sport(routine),
+            "num_valid_steps": len(messages),
+        }
+    )
+    for message in messages:
+        encoder.write_mesg(message)
+    data: bytes = encoder.close()
+    return data

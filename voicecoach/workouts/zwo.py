@@ -1,0 +1,252 @@
+"""Zwift workouts (.zwo): XML read safely (no DTD, no entities), run and bike.
+
+Power is a fraction of FTP on a bike, and on a run a fraction of a reference pace's speed
+(written as a % of threshold pace). `textevent`s are messages at their offset from their
+step's start; inside `IntervalsT` the offset counts from the block's start, so a block
+with messages is written out round by round, each message in the step it falls in.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from voicecoach.workouts import (
+    Steps,
+    Workout,
+    clean,
+    exercise,
+    percent_range,
+    read_bytes,
+    seconds_ms,
+)
+
+STEP_TAGS = (
+    "Warmup",
+    "Cooldown",
+    "Ramp",
+    "SteadyState",
+    "IntervalsT",
+    "FreeRide",
+    "MaxEffort",
+    "SolidState",
+)
+# an ampersand that starts no entity: real files carry "Tom & Jerry" unescaped
+_BARE_AMPERSAND = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
+
+
+def _zone_name(fraction: float) -> str:
+    """A steady step's name from its intensity (Coggan's zones, as % of FTP)."""
+    for top, name in ((0.6, "Recovery"), (0.76, "Endurance"), (0.91, "Tempo"), (1.06, "Threshold")):
+        if fraction < top:
+            return name
+    return "VO2 max" if fraction < 1.21 else "Anaerobic"
+
+
+class _Reader:
+    def __init__(self, root: Element, steps: Steps) -> None:
+        self.steps = steps
+        self.run = (root.findtext("sportType") or "").strip().lower() == "run"
+        self.by_distance = (root.findtext("durationType") or "").strip().lower() == "distance"
+        self.number = 0
+
+    def number_attr(self, node: Element, name: str, default: float | None = None) -> float:
+        raw = node.get(name)
+        if raw is None:
+            if default is not None:
+                return default
+            raise self.steps.fail(f"step {self.number} ({node.tag}): expected {name}, found none")
+        try:
+            value = float(raw)
+        except ValueError:
+            raise self.steps.fail(
+                f"step {self.number} ({node.tag}): expected a number for {name}, found {raw!r}"
+            ) from None
+        if not math.isfinite(value) or value < 0:
+            raise self.steps.fail(
+                f"step {self.number} ({node.tag}): expected {name} of 0 or more, found {raw!r}"
+            )
+        return value
+
+    def target(self, low: float, high: float | None = None) -> dict[str, str] | None:
+        if low <= 0 and not high:
+            return None
+        written = percent_range(low, high if high is not None else low)
+        return {"pace": written} if self.run else {"power": written}
+
+    def length(self, node: Element, attr: str) -> tuple[int | None, str | None]:
+        """A step's duration in ms, or (None, an open-step duration) for a distance."""
+        value = node.get(attr)
+        if self.by_distance:
+            where = f"step {self.number} ({node.tag})"
+            return None, self.steps.open_step(
+                where, f"it is {value} m, and a pace relative to threshold cannot time it"
+            )
+        ms = seconds_ms(value, f"step {self.number} ({node.tag}) {attr}", self.steps)
+        if ms <= 0:
+            raise self.steps.fail(
+                f"step {self.number} ({node.tag}): expected {attr} above 0, found {value!r}"
+            )
+        return ms, None
+
+    def messages(self, node: Element) -> list[tuple[int, str]]:
+        found = []
+        for event in node.iter("textevent"):
+            offset = event.get("timeoffset")
+            if offset is None:
+                self.steps.warnings.append(
+                    f"step {self.number} ({node.tag}): a message placed by distance "
+                    f"({clean(event.get('message'))!r}) is left out: the audio knows only time"
+                )
+                continue
+            at_ms = seconds_ms(offset, "a textevent's timeoffset", self.steps)
+            found.append((at_ms, event.get("message") or ""))
+        return sorted(found)
+
+    def step(self, node: Element) -> list[dict[str, Any]]:
+        self.number += 1
+        tag = node.tag
+        if tag == "IntervalsT":
+            return self.intervals(node)
+        ms, open_duration = self.length(node, "Duration")
+        say = self.messages(node)
+        if ms is not None:
+            say = [(at, text) for at, text in say if at < ms]
+        common: dict[str, Any] = {"duration": open_duration, "say": say}
+        self.steps.counted(1)
+        if tag in ("Warmup", "Cooldown", "Ramp"):
+            low = self.number_attr(node, "PowerLow", 0.0)
+            high = self.number_attr(node, "PowerHigh", low)
+            name = {"Warmup": "Warm-up", "Cooldown": "Cool-down", "Ramp": "Ramp"}[tag]
+            intensity = {"Warmup": "warmup", "Cooldown": "cooldown", "Ramp": "active"}[tag]
+            return [
+                exercise(name, ms, target=self.target(low, high), intensity=intensity, **common)
+            ]
+        if tag in ("SteadyState", "SolidState"):
+            if node.get("Power") is None and node.get("PowerLow") is not None:
+                low = self.number_attr(node, "PowerLow")
+                high = self.number_attr(node, "PowerHigh", low)
+            else:
+                low = high = self.number_attr(node, "Power", 0.0)
+            middle = (low + high) / 2
+            intensity = "recovery" if middle < 0.6 else "active"
+            return [
+                exercise(
+                    _zone_name(middle),
+                    ms,
+                    target=self.target(low, high),
+                    intensity=intensity,
+                    **common,
+                )
+            ]
+        if tag == "FreeRide":
+            name = "Free run" if self.run else "Free ride"
+            return [exercise(name, ms, intensity="active", **common)]
+        # MaxEffort
+        return [exercise("Max effort", ms, target="all out", intensity="active", **common)]
+
+    def intervals(self, node: Element) -> list[dict[str, Any]]:
+        times = round(self.number_attr(node, "Repeat", 1))
+        if times < 1:
+            raise self.steps.fail(f"step {self.number} (IntervalsT): expected Repeat of 1 or more")
+        on_ms, on_open = self.length(node, "OnDuration")
+        off_ms, off_open = self.length(node, "OffDuration")
+        on_low = self.number_attr(node, "PowerOnLow", self.number_attr(node, "OnPower", 0.0))
+        on_high = self.number_attr(node, "PowerOnHigh", on_low)
+        off_low = self.number_attr(node, "PowerOffLow", self.number_attr(node, "OffPower", 0.0))
+        off_high = self.number_attr(node, "PowerOffHigh", off_low)
+        has_off = off_ms is None or off_ms > 0
+
+        def on(say: list[tuple[int, str]]) -> dict[str, Any]:
+            return exercise(
+                "Interval",
+                on_ms,
+                duration=on_open,
+                target=self.target(on_low, on_high),
+                intensity="active",
+                say=say,
+            )
+
+        def off(say: list[tuple[int, str]]) -> dict[str, Any]:
+            return exercise(
+                "Recovery",
+                off_ms,
+                duration=off_open,
+                target=self.target(off_low, off_high),
+                intensity="recovery",
+                say=say,
+            )
+
+        self.steps.counted(times * (2 if has_off else 1))
+        messages = self.messages(node)
+        if not messages:
+            pair = [on([])] + ([off([])] if has_off else [])
+            return [{"repeat": times, "exercises": pair}] if times > 1 else pair
+        # messages count from the block's start: place each in the round and step it falls in
+        on_len = on_ms or self.steps.open_step_ms
+        off_len = (off_ms or self.steps.open_step_ms) if has_off else 0
+        cycle = on_len + off_len
+        rounds: list[dict[str, Any]] = []
+        for index in range(times):
+            start = index * cycle
+            mine_on = [(at - start, t) for at, t in messages if start <= at < start + on_len]
+            rounds.append(on(mine_on))
+            if has_off:
+                off_start = start + on_len
+                mine_off = [
+                    (at - off_start, t) for at, t in messages if off_start <= at < start + cycle
+                ]
+                rounds.append(off(mine_off))
+        return rounds
+
+
+def read_zwo(path: Path, open_step_ms: int) -> Workout:
+    """Read a Zwift workout file."""
+    data = read_bytes(path, "a Zwift workout")
+    steps = Steps(str(path), open_step_ms)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    text = _BARE_AMPERSAND.sub("&amp;", text)
+    try:
+        root = fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise steps.fail(
+            "expected a Zwift workout, found XML with a DTD or entities (refused: they can "
+            "expand without end or read other files)"
+        ) from None
+    except ParseError as exc:
+        raise steps.fail(
+            f"expected a Zwift workout, found XML that cannot be read ({exc})"
+        ) from None
+    if root.tag != "workout_file":
+        raise steps.fail(f"expected a Zwift workout (<workout_file>), found <{root.tag}>")
+    workout = root.find("workout")
+    if workout is None or not len(workout):
+        raise steps.fail("expected steps inside <workout>, found none")
+    reader = _Reader(root, steps)
+    exercises: list[dict[str, Any]] = []
+    for node in workout:
+        if node.tag == "textevent":
+            continue
+        if node.tag not in STEP_TAGS:
+            raise steps.fail(
+                f"step {reader.number + 1}: expected one of {', '.join(STEP_TAGS)}, "
+                f"found <{node.tag}>"
+            )
+        exercises.extend(reader.step(node))
+    title = clean(root.findtext("name")) or path.stem
+    document: dict[str, Any] = {"title": title}
+    description = clean(root.findtext("description"))
+    if description:
+        document["description"] = description
+    document["defaults"] = {"rest": 0}
+    document["exercises"] = exercises
+    return Workout(document, steps.warnings)
