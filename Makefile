@@ -33,6 +33,7 @@ lint: $(TESTED)
 bench: $(TESTED)
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/workouts.py
 	$(BIN)/python bench/listening.py
 
 listen: $(TESTED)

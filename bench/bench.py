@@ -128,6 +128,9 @@ synth.close()
 
 
 def main() -> None:
+    from benchlib import stop_cleanly
+
+    stop_cleanly()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lengths", type=int, nargs="*", default=list(LENGTHS))
     parser.add_argument(

@@ -73,6 +73,9 @@ def build(text: str, folder: Path, name: str) -> tuple[Path, float]:
 
 
 def main() -> None:
+    from benchlib import stop_cleanly
+
+    stop_cleanly()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engines", nargs="*", default=list(ENGINES))
     parser.add_argument("--starters", nargs="*", default=list(STARTERS))

@@ -45,6 +45,9 @@ def first_byte(url: str, start: int) -> float:
 
 
 def main() -> None:
+    from benchlib import stop_cleanly
+
+    stop_cleanly()
     import urllib.request
 
     python = sys.executable

@@ -104,6 +104,9 @@ def one_stop(args: list[str], cold: bool, how: signal.Signals, delay: float, roo
 
 
 def main() -> int:
+    from benchlib import stop_cleanly
+
+    stop_cleanly()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stops", type=int, default=48)
     parser.add_argument("--seed", type=int, default=18)

@@ -25,6 +25,19 @@ class LineList(list):  # type: ignore[type-arg]
     item_lines: list[int]
 
 
+def as_lines(value: Any) -> Any:
+    """Plain data (a workout read from a file) as LineDict/LineList values with no lines."""
+    if isinstance(value, dict):
+        mapping = LineDict((key, as_lines(item)) for key, item in value.items())
+        mapping.key_lines = {}
+        return mapping
+    if isinstance(value, list):
+        sequence = LineList(as_lines(item) for item in value)
+        sequence.item_lines = [0] * len(sequence)
+        return sequence
+    return value
+
+
 class _Loader(yaml.SafeLoader):
     def __init__(self, stream: str, source: str) -> None:
         super().__init__(stream)

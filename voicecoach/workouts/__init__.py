@@ -183,8 +183,14 @@ def read_workout(path: str | Path, open_step_ms: int = DEFAULT_OPEN_STEP_MS) -> 
 
 def workout_yaml(workout: Workout, source: str) -> str:
     """The routine document as YAML, headed by where it came from."""
-    body = yaml.safe_dump(
-        workout.document, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when the wheel has it
+    body = yaml.dump(
+        workout.document,
+        Dumper=dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=None,
     )
     return f"# Imported from {Path(source).name} by voicecoach import; edit and build it.\n" + body
 
@@ -194,9 +200,10 @@ def load_workout(path: str | Path, open_step_ms: int = DEFAULT_OPEN_STEP_MS) -> 
     from dataclasses import replace
 
     from voicecoach.loader import parse_routine
-    from voicecoach.yamlfile import parse_yaml
+    from voicecoach.yamlfile import as_lines
 
     workout = read_workout(path, open_step_ms)
     source = str(path)
-    routine = parse_routine(parse_yaml(workout_yaml(workout, source), source), source)
+    # the same loader as the YAML `import` writes (a test holds the two to one timeline)
+    routine = parse_routine(as_lines(workout.document), source)
     return replace(routine, warnings=tuple(workout.warnings))
