@@ -109,11 +109,14 @@ def _expanded_size(value: Any, memo: dict[int, int]) -> int:
     return memo[key]
 
 
-def read_yaml(path: Path) -> Any:
-    """Parse a YAML file with `safe_load` rules into LineDict/LineList values."""
+def read_input(path: Path, what: str) -> bytes:
+    """An input file's bytes, refusing a folder, a missing file and a file over the limit.
+
+    `what` names the file expected ("a routine", "a Zwift workout") in the messages.
+    """
     source = str(path)
     if path.is_dir():
-        raise RoutineError("expected a routine file, found a directory", source=source)
+        raise RoutineError(f"expected {what} file, found a directory", source=source)
     try:
         with path.open("rb") as handle:
             data = handle.read(limits.MAX_FILE_BYTES + 1)
@@ -123,10 +126,16 @@ def read_yaml(path: Path) -> Any:
         raise RoutineError(f"cannot read the file: {exc.strerror}", source=source) from None
     if len(data) > limits.MAX_FILE_BYTES:
         raise RoutineError(
-            f"expected a routine of at most {limits.MAX_FILE_BYTES // 1000} kB, "
-            "found a larger file",
+            f"expected {what} of at most {limits.MAX_FILE_BYTES // 1000} kB, found a larger file",
             source=source,
         )
+    return data
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file with `safe_load` rules into LineDict/LineList values."""
+    source = str(path)
+    data = read_input(path, "a routine")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -11,17 +11,8 @@ from typing import Any
 
 from voicecoach import limits
 from voicecoach.errors import RoutineError
-from voicecoach.loader import (
-    _At,
-    _count,
-    _duration,
-    _mapping,
-    _present,
-    _text,
-    load_routine,
-    parse_routine,
-    title_and_description,
-)
+from voicecoach.checks import At, count_of, duration_of, keys_of, present, text_of
+from voicecoach.loader import load_routine, parse_routine, title_and_description
 from voicecoach.model import Routine
 from voicecoach.programme.model import Change, Changes, Programme, Progression, Slot
 from voicecoach.suggest import closest
@@ -63,13 +54,13 @@ def load_programme(path: str | Path) -> Programme:
 
 def parse_programme(data: Any, source: str) -> Programme:
     """Validate YAML data (as read_yaml returns it) into a Programme."""
-    top = _mapping(
+    top = keys_of(
         data,
-        _At(source, "", getattr(data, "line", 1)),
+        At(source, "", getattr(data, "line", 1)),
         TOP_KEYS,
         "a programme: a mapping with 'title' and 'weeks'",
     )
-    at = _At(source, "", top.line)
+    at = At(source, "", top.line)
     title, description = title_and_description(top, at)
     weeks_value = top["weeks"]
     weeks_at = at.key(top, "weeks")
@@ -96,7 +87,7 @@ def parse_programme(data: Any, source: str) -> Programme:
         weeks = len(weeks_value)
         progression = None
     else:
-        weeks = _count(weeks_value, weeks_at, minimum=1, maximum=limits.MAX_WEEKS, what="weeks")
+        weeks = count_of(weeks_value, weeks_at, minimum=1, maximum=limits.MAX_WEEKS, what="weeks")
         per_week = _per_week(top, at, None)
         if "routine" not in top:
             at.fail("expected a 'routine' (a file or a routine written inline), found none")
@@ -115,9 +106,9 @@ def parse_programme(data: Any, source: str) -> Programme:
     artwork = at.optional(top, "artwork", lambda v, where: _artwork(v, where, source), None)
     if artwork is not None:
         inputs.append(artwork)
-    author = at.optional(top, "author", _text, "")
+    author = at.optional(top, "author", text_of, "")
     email = at.optional(top, "email", _email, "")
-    rights = at.optional(top, "copyright", _text, "")
+    rights = at.optional(top, "copyright", text_of, "")
     slots: list[Slot] = []
     for week, routines in enumerate(week_routines, start=1):
         for day, routine in enumerate(routines, start=1):
@@ -144,9 +135,9 @@ def parse_programme(data: Any, source: str) -> Programme:
     return programme
 
 
-def _per_week(top: LineDict, at: _At, weeks: LineList | None) -> int:
+def _per_week(top: LineDict, at: At, weeks: LineList | None) -> int:
     if "per_week" in top:
-        return _count(
+        return count_of(
             top["per_week"],
             at.key(top, "per_week"),
             minimum=1,
@@ -161,8 +152,8 @@ def _per_week(top: LineDict, at: _At, weeks: LineList | None) -> int:
     return 1
 
 
-def _week(value: Any, at: _At, per_week: int, source: str, inputs: list[str]) -> list[Routine]:
-    week = _mapping(value, at, WEEK_KEYS, "a week: a mapping with 'routine' or 'sessions'")
+def _week(value: Any, at: At, per_week: int, source: str, inputs: list[str]) -> list[Routine]:
+    week = keys_of(value, at, WEEK_KEYS, "a week: a mapping with 'routine' or 'sessions'")
     if ("routine" in week) == ("sessions" in week):
         at.fail(
             "expected a week with either 'routine' or 'sessions', found "
@@ -189,7 +180,7 @@ _OPEN_STEP_MS: contextvars.ContextVar[int | None] = contextvars.ContextVar(
 )
 
 
-def _routine(value: Any, at: _At, source: str, inputs: list[str]) -> Routine:
+def _routine(value: Any, at: At, source: str, inputs: list[str]) -> Routine:
     """A routine named by file (relative to the programme) or written inline."""
     if isinstance(value, LineDict):
         return parse_routine(value, source, in_programme=True, where=at.path)
@@ -205,7 +196,7 @@ def _routine(value: Any, at: _At, source: str, inputs: list[str]) -> Routine:
         at.fail(f"the routine it names is invalid: {exc}")
 
 
-def _date(value: Any, at: _At) -> datetime.date:
+def _date(value: Any, at: At) -> datetime.date:
     found: datetime.date | None = None
     if isinstance(value, datetime.datetime):
         found = value.date()
@@ -226,7 +217,7 @@ FIRST_START = datetime.date(1970, 1, 1)
 LAST_START = datetime.date(2999, 12, 31)
 
 
-def _days(value: Any, at: _At, per_week: int) -> tuple[int, ...]:
+def _days(value: Any, at: At, per_week: int) -> tuple[int, ...]:
     if not isinstance(value, LineList) or len(value) != per_week:
         at.expected(
             f"a list of {per_week} weekday{'s' * (per_week != 1)} (per_week), such as [tue, sat]",
@@ -249,24 +240,24 @@ def _days(value: Any, at: _At, per_week: int) -> tuple[int, ...]:
     return tuple(found)
 
 
-def _artwork(value: Any, at: _At, source: str) -> str:
-    path = Path(source).parent / _text(value, at)
+def _artwork(value: Any, at: At, source: str) -> str:
+    path = Path(source).parent / text_of(value, at)
     if not path.is_file():
         at.fail(f"expected an image file (PNG, JPEG, WebP, ...), found no {path}")
     return str(path)
 
 
-def _email(value: Any, at: _At) -> str:
-    text = _text(value, at)
+def _email(value: Any, at: At) -> str:
+    text = text_of(value, at)
     name, _, host = text.partition("@")
     if not name or "." not in host or any(c.isspace() for c in text):
         at.expected("an email address (name@example.org)", value)
     return text
 
 
-def _url(value: Any, at: _At) -> str:
+def _url(value: Any, at: At) -> str:
     try:
-        return checked_base_url(_text(value, at))
+        return checked_base_url(text_of(value, at))
     except ValueError as exc:
         at.expected(str(exc), value)
 
@@ -315,19 +306,19 @@ def _session_date(
 # -- progression --------------------------------------------------------------------------
 
 
-def _progression(value: Any, at: _At, base: Routine) -> Progression:
-    mapping = _mapping(
+def _progression(value: Any, at: At, base: Routine) -> Progression:
+    mapping = keys_of(
         value, at, PROGRESSION_KEYS, "a progression: a mapping such as {reps: {to: 40}}"
     )
     by = "week"
     if "by" in mapping:
-        by = _text(mapping["by"], at.key(mapping, "by"))
+        by = text_of(mapping["by"], at.key(mapping, "by"))
         if by not in ("week", "session"):
             at.key(mapping, "by").expected("'week' or 'session'", mapping["by"])
     changes = _changes(mapping, at, with_then=False)
     exercises: dict[str, Changes] = {}
     if "exercises" in mapping:
-        named = _mapping(
+        named = keys_of(
             mapping["exercises"],
             at.key(mapping, "exercises"),
             tuple(str(key) for key in mapping["exercises"] or ()),
@@ -340,23 +331,21 @@ def _progression(value: Any, at: _At, base: Routine) -> Progression:
                 close = closest(str(name), names)
                 hint = f"did you mean '{close}'?" if close else "its exercises: " + ", ".join(names)
                 where.fail(f"expected an exercise of the routine, found '{name}' — {hint}")
-            entry = _mapping(
-                named[name], where, EXERCISE_KEYS, "a mapping such as {reps: {to: 40}}"
-            )
+            entry = keys_of(named[name], where, EXERCISE_KEYS, "a mapping such as {reps: {to: 40}}")
             exercises[str(name)] = _changes(entry, where, with_then=True)
     return Progression(by, changes, MappingProxyType(exercises))
 
 
-def _changes(mapping: LineDict, at: _At, *, with_then: bool) -> Changes:
+def _changes(mapping: LineDict, at: At, *, with_then: bool) -> Changes:
     def change(key: str, parse: Any) -> Change | None:
         if key not in mapping:
             return None
         return _change(mapping[key], at.key(mapping, key), parse)
 
     then = None
-    if with_then and _present(mapping, "then"):
+    if with_then and present(mapping, "then"):
         where = at.key(mapping, "then")
-        then = _text(mapping["then"], where)
+        then = text_of(mapping["then"], where)
         try:
             check_template(then, "milestone")
         except TemplateError as exc:
@@ -370,23 +359,23 @@ def _changes(mapping: LineDict, at: _At, *, with_then: bool) -> Changes:
     )
 
 
-def _reps(value: Any, at: _At) -> int:
-    return _count(value, at, minimum=1, maximum=limits.MAX_REPS, what="reps")
+def _reps(value: Any, at: At) -> int:
+    return count_of(value, at, minimum=1, maximum=limits.MAX_REPS, what="reps")
 
 
-def _sets(value: Any, at: _At) -> int:
-    return _count(value, at, minimum=1, maximum=limits.MAX_SETS, what="sets")
+def _sets(value: Any, at: At) -> int:
+    return count_of(value, at, minimum=1, maximum=limits.MAX_SETS, what="sets")
 
 
 def _seconds(*, positive: bool) -> Any:
-    def parse(value: Any, at: _At) -> int:
-        ms = _duration(value, at, positive=positive)
+    def parse(value: Any, at: At) -> int:
+        ms = duration_of(value, at, positive=positive)
         return round(ms / 1000) * 1000  # whole seconds
 
     return parse
 
 
-def _change(value: Any, at: _At, parse: Any) -> Change:
+def _change(value: Any, at: At, parse: Any) -> Change:
     if isinstance(value, LineList):
         if not value:
             at.expected("a list with one value per step", value)
@@ -394,18 +383,18 @@ def _change(value: Any, at: _At, parse: Any) -> Change:
             values=tuple(parse(item, at.item(value, index)) for index, item in enumerate(value))
         )
     if isinstance(value, LineDict):
-        target = _mapping(value, at, ("to",), "{to: VALUE}")
+        target = keys_of(value, at, ("to",), "{to: VALUE}")
         if "to" not in target:
             at.fail("expected {to: VALUE}, found no 'to'")
         return Change(to=parse(target["to"], at.key(target, "to")))
     return Change(to=parse(value, at))  # a bare value is short for {to: VALUE}
 
 
-def _check_lists(progression: Progression, steps: int, at: _At, value: LineDict) -> None:
+def _check_lists(progression: Progression, steps: int, at: At, value: LineDict) -> None:
     """Every written-out list has one value per step."""
     unit = "week" if progression.by == "week" else "session"
 
-    def check(changes: Changes, mapping: LineDict, where: _At) -> None:
+    def check(changes: Changes, mapping: LineDict, where: At) -> None:
         for key in ("reps", "duration", "sets", "rest"):
             change = getattr(changes, key)
             if change is not None and change.values is not None and len(change.values) != steps:

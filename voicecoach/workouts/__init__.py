@@ -140,23 +140,10 @@ def clean(text: str | None) -> str:
 
 
 def read_bytes(path: Path, what: str) -> bytes:
-    """A workout file's bytes, refusing folders, missing files and files too large."""
-    source = str(path)
-    if path.is_dir():
-        raise RoutineError(f"expected {what}, found a directory", source=source)
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(limits.MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise RoutineError("no such file", source=source) from None
-    except OSError as exc:
-        raise RoutineError(f"cannot read the file: {exc.strerror}", source=source) from None
-    if len(data) > limits.MAX_FILE_BYTES:
-        raise RoutineError(
-            f"expected {what} of at most {limits.MAX_FILE_BYTES // 1000} kB, found a larger file",
-            source=source,
-        )
-    return data
+    """A workout file's bytes (not a folder, not missing, not over the size limit)."""
+    from voicecoach.yamlfile import read_input
+
+    return read_input(path, what)
 
 
 def is_workout_file(path: str | Path) -> bool:
