@@ -18,6 +18,7 @@ from voicecoach.timeline import Timeline
 from voicecoach.timeline.choreography import steps
 
 MAX_NAME = 50  # characters of a step's name a watch shows
+MAX_PERIOD = 64  # the longest round looked for (a routine's repeat of up to 32 blocks)
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def _grouped(found: list[FitStep]) -> list[FitStep | tuple[int, list[Any]]]:
     index = 0
     while index < len(found):
         best_period, best_times = 0, 1
-        for period in range(1, (len(found) - index) // 2 + 1):
+        for period in range(1, min(MAX_PERIOD, (len(found) - index) // 2) + 1):
             pattern = found[index : index + period]
             times = 1
             while found[index + times * period : index + (times + 1) * period] == pattern:
