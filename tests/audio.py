@@ -89,6 +89,8 @@ def check_session(mp3: Path) -> dict[str, Any]:
         "lufs": lufs,
         "true_peak_db": true_peak_db(audio, rate),
         "document": document,
+        "audio": audio,  # decoded once: a test may look further without decoding again
+        "rate": rate,
     }
 
 

@@ -76,8 +76,8 @@ def test_the_seed_built_with_piper_passes_the_checks_espeaks_build_passes(
 def test_a_recogniser_hears_the_cues_of_both_engines(seed_builds: dict[str, Path]) -> None:
     scores = {}
     for name, mp3 in seed_builds.items():
-        right, tried, _misses = listen(mp3)
-        assert tried >= 150
+        right, tried, _misses = listen(mp3, every=2)  # half the cues: the suite stays quick
+        assert tried >= 75
         scores[name] = right / tried
     # the proxy's floor for each engine (the default clarity on): espeak-ng's isolated
     # digits are what it misses most; figures in bench/listening.py and the README
@@ -275,8 +275,8 @@ def test_a_recogniser_hears_the_cues_of_both_engines_through_noise(
     # sit well under what the default clarity reaches (bench/listening.py prints figures)
     scores = {}
     for name, kind in (("espeak", "pink"), ("piper", "white")):
-        right, tried, _misses = listen(seed_builds[name], kind, 10.0)
-        assert tried >= 150
+        right, tried, _misses = listen(seed_builds[name], kind, 10.0, every=2)
+        assert tried >= 75
         scores[name] = right / tried
     assert scores["espeak"] >= 0.45, scores
     assert scores["piper"] >= 0.35, scores
