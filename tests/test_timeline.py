@@ -104,7 +104,7 @@ def test_contract_example_plays_out_in_order() -> None:
         ("switch", "Lunges", "the switch is 5 s")
     ]
     assert timeline.warnings == (
-        "Lunges, set 1: left out the 'switch' cue ('Switch sides. right side next.') at "
+        "Lunges, set 1: left out the 'switch' cue ('Switch sides. Right side next.') at "
         + format_clock(timeline.left_out[0].at_ms)
         + ": the switch is 5 s",
     )

@@ -66,6 +66,9 @@ DEFAULTS: dict[str, str] = {
 }
 
 
+_SENTENCE_START = re.compile(r"([.!?] )([a-z])")
+
+
 class TemplateError(ValueError):
     """A template names something other than its allowed placeholders."""
 
@@ -101,7 +104,12 @@ class Template:
             chosen = _DURATION_IN_SECONDS.sub("{seconds}", chosen)
         # a placeholder a cue allows but has no value for here (a distance of a timed
         # block) says nothing
-        return capitalised(tidy(chosen.format_map(_Blank(values))))
+        text = capitalised(tidy(chosen.format_map(_Blank(values))))
+        if self.inflected:
+            # our own wording starts each sentence with a capital, whatever a value's case:
+            # "Switch sides. Right side next."
+            text = _SENTENCE_START.sub(lambda m: m[1] + m[2].upper(), text)
+        return text
 
 
 class _Blank(dict[str, object]):
