@@ -10,8 +10,8 @@ from types import MappingProxyType
 from typing import Any
 
 from voicecoach import limits
-from voicecoach.errors import RoutineError
 from voicecoach.checks import At, count_of, duration_of, keys_of, present, text_of
+from voicecoach.errors import RoutineError
 from voicecoach.loader import load_routine, parse_routine, title_and_description
 from voicecoach.model import Routine
 from voicecoach.programme.model import Change, Changes, Programme, Progression, Slot

@@ -24,7 +24,10 @@ from typing import Any
 
 from voicecoach.workouts import Steps, Workout, clean, exercise, read_bytes
 
-_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
+# 10m, 30s, 1h, 1m30s, and 1m30 (intervals.icu's own shorthand)
+_DURATION = re.compile(
+    r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s|(?<=m)(\d+))?$"
+)
 _DISTANCE = re.compile(r"^(\d+(?:\.\d+)?)(km|mtr|mi)$")
 _PERCENT = re.compile(r"^(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?%$")
 _ZONE = re.compile(r"^[zZ]([1-7])(?:-[zZ]?([1-7]))?$")
@@ -61,8 +64,12 @@ def _step(text: str, line: int, section: str, steps: Steps, repeat: bool) -> dic
                 target = {"heart_rate": value}
             elif lower == "pace":
                 if kind == "zone":
-                    raise steps.fail(f"line {line}: pace zones are not known here; write a pace")
-                target = {"pace": value}
+                    steps.warnings.append(
+                        f"line {line}: a pace zone ({value}) has no pace here; no target is said"
+                    )
+                    target = None
+                else:
+                    target = {"pace": value}
             else:
                 target = {"power": value}
             pending = None
@@ -74,7 +81,8 @@ def _step(text: str, line: int, section: str, steps: Steps, repeat: bool) -> dic
             continue
         match = _DURATION.match(lower)
         if duration_ms is None and distance_m is None and match and any(match.groups()):
-            hours, minutes, seconds = (float(g or 0) for g in match.groups())
+            hours, minutes, seconds, bare = (float(g or 0) for g in match.groups())
+            seconds += bare
             duration_ms = round((hours * 3600 + minutes * 60 + seconds) * 1000)
             continue
         if duration_ms is None and distance_m is None and (match := _DISTANCE.match(lower)):

@@ -37,6 +37,7 @@ STEP_TAGS = (
     "MaxEffort",
     "SolidState",
 )
+_CANONICAL = {tag.lower(): tag for tag in (*STEP_TAGS, "textevent")}
 # an ampersand that starts no entity: real files carry "Tom & Jerry" unescaped
 _BARE_AMPERSAND = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
 
@@ -234,6 +235,8 @@ def read_zwo(path: Path, open_step_ms: int) -> Workout:
     reader = _Reader(root, steps)
     exercises: list[dict[str, Any]] = []
     for node in workout:
+        # tags as Zwift's own files spell them, whatever the case ("Freeride", "freeride")
+        node.tag = _CANONICAL.get(node.tag.lower(), node.tag)
         if node.tag == "textevent":
             continue
         if node.tag not in STEP_TAGS:
