@@ -384,3 +384,16 @@ def test_a_programme_of_a_workout_file_writes_a_fit_per_session(
     assert [round(s["duration_time"] * 1000) for s in steps[1:]] == [
         b["stop_ms"] - b["go_ms"] for b in document["blocks"]
     ]
+
+
+def test_spellings_real_files_use_are_read(tmp_path: Path) -> None:
+    zwo = _write(
+        tmp_path / "mixed.zwo",
+        '<workout_file><name>Mixed</name><workout><Freeride Duration="60"/>'
+        '<steadystate Duration="30" Power="0.5"/></workout></workout_file>',
+    )
+    assert lengths(planned(zwo)) == [("Free ride", 60_000), ("Recovery", 30_000)]
+    icu = _write(tmp_path / "short.txt", "Main 2x\n- 1m30 90%\n- 2m Z2 Pace\n")
+    read = read_workout(icu)
+    assert lengths(planned(icu)) == [("Main", 90_000), ("Main", 120_000)] * 2
+    assert read.warnings == ["line 3: a pace zone (Z2) has no pace here; no target is said"]
