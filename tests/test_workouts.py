@@ -397,3 +397,19 @@ def test_spellings_real_files_use_are_read(tmp_path: Path) -> None:
     read = read_workout(icu)
     assert lengths(planned(icu)) == [("Main", 90_000), ("Main", 120_000)] * 2
     assert read.warnings == ["line 3: a pace zone (Z2) has no pace here; no target is said"]
+    forum = _write(
+        tmp_path / "forum.txt",
+        "Main set 2x\n- RPE9 - not quite all out 2m 315w - 330w press lap\n- recover 2m Z2\n\n"
+        '- 30" 120%\n- 1\'30" 50%-60%\n- 3m 5:00 Pace\n- 2m 1:45/100m Pace\n',
+    )
+    document = read_workout(forum).document
+    pair = document["exercises"][0]["exercises"]
+    assert pair[0]["target"] == {"power": "315-330 W"}
+    assert pair[0]["say"] == [{"at": "0s", "text": "not quite all out"}]
+    assert [e["duration"] for e in document["exercises"][1:]] == ["30s", "1m30s", "3m", "2m"]
+    assert [e["target"] for e in document["exercises"][1:]] == [
+        {"power": "120%"},
+        {"power": "50-60%"},
+        {"pace": "5:00"},
+        {"pace": "17:30/km"},  # 1:45 a 100 m, as a pace a kilometre
+    ]

@@ -29,13 +29,37 @@ _DURATION = re.compile(
     r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s|(?<=m)(\d+))?$"
 )
 _DISTANCE = re.compile(r"^(\d+(?:\.\d+)?)(km|mtr|mi)$")
-_PERCENT = re.compile(r"^(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?%$")
+_PERCENT = re.compile(r"^(\d+(?:\.\d+)?)%?(?:-(\d+(?:\.\d+)?))?%$")  # 75%, 50-75%, 50%-75%
+_SHORT = re.compile(r"^(?:(\d+)')?(?:(\d+)\")?$")  # 5', 30", 1'30"
+_RPE = re.compile(r"^rpe(\d{1,2})$")
 _ZONE = re.compile(r"^[zZ]([1-7])(?:-[zZ]?([1-7]))?$")
-_WATTS = re.compile(r"^(\d+)(?:-(\d+))?[wW]$")
-_PACE = re.compile(r"^(\d{1,2}:\d{2})(?:-(\d{1,2}:\d{2}))?/(km|mi)$")
+_WATTS = re.compile(r"^(\d+)[wW]?(?:-(\d+))?[wW]$")
+# 4:30/km, 7:15-7:00/km, 8:00/mi, 1:45/100m (any distance: said per km), 5:00 (no unit)
+_PACE = re.compile(
+    r"^(\d{1,2}:\d{2})(?:/(?:km|mi|\d+m|\d+y))?(?:-(\d{1,2}:\d{2}))?(?:/(km|mi|\d+m|\d+y))?$"
+)
 _REPEAT = re.compile(r"^(.*?)\s*(\d+)\s*[xX]$")
 _CADENCE = re.compile(r"^\d+(?:-\d+)?rpm$", re.IGNORECASE)
 _KINDS = {"hr": "heart_rate", "lthr": "heart_rate", "pace": "pace", "power": "power"}
+
+
+def _unit_of(token: str) -> str:
+    found = re.search(r"/(km|mi|\d+m|\d+y)", token)
+    return found[1] if found else ""
+
+
+def _pace(low: str, high: str | None, unit: str) -> str:
+    """A pace as the routine writes it: per km or per mile (other distances converted)."""
+    if unit in ("", "km", "mi"):
+        return (f"{low}-{high}" if high else low) + (f"/{unit}" if unit else "")
+    metres = float(unit[:-1]) * (0.9144 if unit.endswith("y") else 1.0)
+
+    def per_km(clock: str) -> str:
+        minutes, seconds = clock.split(":")
+        total = round((int(minutes) * 60 + int(seconds)) * 1000 / metres)
+        return f"{total // 60}:{total % 60:02d}"
+
+    return (f"{per_km(low)}-{per_km(high)}" if high else per_km(low)) + "/km"
 
 
 def _section_intensity(name: str) -> str | None:
@@ -48,6 +72,10 @@ def _section_intensity(name: str) -> str | None:
 
 
 def _step(text: str, line: int, section: str, steps: Steps, repeat: bool) -> dict[str, Any]:
+    # "315w - 330w" is a range; "press lap" ends the step by the lap button, which the
+    # audio cannot hear: the step's own duration stands
+    text = re.sub(r"(\d[wW%]?)\s+-\s+(\d)", r"\1-\2", text)
+    text = re.sub(r"\bpress lap\b", " ", text, flags=re.IGNORECASE)
     tokens = text.split()
     duration_ms: int | None = None
     distance_m: float | None = None
@@ -77,7 +105,14 @@ def _step(text: str, line: int, section: str, steps: Steps, repeat: bool) -> dic
         if pending is not None:
             target = {"power": pending[1]}
             pending = None
-        if lower == "ramp" or _CADENCE.match(token) or (lower in _KINDS and target):
+        if lower in ("ramp", "freeride") or _CADENCE.match(token) or (lower in _KINDS and target):
+            continue
+        short = _SHORT.match(token)
+        if duration_ms is None and distance_m is None and short and any(short.groups()):
+            duration_ms = (int(short[1] or 0) * 60 + int(short[2] or 0)) * 1000
+            continue
+        if (match := _RPE.match(lower)) and target is None and 1 <= int(match[1]) <= 10:
+            target = f"RPE {match[1]}"
             continue
         match = _DURATION.match(lower)
         if duration_ms is None and distance_m is None and match and any(match.groups()):
@@ -99,10 +134,10 @@ def _step(text: str, line: int, section: str, steps: Steps, repeat: bool) -> dic
             target = {"power": f"{match[1]}-{match[2]} W" if match[2] else f"{match[1]} W"}
             continue
         if match := _PACE.match(lower):
-            low = match[1]
-            target = {"pace": (f"{low}-{match[2]}" if match[2] else low) + f"/{match[3]}"}
+            target = {"pace": _pace(match[1], match[2], match[3] or _unit_of(lower))}
             continue
-        words.append(token)
+        if token.strip("-–—"):
+            words.append(token)
     if pending is not None:
         target = {"power": pending[1]}
     where = f"line {line}"
