@@ -413,3 +413,16 @@ def test_spellings_real_files_use_are_read(tmp_path: Path) -> None:
         {"pace": "5:00"},
         {"pace": "17:30/km"},  # 1:45 a 100 m, as a pace a kilometre
     ]
+    caps = _write(
+        tmp_path / "caps.zwo",
+        "<workout_file><name>Caps</name><workout>"
+        '<Ramp Duration="60" Power="0.5" PowerHigh="0.8"><TextEvent TimeOffset="10" '
+        'message="Build up"/></Ramp><SteadyState Duration="120" Power="0.9">'
+        '<TextNotification timeOffset="30" text="Hold it"/></SteadyState><RestDay/>'
+        "</workout></workout_file>",
+    )
+    steps = read_workout(caps).document["exercises"]
+    assert [(e["name"], e["target"], e["say"]) for e in steps] == [
+        ("Ramp", {"power": "50-80%"}, [{"at": "10s", "text": "Build up"}]),
+        ("Tempo", {"power": "90%"}, [{"at": "30s", "text": "Hold it"}]),
+    ]

@@ -37,7 +37,9 @@ STEP_TAGS = (
     "MaxEffort",
     "SolidState",
 )
-_CANONICAL = {tag.lower(): tag for tag in (*STEP_TAGS, "textevent")}
+_CANONICAL = {tag.lower(): tag for tag in STEP_TAGS}
+# elements Zwift's own workouts carry beside their steps, which hold no step
+_NOT_STEPS = ("textevent", "textnotification", "gameplayevent", "restday", "run")
 # an ampersand that starts no entity: real files carry "Tom & Jerry" unescaped
 _BARE_AMPERSAND = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
 
@@ -98,16 +100,20 @@ class _Reader:
 
     def messages(self, node: Element) -> list[tuple[int, str]]:
         found = []
-        for event in node.iter("textevent"):
-            offset = event.get("timeoffset")
+        events = [e for e in node.iter() if e.tag.lower() in ("textevent", "textnotification")]
+        for event in events:
+            # Zwift's own files write textevent/timeoffset/message, TextEvent/TimeOffset,
+            # and TextNotification/timeOffset/text
+            offset = next((v for k, v in event.attrib.items() if k.lower() == "timeoffset"), None)
+            message = event.get("message") or event.get("text") or ""
             if offset is None:
                 self.steps.warnings.append(
                     f"step {self.number} ({node.tag}): a message placed by distance "
-                    f"({clean(event.get('message'))!r}) is left out: the audio knows only time"
+                    f"({clean(message)!r}) is left out: the audio knows only time"
                 )
                 continue
             at_ms = seconds_ms(offset, "a textevent's timeoffset", self.steps)
-            found.append((at_ms, event.get("message") or ""))
+            found.append((at_ms, message))
         return sorted(found)
 
     def step(self, node: Element) -> list[dict[str, Any]]:
@@ -122,7 +128,7 @@ class _Reader:
         common: dict[str, Any] = {"duration": open_duration, "say": say}
         self.steps.counted(1)
         if tag in ("Warmup", "Cooldown", "Ramp"):
-            low = self.number_attr(node, "PowerLow", 0.0)
+            low = self.number_attr(node, "PowerLow", self.number_attr(node, "Power", 0.0))
             high = self.number_attr(node, "PowerHigh", low)
             name = {"Warmup": "Warm-up", "Cooldown": "Cool-down", "Ramp": "Ramp"}[tag]
             intensity = {"Warmup": "warmup", "Cooldown": "cooldown", "Ramp": "active"}[tag]
@@ -237,7 +243,7 @@ def read_zwo(path: Path, open_step_ms: int) -> Workout:
     for node in workout:
         # tags as Zwift's own files spell them, whatever the case ("Freeride", "freeride")
         node.tag = _CANONICAL.get(node.tag.lower(), node.tag)
-        if node.tag == "textevent":
+        if node.tag.lower() in _NOT_STEPS:
             continue
         if node.tag not in STEP_TAGS:
             raise steps.fail(
