@@ -426,3 +426,26 @@ def test_spellings_real_files_use_are_read(tmp_path: Path) -> None:
         ("Ramp", {"power": "50-80%"}, [{"at": "10s", "text": "Build up"}]),
         ("Tempo", {"power": "90%"}, [{"at": "30s", "text": "Hold it"}]),
     ]
+
+
+def test_a_fit_strength_workout_counts_its_reps(tmp_path: Path) -> None:
+    from garmin_fit_sdk import Encoder, Profile
+
+    numbers = Profile["mesg_num"]
+    encoder = Encoder()
+    encoder.write_mesg({"mesg_num": numbers["FILE_ID"], "type": "workout", "manufacturer": 255})
+    encoder.write_mesg({"mesg_num": numbers["WORKOUT"], "wkt_name": "Strength"})
+    for index, step in enumerate(
+        [
+            {"wkt_step_name": "Squats", "duration_type": "reps", "duration_value": 12},
+            {"wkt_step_name": "Rest", "duration_type": "time", "duration_value": 30_000},
+            {"duration_type": "repeat_until_steps_cmplt", "duration_value": 0, "target_value": 3},
+        ]
+    ):
+        encoder.write_mesg({"mesg_num": numbers["WORKOUT_STEP"], "message_index": index, **step})
+    path = _write_bytes(tmp_path / "strength.fit", encoder.close())
+    timeline = planned(path)
+    assert [(b.exercise, b.kind, b.reps) for b in timeline.blocks] == [
+        ("Squats", "reps", 12),
+        ("Rest", "timed", None),
+    ] * 3

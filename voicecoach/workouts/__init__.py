@@ -108,10 +108,13 @@ def exercise(
     say: list[tuple[int, str]] | None = None,
     distance_m: float | None = None,
     duration: str | None = None,
+    reps: int | None = None,
 ) -> dict[str, Any]:
     """One step as a routine exercise (the keys in the order a person writes them)."""
     found: dict[str, Any] = {"name": clean(name) or "Step"}
-    if distance_m is not None:
+    if reps is not None:
+        found["reps"] = reps
+    elif distance_m is not None:
         found["distance"] = f"{distance_m:g}m"
     elif duration is not None:
         found["duration"] = duration

@@ -133,6 +133,14 @@ def read_fit(path: Path, open_step_ms: int) -> Workout:
         target = _target(step, cycling, where, steps)
         notes = [clean(step.get("notes"))] if step.get("notes") else []
         name = name or _NAMES[intensity]
+        reps = step.get("duration_reps") or (
+            step.get("duration_value") if duration == "reps" else 0
+        )
+        if duration == "reps" and isinstance(reps, int) and 1 <= reps <= 1000:
+            # a strength step: counted reps, at the routine's tempo
+            made = exercise(name, reps=reps, target=target, intensity=intensity, tips=notes)
+            items.append((index, made))
+            continue
         if duration == "time" and (step.get("duration_time") or 0) > 0:
             ms = round(float(step["duration_time"]) * 1000)
             items.append(
