@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import textwrap
 from pathlib import Path
 
-import pytest
-
+from tests.browser import launch, needs_chromium
 from voicecoach.build import BuildOptions
 from voicecoach.programme.build import ProgrammeOptions, build_programme
 from voicecoach.programme.loader import load_programme
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("CI"),
-    reason="Chromium is not installed (.ci/run installs it; in CI this test never skips)",
-)
+pytestmark = needs_chromium
 
 
 def test_the_page_plays_every_session_and_jumps_to_chapters_offline(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    assert CHROMIUM is not None, "CI must have Chromium: .ci/run installs it"
     (tmp_path / "r.yaml").write_text(
         textwrap.dedent(
             """
@@ -52,18 +43,7 @@ def test_the_page_plays_every_session_and_jumps_to_chapters_offline(tmp_path: Pa
 
     requests: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
+        browser = launch(playwright)
         try:
             page = browser.new_page()
             page.on("request", lambda request: requests.append(request.url))

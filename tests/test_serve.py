@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,11 +18,10 @@ import numpy as np
 import pytest
 
 from tests.audio import ffmpeg
+from tests.browser import launch, needs_chromium
 from voicecoach.build import BuildOptions
 from voicecoach.programme.build import ProgrammeOptions, build_programme
 from voicecoach.programme.loader import load_programme
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
@@ -197,22 +194,15 @@ def test_twenty_clients_at_once_get_every_answer_right(
     assert all(results), results.count(False)
 
 
-@pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("CI"),
-    reason="Chromium is not installed (.ci/run installs it; in CI this test never skips)",
-)
+@needs_chromium
 def test_a_browser_plays_the_served_page_and_seeks_by_range(
     served: tuple[str, Path, list[str]],
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    assert CHROMIUM is not None, "CI must have Chromium: .ci/run installs it"
     base, _folder, _files = served
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"],
-        )
+        browser = launch(playwright)
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844})
             page.set_default_timeout(10_000)
