@@ -109,7 +109,8 @@ def listen(
     audio, rate = decode(mp3, 16000)
     if kind is not None:
         audio = in_noise(audio, rate, kind, snr_db, seed + 7)
-    decoder = Decoder(samprate=16000, loglevel="FATAL")
+    # bestpath off: the lattice rescoring drops a phrase's last word ("as high as you")
+    decoder = Decoder(samprate=16000, loglevel="FATAL", bestpath=False)
     phrases = {}
     for cue in document["cues"]:
         if cue["kind"] != "speech":
@@ -130,10 +131,11 @@ def listen(
         said = words_of(cue["text"]) if cue["kind"] == "speech" else ""
         if said not in phrases:
             continue
+        # the cue with 60 ms after its end (a last consonant's tail), and 0.2 s of quiet
+        # either side with a hiss at -60 dBFS: digital silence upsets its energy scale
         lo = max(0, (cue["start_ms"] - 20) * rate // 1000)
-        hi = min(len(audio), (cue["end_ms"] + 20) * rate // 1000)
-        # some quiet either side, with a faint hiss: digital silence upsets its energy scale
-        quiet = np.random.default_rng(seed).normal(0, 1e-4, rate * 3 // 10).astype(np.float32)
+        hi = min(len(audio), (cue["end_ms"] + 60) * rate // 1000)
+        quiet = np.random.default_rng(seed).normal(0, 1e-3, rate // 5).astype(np.float32)
         part = np.concatenate([quiet, audio[lo:hi], quiet])
         pcm = (np.clip(part, -1, 1) * 32767).astype("<i2").tobytes()
         decoder.start_utt()
