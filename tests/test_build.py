@@ -304,7 +304,13 @@ def test_a_whole_session_builds_through_a_registered_engine(
     )
     result = build_routine(load_routine(path), BuildOptions(output=tmp_path / "beeps.mp3"))
     document = assert_sounds_right(result.audio_path)
-    assert document["voice"] == {"engine": "fake", "ms_per_char": 40, "clarity": "standard/1"}
+    from voicecoach.speech.clarity import CLARITY_VERSION
+
+    assert document["voice"] == {
+        "engine": "fake",
+        "ms_per_char": 40,
+        "clarity": f"standard/{CLARITY_VERSION}",
+    }
     assert [c["title"] for c in document["chapters"]] == ["Intro", "Hop", "Hold", "Outro"]
     spoken = [c["text"] for c in document["cues"] if c["kind"] == "speech"]
     assert set(spoken) <= set(fake_engine.opened[0].calls)
