@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from itertools import pairwise
@@ -361,7 +362,9 @@ def test_a_build_leaves_nothing_in_the_temp_directory(
     import tempfile
 
     def scratch() -> set[str]:
-        return {p.name for p in Path(tempfile.gettempdir()).glob("voicecoach-speech-*")}
+        # this process's own scratch folders: another build on the machine has its own
+        mine = f"voicecoach-speech-{os.getpid()}.*"
+        return {p.name for p in Path(tempfile.gettempdir()).glob(mine)}
 
     before = scratch()
     path = write_routine("title: Tiny\nexercises: [{name: Hop, reps: 2, tempo: 1s}]\n")
