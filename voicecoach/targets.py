@@ -214,13 +214,6 @@ def parse_target(kind: str, value: object, units: str) -> Target:
     return parse_effort(value)
 
 
-def target_document(target: Target) -> object:
-    """How a routine writes this target back (`import` writes it so)."""
-    if target.kind == "effort":
-        return target.written if target.unit == "word" else f"RPE {int(target.low)}"
-    return {target.kind: target.written}
-
-
 # -- times and distances -------------------------------------------------------------------
 
 

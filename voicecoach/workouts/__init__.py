@@ -142,13 +142,6 @@ def clean(text: str | None) -> str:
     return text[: limits.MAX_TEXT]
 
 
-def read_bytes(path: Path, what: str) -> bytes:
-    """A workout file's bytes (not a folder, not missing, not over the size limit)."""
-    from voicecoach.yamlfile import read_input
-
-    return read_input(path, what)
-
-
 def is_workout_file(path: str | Path) -> bool:
     """Whether a path names a workout file (by its extension) rather than a routine."""
     return Path(path).suffix.lower() in SUFFIXES

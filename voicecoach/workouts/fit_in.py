@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from voicecoach.workouts import Steps, Workout, clean, exercise, read_bytes
+from voicecoach.workouts import Steps, Workout, clean, exercise
+from voicecoach.yamlfile import read_input
 
 _INTENSITIES = {
     "warmup": "warmup",
@@ -74,7 +75,7 @@ def read_fit(path: Path, open_step_ms: int) -> Workout:
     """Read a Garmin FIT workout file."""
     from garmin_fit_sdk import Decoder, Stream
 
-    data = read_bytes(path, "a FIT workout")
+    data = read_input(path, "a FIT workout")
     steps = Steps(str(path), open_step_ms)
     try:
         decoder = Decoder(Stream.from_byte_array(bytearray(data)))

@@ -22,7 +22,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from voicecoach.workouts import Steps, Workout, clean, exercise, read_bytes
+from voicecoach.workouts import Steps, Workout, clean, exercise
+from voicecoach.yamlfile import read_input
 
 # 10m, 30s, 1h, 1m30s, and 1m30 (intervals.icu's own shorthand)
 _DURATION = re.compile(
@@ -173,7 +174,7 @@ def _step(text: str, line: int, section: str, steps: Steps, repeat: bool) -> dic
 
 def read_icu(path: Path, open_step_ms: int) -> Workout:
     """Read an intervals.icu text workout."""
-    data = read_bytes(path, "an intervals.icu workout")
+    data = read_input(path, "an intervals.icu workout")
     steps = Steps(str(path), open_step_ms)
     try:
         text = data.decode("utf-8-sig")

@@ -23,9 +23,9 @@ from voicecoach.workouts import (
     clean,
     exercise,
     percent_range,
-    read_bytes,
     seconds_ms,
 )
+from voicecoach.yamlfile import read_input
 
 STEP_TAGS = (
     "Warmup",
@@ -215,7 +215,7 @@ class _Reader:
 
 def read_zwo(path: Path, open_step_ms: int) -> Workout:
     """Read a Zwift workout file."""
-    data = read_bytes(path, "a Zwift workout")
+    data = read_input(path, "a Zwift workout")
     steps = Steps(str(path), open_step_ms)
     try:
         text = data.decode("utf-8-sig")
