@@ -325,7 +325,7 @@ def test_the_last_stop_and_the_last_session_of_a_plan_end_it_as_such() -> None:
     assert stops == ["Rest.", "Rest.", "Done."]
     plain = Exercise("Plank", (WorkSet(None, 20_000, 3_000, 0),))
     ends = expand(simple(plain), measure).cues
-    assert [c.text for c in ends if c.name == "stop" and c.kind == "speech"] == ["Stop."]
+    assert [c.text for c in ends if c.name == "stop" and c.kind == "speech"] == ["Stop there."]
 
 
 def test_tips_are_spoken_on_the_first_occurrence_only() -> None:
