@@ -1,11 +1,11 @@
 """Which wording of a cue is heard best in noise: candidates tried in a session's own noise.
 
-Builds the seed with each engine (clarity `standard`, or `--clarity`), then speaks each candidate wording
-of one cue in that voice and puts it, at the session's speech level, into the same noise as
-`make listen` (speech-shaped from the session's own spectrum and pink at 10 and 5 dB, white
-at 10 dB), many times over with fresh noise. The recogniser knows the session's phrases with
-the cue's first candidate replaced by the one tried, so a wording that sounds like another
-cue loses. The first candidate is the one the session says now.
+Builds the seed with each engine (clarity `standard`, or `--clarity`), then speaks each
+candidate wording of one cue in that voice and puts it, at the session's speech level, into
+the same noise as `make listen` (speech-shaped from the session's own spectrum and pink at 10
+and 5 dB, white at 10 dB), many times over with fresh noise. The recogniser knows the
+session's phrases with the cue's first candidate replaced by the one tried, so a wording
+that sounds like another cue loses. The first candidate is the one the session says now.
 
     python bench/wording.py "Stop." "And stop." "Stop there."
 """
