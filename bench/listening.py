@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.listening import listen  # noqa: E402
+from tests.listening import listen, number_words  # noqa: E402
 
 CONDITIONS = (
     ("quiet", None, 0.0),
@@ -72,6 +72,17 @@ def build(text: str, folder: Path, name: str) -> tuple[Path, float]:
     return out, time.perf_counter() - started
 
 
+NUMBERS = {number_words(n) for n in range(1000)}
+
+
+def numbers_said(mp3: Path) -> int:
+    """How many of a session's speech cues are a single number (rep counts, the countdown)."""
+    import json
+
+    cues = json.loads(mp3.with_suffix(".json").read_text())["cues"]
+    return sum(c["kind"] == "speech" and c["text"].strip(" .!?").isdigit() for c in cues)
+
+
 def main() -> None:
     from benchlib import stop_cleanly
 
@@ -92,11 +103,15 @@ def main() -> None:
                     label = f"{engine}-{clarity}-{name}"
                     mp3, took = build(with_voice(text, engine, clarity), root, label)
                     costs[(engine, clarity)] = costs.get((engine, clarity), 0.0) + took
+                    numbers = numbers_said(mp3)
                     for condition, kind, snr in CONDITIONS:
-                        right, tried, _ = listen(mp3, kind, snr)
-                        tally = scores.setdefault((engine, clarity, condition), [0, 0])
+                        right, tried, misses = listen(mp3, kind, snr)
+                        missed = sum(said in NUMBERS for said, _ in misses)
+                        tally = scores.setdefault((engine, clarity, condition), [0, 0, 0, 0])
                         tally[0] += right
                         tally[1] += tried
+                        tally[2] += numbers - missed
+                        tally[3] += numbers
                     print(f"  built and heard {label}", file=sys.stderr, flush=True)
     report(args, scores, costs, list(texts))
 
@@ -107,15 +122,25 @@ def report(
     costs: dict[tuple[str, str], float],
     names: list[str],
 ) -> None:
-    print(f"\ncues heard right by an offline recogniser ({', '.join(names)}; all cues pooled)")
     columns = [(e, c) for e in args.engines for c in args.clarity]
-    print(f"{'condition':<22}" + "".join(f"{e + ' ' + c:>20}" for e, c in columns))
-    for condition, _, _ in CONDITIONS:
-        cells = []
-        for engine, clarity in columns:
-            right, tried = scores[(engine, clarity, condition)]
-            cells.append(f"{100 * right / max(tried, 1):>19.1f}%")
-        print(f"{condition:<22}" + "".join(cells))
+    tables = (
+        (f"cues heard right by an offline recogniser ({', '.join(names)}; all cues pooled)", 0),
+        ("of them, the single numbers (rep counts and the countdown)", 2),
+        ("and every other cue (the words)", None),
+    )
+    for title, at in tables:
+        print(f"\n{title}")
+        print(f"{'condition':<22}" + "".join(f"{e + ' ' + c:>20}" for e, c in columns))
+        for condition, _, _ in CONDITIONS:
+            cells = []
+            for engine, clarity in columns:
+                tally = scores[(engine, clarity, condition)]
+                if at is None:  # all cues less the numbers
+                    right, tried = tally[0] - tally[2], tally[1] - tally[3]
+                else:
+                    right, tried = tally[at], tally[at + 1]
+                cells.append(f"{100 * right / max(tried, 1):>19.1f}%")
+            print(f"{condition:<22}" + "".join(cells))
     print("\ncold builds, summed (each with an empty clip cache)")
     for engine in args.engines:
         base = costs.get((engine, "off"))
