@@ -58,6 +58,11 @@ def test_strong_clarity_lifts_weak_sounds_toward_the_loud_ones() -> None:
     before = ratio_db(sound)
     assert ratio_db(clarified(sound, RATE, "standard")) == pytest.approx(before, abs=0.5)
     assert ratio_db(clarified(sound, RATE, "strong")) >= before + 10  # 34 dB apart, then ~21
+    # Piper's voice is tuned apart: its standard compresses as strong does, its strong more
+    piper_standard = ratio_db(clarified(sound, RATE, "standard", "piper"))
+    assert piper_standard == pytest.approx(ratio_db(clarified(sound, RATE, "strong")), abs=0.5)
+    assert ratio_db(clarified(sound, RATE, "strong", "piper")) >= piper_standard + 3
+    assert ratio_db(clarified(sound, RATE, "standard", "pyttsx3")) == pytest.approx(before, abs=0.5)
 
 
 def test_each_setting_is_its_own_voice_to_the_cache(tmp_path: Path) -> None:

@@ -103,6 +103,30 @@ def test_piper_is_deterministic_and_keys_on_the_model_not_its_path(tmp_path: Pat
     assert faster.synthesize("Calf raises. Two sets of fifteen reps.").length_ms < first.length_ms
 
 
+def test_pipers_standard_clarity_brings_its_weak_sounds_up_as_espeaks_need_not() -> None:
+    import numpy as np
+
+    from voicecoach.speech.clarity import Clarifying, clarified
+
+    def spread_db(samples: np.ndarray, rate: int) -> float:
+        """How far the quietest tenth of the voiced 10 ms frames sits under the loudest."""
+        width = rate // 100
+        frames = samples[: len(samples) // width * width].reshape(-1, width)
+        level = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
+        level -= level.max()
+        return float(-np.percentile(level[level > -45], 10))
+
+    text = "Stand with the balls of your feet on a step."
+    synth = PiperEngine().open(Voice(engine="piper"))
+    raw = synth.synthesize(text)
+    clear = Clarifying(synth, "standard").synthesize(text)
+    shaped_only = clarified(raw.samples, raw.sample_rate, "standard", "pyttsx3")
+    # the compression Piper's standard adds takes several dB off the spread shaping leaves
+    assert spread_db(clear.samples, clear.sample_rate) <= (
+        spread_db(shaped_only, raw.sample_rate) - 3
+    )
+
+
 def test_piper_voices_are_listed_and_named_voices_resolved(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,7 +14,9 @@ every clip to the session's loudness and keeps the true peak under the ceiling, 
    floor (breath, the engine's hiss) nothing is lifted.
 
 `standard` is on by default; `strong` shapes and compresses more, for loud places; `off`
-leaves the voice as the engine made it. Tones and music never pass through here.
+leaves the voice as the engine made it. The numbers are tuned for each engine's voice: for
+espeak-ng `standard` only shapes, for Piper it compresses too. Tones and music never pass
+through here.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import numpy as np
 
 from voicecoach.speech import FADE_IN_MS, FADE_OUT_MS, Clip, Synthesizer
 
-CLARITY_VERSION = 2
+CLARITY_VERSION = 3
 SETTINGS = ("standard", "strong", "off")
 
 
@@ -44,19 +46,35 @@ class Shape:
 
 
 # tuned with the listening test (tests/listening.py) on the seed with both engines: the
-# shaping alone lifts every condition and keeps the quiet room; compression lifts noise
-# most but costs a little in quiet, so only `strong` compresses (README, "Heard over noise")
+# shaping alone lifts every condition and keeps espeak-ng's quiet room; compression lifts
+# noise most but costs espeak-ng a little in quiet, so for it only `strong` compresses
+# (README, "Heard over noise")
 SHAPES = {
     "standard": Shape(200.0, 6.0, 2500.0, 2.2, -22.0, 1.0, -45.0),
     "strong": Shape(250.0, 8.0, 2500.0, 2.2, -22.0, 2.5, -45.0),
+}
+# Piper's voice leaves its weak consonants much further under its vowels than espeak-ng's
+# (the quietest tenth of its speech sits 28-34 dB under the loudest, espeak-ng's 22-27), and
+# compression costs it nothing in quiet: its `standard` compresses as espeak-ng's `strong`
+# does, and its `strong` more
+ENGINE_SHAPES = {
+    "piper": {
+        "standard": SHAPES["strong"],
+        "strong": Shape(250.0, 8.0, 2500.0, 2.2, -25.0, 4.0, -45.0),
+    },
 }
 ENVELOPE_MS = 10.0
 SMOOTH_MS = 5.0
 
 
-def clarified(samples: np.ndarray, rate: int, setting: str) -> np.ndarray:
+def shape_for(setting: str, engine: str = "") -> Shape | None:
+    """The numbers of `setting` for a voice of `engine` ("piper", "pyttsx3"); None for off."""
+    return ENGINE_SHAPES.get(engine, SHAPES).get(setting)
+
+
+def clarified(samples: np.ndarray, rate: int, setting: str, engine: str = "") -> np.ndarray:
     """`samples` (mono float32) with the clarity processing of `setting`, same length."""
-    shape = SHAPES.get(setting)
+    shape = shape_for(setting, engine)
     if shape is None or len(samples) == 0:
         return samples
     shaped = _shaped(samples.astype(np.float64), rate, shape)
@@ -153,6 +171,7 @@ class Clarifying:
     def __init__(self, inner: Synthesizer, setting: str) -> None:
         self.inner = inner
         self.setting = setting
+        self.engine = str(inner.identity().get("engine", ""))
 
     def identity(self) -> dict[str, object]:
         """The inner identity and the setting (with the chain's version)."""
@@ -161,7 +180,8 @@ class Clarifying:
     def synthesize(self, text: str) -> Clip:
         """Speak `text`, then shape it."""
         clip = self.inner.synthesize(text)
-        return Clip(clarified(clip.samples, clip.sample_rate, self.setting), clip.sample_rate)
+        shaped = clarified(clip.samples, clip.sample_rate, self.setting, self.engine)
+        return Clip(shaped, clip.sample_rate)
 
     def close(self) -> None:
         """Close the inner synthesizer."""
