@@ -27,6 +27,7 @@ from listening import build, routines, with_voice  # noqa: E402
 
 from tests.audio import decode  # noqa: E402
 from tests.listening import active_level, grammar_decoder, noise, recognise, words_of  # noqa: E402
+from voicecoach.speech.clarity import SETTINGS  # noqa: E402
 
 CONDITIONS = (("speech-shaped", "speech", 10.0), ("speech-shaped", "speech", 5.0))
 CONDITIONS += (("pink", "pink", 10.0), ("pink", "pink", 5.0), ("white", "white", 10.0))
@@ -91,7 +92,7 @@ def main() -> None:
     parser.add_argument("candidates", nargs="+", help="wordings of one cue; the first is today's")
     parser.add_argument("--engines", nargs="*", default=["espeak-ng", "piper"])
     parser.add_argument("--tries", type=int, default=24, help="fresh noise for each")
-    parser.add_argument("--clarity", default="standard", choices=["standard", "strong", "off"])
+    parser.add_argument("--clarity", default="standard", choices=SETTINGS)
     args = parser.parse_args()
     heads = "".join(f"{name + f' {snr:.0f} dB':>21}" for name, _, snr in CONDITIONS)
     print(f"heard right, {args.tries} tries each, in the seed's own noise")
