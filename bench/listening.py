@@ -5,7 +5,8 @@ puts every built session through `tests/listening.py`: an offline recogniser res
 the session's own phrases tries every speech cue, in a quiet room and in steady noise added
 after decoding the MP3 (speech-shaped and pink at 10 and 5 dB, white at 10 dB under the
 speech's active level). Prints the share of cues heard right per condition, and what
-clarity costs a cold build. `make listen` runs it; `make bench` runs it too.
+clarity costs a cold build (the seed built cold with each setting in turns, the least time
+of each). `make listen` runs it; `make bench` runs it too.
 """
 
 from __future__ import annotations
@@ -92,6 +93,9 @@ def main() -> None:
     parser.add_argument("--engines", nargs="*", default=list(ENGINES))
     parser.add_argument("--starters", nargs="*", default=list(STARTERS))
     parser.add_argument("--clarity", nargs="*", default=["off", "standard", "strong"])
+    parser.add_argument(
+        "--cost-runs", type=int, default=3, help="cold builds of the seed per setting, in turns"
+    )
     args = parser.parse_args()
     texts = routines(args.starters)
     scores: dict[tuple[str, str, str], list[int]] = {}
@@ -114,7 +118,30 @@ def main() -> None:
                         tally[2] += numbers - missed
                         tally[3] += numbers
                     print(f"  built and heard {label}", file=sys.stderr, flush=True)
+        fastest = cold_builds(texts["seed"], args, root)
     report(args, scores, costs, list(texts))
+    if fastest:
+        print(f"\ncold builds of the seed, the least of {args.cost_runs} taken in turns")
+        for (engine, clarity), took in fastest.items():
+            ratio = took / fastest[(engine, "off")]
+            print(f"  {engine:<10} {clarity:<9} {took:6.2f} s ({ratio:.3f} x off)")
+
+
+def cold_builds(text: str, args: argparse.Namespace, root: Path) -> dict[tuple[str, str], float]:
+    """What clarity costs a cold build: the seed built cold `args.cost_runs` times with
+    each setting, the settings in turns so the machine's other load falls on each alike;
+    the least time of each (none without `off` to compare with)."""
+    if "off" not in args.clarity:
+        return {}
+    fastest: dict[tuple[str, str], float] = {}
+    for engine in args.engines:
+        for attempt in range(args.cost_runs):
+            for clarity in args.clarity:
+                label = f"cost-{engine}-{clarity}-{attempt}"
+                _, took = build(with_voice(text, engine, clarity), root, label)
+                fastest[(engine, clarity)] = min(fastest.get((engine, clarity), took), took)
+        print(f"  timed cold builds of {engine}", file=sys.stderr, flush=True)
+    return fastest
 
 
 def report(

@@ -26,7 +26,14 @@ sys.path.insert(0, str(REPO))
 from listening import build, routines, with_voice  # noqa: E402
 
 from tests.audio import decode  # noqa: E402
-from tests.listening import active_level, grammar_decoder, noise, recognise, words_of  # noqa: E402
+from tests.listening import (  # noqa: E402
+    AROUND_S,
+    active_level,
+    grammar_decoder,
+    noise,
+    recognise,
+    words_of,
+)
 from voicecoach.speech.clarity import SETTINGS  # noqa: E402
 
 CONDITIONS = (("speech-shaped", "speech", 10.0), ("speech-shaped", "speech", 5.0))
@@ -70,16 +77,18 @@ def trial(engine: str, candidates: list[str], tries: int, clarity: str, folder: 
         for _, kind, snr in CONDITIONS:
             right = 0
             for attempt in range(tries):
-                # as a cue is cut from a noisy session: 20 ms before it, 60 ms after
+                # as a cue is cut from a noisy session: 20 ms before it, 60 ms after, heard
+                # inside the noise that goes on around it
                 part = np.pad(clip, (320, 960))
+                length = len(part) + 2 * int(AROUND_S * rate)
                 if kind == "speech":
-                    start = (attempt * 40_009) % (len(shaped) - len(part))
-                    masker = shaped[start : start + len(part)]
+                    start = (attempt * 40_009) % (len(shaped) - length)
+                    masker = shaped[start : start + length]
                 else:
-                    masker = noise(part.astype(np.float32), rate, kind, seed=attempt)
+                    masker = noise(np.zeros(length, np.float32), rate, kind, seed=attempt)
                 masker = masker / np.sqrt(np.mean(masker * masker))
-                noisy = (part + masker * level / 10 ** (snr / 20)).astype(np.float32)
-                right += recognise(decoder, noisy, rate, attempt) == said
+                around = masker * level / 10 ** (snr / 20)
+                right += recognise(decoder, part, rate, around) == said
             cells.append(f"{100 * right / tries:>20.0f}%")
         print(f"  {engine:<10} {text!r:<24}" + "".join(cells), flush=True)
 

@@ -89,10 +89,26 @@ def noise(audio: np.ndarray, rate: int, kind: str, seed: int = 7) -> np.ndarray:
     return made / np.sqrt(np.mean(made * made))
 
 
-def in_noise(audio: np.ndarray, rate: int, kind: str, snr_db: float, seed: int = 7) -> np.ndarray:
-    """`audio` with steady noise `snr_db` under the speech's active level."""
+# a cue is heard with this much of what surrounds it either side, as a listener hears it:
+# the noise goes on before and after a cue, it does not start and stop with the voice
+AROUND_S = 0.2
+HISS = 1e-3  # the quiet room's floor, -60 dBFS: digital silence upsets the energy scale
+
+
+def background(
+    audio: np.ndarray, rate: int, kind: str | None, snr_db: float, seed: int = 7
+) -> np.ndarray:
+    """What a listener hears besides the voice: steady noise of `kind` `snr_db` under the
+    speech's active level, or a quiet room's faint hiss. Twice `AROUND_S` longer than
+    `audio`, so that the stretch of it under a cue and either side starts where the cue
+    does: `around[lo : hi + 2 * pad]` for the cue `audio[lo:hi]`."""
+    extra = 2 * int(AROUND_S * rate)
+    if kind is None:
+        return np.random.default_rng(seed).normal(0, HISS, len(audio) + extra)
     level = active_level(audio, rate) / 10 ** (snr_db / 20)
-    return (audio + level * noise(audio, rate, kind, seed)).astype(np.float32)
+    padded = np.concatenate([audio, np.zeros(extra, dtype=audio.dtype)])
+    made: np.ndarray = level * noise(padded, rate, kind, seed)
+    return made
 
 
 def listen(
@@ -100,14 +116,15 @@ def listen(
 ) -> tuple[int, int, list[tuple[str, str]]]:
     """Recognise every speech cue of a built session; (heard right, cues tried, misses).
 
-    With a `kind` of noise, that noise is added at `snr_db` after decoding. Cues with a
+    With a `kind` of noise, that noise is added at `snr_db` after decoding; each cue is
+    heard with `AROUND_S` of the noise either side (a quiet room's hiss without). Cues with a
     word the recogniser's dictionary lacks are not tried. `every`: try only every Nth cue
     (the suite's quicker sample; the benchmark tries them all).
     """
     document = json.loads(mp3.with_suffix(".json").read_text())
     audio, rate = decode(mp3, 16000)
-    if kind is not None:
-        audio = in_noise(audio, rate, kind, snr_db, seed + 7)
+    around = background(audio, rate, kind, snr_db, seed + 7)
+    pad = int(AROUND_S * rate)
     spoken = [words_of(c["text"]) if c["kind"] == "speech" else "" for c in document["cues"]]
     decoder, phrases = grammar_decoder(spoken)
     tried = right = 0
@@ -118,7 +135,7 @@ def listen(
         # the cue with 60 ms after its end (a last consonant's tail)
         lo = max(0, (cue["start_ms"] - 20) * rate // 1000)
         hi = min(len(audio), (cue["end_ms"] + 60) * rate // 1000)
-        heard = recognise(decoder, audio[lo:hi], rate, seed)
+        heard = recognise(decoder, audio[lo:hi], rate, around[lo : hi + 2 * pad])
         tried += 1
         if heard == said:
             right += 1
@@ -149,13 +166,20 @@ def grammar_decoder(spoken: list[str]) -> tuple[Any, set[str]]:
     return decoder, set(phrases)
 
 
-def recognise(decoder: Any, part: np.ndarray, rate: int, seed: int = 0) -> str:
-    """What `decoder` hears in `part` (16 kHz float audio): a phrase of its grammar, or ""."""
-    # 0.2 s of quiet either side with a hiss at -60 dBFS: digital silence upsets its
-    # energy scale
-    quiet = np.random.default_rng(seed).normal(0, 1e-3, rate // 5).astype(np.float32)
-    padded = np.concatenate([quiet, part.astype(np.float32), quiet])
-    pcm = (np.clip(padded, -1, 1) * 32767).astype("<i2").tobytes()
+def recognise(
+    decoder: Any, part: np.ndarray, rate: int, around: np.ndarray | None = None, seed: int = 0
+) -> str:
+    """What `decoder` hears in `part` (16 kHz float audio): a phrase of its grammar, or "".
+
+    `part` is heard inside `around`, what surrounds it (`AROUND_S` longer either side):
+    steady noise, or without it a quiet room's faint hiss.
+    """
+    pad = int(AROUND_S * rate)
+    if around is None:
+        around = np.random.default_rng(seed).normal(0, HISS, len(part) + 2 * pad)
+    heard = around[: len(part) + 2 * pad].astype(np.float64)  # a copy
+    heard[pad : pad + len(part)] += part
+    pcm = (np.clip(heard, -1, 1) * 32767).astype("<i2").tobytes()
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)
     decoder.end_utt()

@@ -103,10 +103,13 @@ def test_piper_is_deterministic_and_keys_on_the_model_not_its_path(tmp_path: Pat
     assert faster.synthesize("Calf raises. Two sets of fifteen reps.").length_ms < first.length_ms
 
 
-def test_pipers_standard_clarity_brings_its_weak_sounds_up_as_espeaks_need_not() -> None:
+def test_standard_clarity_brings_weak_sounds_up_in_both_engines_voices() -> None:
+    from dataclasses import replace
+
     import numpy as np
 
-    from voicecoach.speech.clarity import Clarifying, clarified
+    from voicecoach.speech.clarity import SHAPES, Clarifying, processed
+    from voicecoach.speech.pyttsx3_engine import Pyttsx3Synthesizer
 
     def spread_db(samples: np.ndarray, rate: int) -> float:
         """How far the quietest tenth of the voiced 10 ms frames sits under the loudest."""
@@ -117,14 +120,21 @@ def test_pipers_standard_clarity_brings_its_weak_sounds_up_as_espeaks_need_not()
         return float(-np.percentile(level[level > -45], 10))
 
     text = "Stand with the balls of your feet on a step."
-    synth = PiperEngine().open(Voice(engine="piper"))
-    raw = synth.synthesize(text)
-    clear = Clarifying(synth, "standard").synthesize(text)
-    shaped_only = clarified(raw.samples, raw.sample_rate, "standard", "pyttsx3")
-    # the compression Piper's standard adds takes several dB off the spread shaping leaves
-    assert spread_db(clear.samples, clear.sample_rate) <= (
-        spread_db(shaped_only, raw.sample_rate) - 3
-    )
+    shaping_only = replace(SHAPES["standard"], ratio=1.0)
+    for synth in (
+        PiperEngine().open(Voice(engine="piper")),
+        Pyttsx3Synthesizer(Voice(name="en-us")),
+    ):
+        try:
+            raw = synth.synthesize(text)
+            clear = Clarifying(synth, "standard").synthesize(text)
+        finally:
+            synth.close()
+        shaped = processed(raw.samples, raw.sample_rate, shaping_only)
+        # the compression takes several dB off the spread the shaping leaves
+        assert spread_db(clear.samples, clear.sample_rate) <= (
+            spread_db(shaped, raw.sample_rate) - 3
+        ), synth
 
 
 def test_piper_voices_are_listed_and_named_voices_resolved(

@@ -13,10 +13,9 @@ every clip to the session's loudness and keeps the true peak under the ceiling, 
    raises the clip as a whole, so the weak parts come up toward the vowels' level. Below a
    floor (breath, the engine's hiss) nothing is lifted.
 
-`standard` is on by default; `strong` shapes and compresses more, for loud places; `off`
-leaves the voice as the engine made it. The numbers are tuned for each engine's voice: for
-espeak-ng `standard` only shapes, for Piper it compresses too. Tones and music never pass
-through here.
+`standard` is on by default; `strong` compresses more, for loud places; `off` leaves the
+voice as the engine made it. Both engines' voices take the same numbers. Tones and music
+never pass through here.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ import numpy as np
 
 from voicecoach.speech import FADE_IN_MS, FADE_OUT_MS, Clip, Synthesizer
 
-CLARITY_VERSION = 3
+CLARITY_VERSION = 4
 SETTINGS = ("standard", "strong", "off")
 
 
@@ -45,37 +44,30 @@ class Shape:
     floor_db: float  # below this (relative to the loudest) the gain is the threshold's
 
 
-# tuned with the listening test (tests/listening.py) on the seed with both engines: the
-# shaping alone lifts every condition and keeps espeak-ng's quiet room; compression lifts
-# noise most but costs espeak-ng a little in quiet, so for it only `strong` compresses
-# (README, "Heard over noise")
+# tuned with the listening test (tests/listening.py) on the seed and two starters with both
+# engines: shaping with 2.5:1 compression lifts every kind of noise most (speech-shaped
+# noise at 5 dB most of all); in quiet it costs the proxy one espeak-ng cue of about 330, a
+# "seven" it mishears with any setting (README, "Heard over noise"); `strong` compresses
+# harder still
 SHAPES = {
-    "standard": Shape(200.0, 6.0, 2500.0, 2.2, -22.0, 1.0, -45.0),
-    "strong": Shape(250.0, 8.0, 2500.0, 2.2, -22.0, 2.5, -45.0),
-}
-# Piper's voice leaves its weak consonants much further under its vowels than espeak-ng's
-# (the quietest tenth of its speech sits 28-34 dB under the loudest, espeak-ng's 22-27), and
-# compression costs it nothing in quiet: its `standard` compresses as espeak-ng's `strong`
-# does, and its `strong` more
-ENGINE_SHAPES = {
-    "piper": {
-        "standard": SHAPES["strong"],
-        "strong": Shape(250.0, 8.0, 2500.0, 2.2, -25.0, 4.0, -45.0),
-    },
+    "standard": Shape(250.0, 8.0, 2500.0, 2.2, -22.0, 2.5, -45.0),
+    "strong": Shape(250.0, 8.0, 2500.0, 2.2, -25.0, 4.0, -45.0),
 }
 ENVELOPE_MS = 10.0
 SMOOTH_MS = 5.0
 
 
-def shape_for(setting: str, engine: str = "") -> Shape | None:
-    """The numbers of `setting` for a voice of `engine` ("piper", "pyttsx3"); None for off."""
-    return ENGINE_SHAPES.get(engine, SHAPES).get(setting)
-
-
-def clarified(samples: np.ndarray, rate: int, setting: str, engine: str = "") -> np.ndarray:
+def clarified(samples: np.ndarray, rate: int, setting: str) -> np.ndarray:
     """`samples` (mono float32) with the clarity processing of `setting`, same length."""
-    shape = shape_for(setting, engine)
-    if shape is None or len(samples) == 0:
+    shape = SHAPES.get(setting)
+    if shape is None:
+        return samples
+    return processed(samples, rate, shape)
+
+
+def processed(samples: np.ndarray, rate: int, shape: Shape) -> np.ndarray:
+    """`samples` (mono float32) shaped, then compressed if `shape` compresses."""
+    if len(samples) == 0:
         return samples
     shaped = _shaped(samples.astype(np.float64), rate, shape)
     if shape.ratio > 1:
@@ -171,7 +163,6 @@ class Clarifying:
     def __init__(self, inner: Synthesizer, setting: str) -> None:
         self.inner = inner
         self.setting = setting
-        self.engine = str(inner.identity().get("engine", ""))
 
     def identity(self) -> dict[str, object]:
         """The inner identity and the setting (with the chain's version)."""
@@ -180,7 +171,7 @@ class Clarifying:
     def synthesize(self, text: str) -> Clip:
         """Speak `text`, then shape it."""
         clip = self.inner.synthesize(text)
-        shaped = clarified(clip.samples, clip.sample_rate, self.setting, self.engine)
+        shaped = clarified(clip.samples, clip.sample_rate, self.setting)
         return Clip(shaped, clip.sample_rate)
 
     def close(self) -> None:
