@@ -99,15 +99,13 @@ def main() -> None:
     args = parser.parse_args()
     texts = routines(args.starters)
     scores: dict[tuple[str, str, str], list[int]] = {}
-    costs: dict[tuple[str, str], float] = {}
     with tempfile.TemporaryDirectory(prefix="voicecoach-listen-") as scratch:
         root = Path(scratch)
         for engine in args.engines:
             for clarity in args.clarity:
                 for name, text in texts.items():
                     label = f"{engine}-{clarity}-{name}"
-                    mp3, took = build(with_voice(text, engine, clarity), root, label)
-                    costs[(engine, clarity)] = costs.get((engine, clarity), 0.0) + took
+                    mp3, _ = build(with_voice(text, engine, clarity), root, label)
                     numbers = numbers_said(mp3)
                     for condition, kind, snr in CONDITIONS:
                         right, tried, misses = listen(mp3, kind, snr)
@@ -119,12 +117,7 @@ def main() -> None:
                         tally[3] += numbers
                     print(f"  built and heard {label}", file=sys.stderr, flush=True)
         fastest = cold_builds(texts["seed"], args, root)
-    report(args, scores, costs, list(texts))
-    if fastest:
-        print(f"\ncold builds of the seed, the least of {args.cost_runs} taken in turns")
-        for (engine, clarity), took in fastest.items():
-            ratio = took / fastest[(engine, "off")]
-            print(f"  {engine:<10} {clarity:<9} {took:6.2f} s ({ratio:.3f} x off)")
+    report(args, scores, fastest, list(texts))
 
 
 def cold_builds(text: str, args: argparse.Namespace, root: Path) -> dict[tuple[str, str], float]:
@@ -147,7 +140,7 @@ def cold_builds(text: str, args: argparse.Namespace, root: Path) -> dict[tuple[s
 def report(
     args: argparse.Namespace,
     scores: dict[tuple[str, str, str], list[int]],
-    costs: dict[tuple[str, str], float],
+    fastest: dict[tuple[str, str], float],
     names: list[str],
 ) -> None:
     columns = [(e, c) for e in args.engines for c in args.clarity]
@@ -169,13 +162,11 @@ def report(
                     right, tried = tally[at], tally[at + 1]
                 cells.append(f"{100 * right / max(tried, 1):>19.1f}%")
             print(f"{condition:<22}" + "".join(cells))
-    print("\ncold builds, summed (each with an empty clip cache)")
-    for engine in args.engines:
-        base = costs.get((engine, "off"))
-        for clarity in args.clarity:
-            took = costs[(engine, clarity)]
-            ratio = f" ({took / base:.2f} x off)" if base else ""
-            print(f"  {engine:<10} {clarity:<9} {took:6.1f} s{ratio}")
+    if fastest:
+        print(f"\ncold builds of the seed, the least of {args.cost_runs} taken in turns")
+        for (engine, clarity), took in fastest.items():
+            ratio = took / fastest[(engine, "off")]
+            print(f"  {engine:<10} {clarity:<9} {took:6.2f} s ({ratio:.3f} x off)")
 
 
 if __name__ == "__main__":

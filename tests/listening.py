@@ -166,17 +166,13 @@ def grammar_decoder(spoken: list[str]) -> tuple[Any, set[str]]:
     return decoder, set(phrases)
 
 
-def recognise(
-    decoder: Any, part: np.ndarray, rate: int, around: np.ndarray | None = None, seed: int = 0
-) -> str:
+def recognise(decoder: Any, part: np.ndarray, rate: int, around: np.ndarray) -> str:
     """What `decoder` hears in `part` (16 kHz float audio): a phrase of its grammar, or "".
 
     `part` is heard inside `around`, what surrounds it (`AROUND_S` longer either side):
-    steady noise, or without it a quiet room's faint hiss.
+    steady noise, or a quiet room's faint hiss (`background`).
     """
     pad = int(AROUND_S * rate)
-    if around is None:
-        around = np.random.default_rng(seed).normal(0, HISS, len(part) + 2 * pad)
     heard = around[: len(part) + 2 * pad].astype(np.float64)  # a copy
     heard[pad : pad + len(part)] += part
     pcm = (np.clip(heard, -1, 1) * 32767).astype("<i2").tobytes()

@@ -46,9 +46,9 @@ class Shape:
 
 # tuned with the listening test (tests/listening.py) on the seed and two starters with both
 # engines: shaping with 2.5:1 compression lifts every kind of noise most (speech-shaped
-# noise at 5 dB most of all); in quiet it costs the proxy one espeak-ng cue of about 330, a
-# "seven" it mishears with any setting (README, "Heard over noise"); `strong` compresses
-# harder still
+# noise at 5 dB most of all) and costs the quiet room nothing (the proxy misses espeak-ng's
+# "seven" there with any setting: README, "Heard over noise"); `strong` compresses harder
+# still
 SHAPES = {
     "standard": Shape(250.0, 8.0, 2500.0, 2.2, -22.0, 2.5, -45.0),
     "strong": Shape(250.0, 8.0, 2500.0, 2.2, -25.0, 4.0, -45.0),
@@ -171,8 +171,7 @@ class Clarifying:
     def synthesize(self, text: str) -> Clip:
         """Speak `text`, then shape it."""
         clip = self.inner.synthesize(text)
-        shaped = clarified(clip.samples, clip.sample_rate, self.setting)
-        return Clip(shaped, clip.sample_rate)
+        return Clip(clarified(clip.samples, clip.sample_rate, self.setting), clip.sample_rate)
 
     def close(self) -> None:
         """Close the inner synthesizer."""
