@@ -126,7 +126,8 @@ def test_a_disk_full_while_tagging_is_one_error_and_changes_nothing(
     monkeypatch.setattr(ID3, "save", full)
     _refused(
         ["build", str(routine), "-q", "-o", str(out)],
-        f"cannot write {out}: No space left on device; nothing was changed",
+        f"cannot write {out}: No space left on device; it and the files beside it were left as "
+        "they were",
     )
     assert out.read_bytes() == b"the session I had"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml", "tiny.mp3"]

@@ -20,7 +20,7 @@ import numpy as np
 
 from voicecoach import export, limits, sidecars
 from voicecoach.dsp import sample_at
-from voicecoach.errors import ExportError, RoutineError, VoicecoachError
+from voicecoach.errors import ExportError, LimitError, RoutineError, VoicecoachError
 from voicecoach.loader import audio_value, load_routine
 from voicecoach.model import AudioSettings, Routine
 from voicecoach.music.session import check_tracks, measure_tracks, plan_music, with_files
@@ -104,10 +104,10 @@ def check_length(routine: Routine, max_minutes: int) -> None:
         )
     least_ms = minimum_duration_ms(routine.items)
     if least_ms > max_minutes * 60_000:
-        raise RoutineError(
+        raise LimitError(
             f"expected a session of at most {max_minutes} minutes, found one of at least "
-            f"{least_ms // 60_000} minutes; check 'repeat', 'sets' and 'reps', or raise the "
-            "limit with --max-minutes",
+            f"{least_ms // 60_000} minutes; check 'repeat', 'sets' and 'reps'",
+            option="max_minutes",
             source=routine.source,
         )
 
@@ -153,9 +153,20 @@ def open_synthesizer(routine: Routine, cache: ClipCache) -> CachedSynthesizer:
 
 
 def estimate_measure(routine: Routine) -> Measure:
-    """How long a text takes to say, guessed from its words and the voice's rate."""
-    rate = routine.voice.rate
-    return lambda text: 60_000 * len(text.split()) // rate
+    """How long a text takes to say, guessed from its letters, digits and the voice's rate.
+
+    Fitted to espeak-ng's clips of the starters and of a routine of 3,600 messages (a
+    median error of about 12 %): characters carry the length, and each digit is read as a
+    word or two ("3581"); words alone guessed half the length, so `validate --estimate`
+    found a quarter of the crowding a build finds.
+    """
+    scale = 165 / routine.voice.rate
+
+    def measure(text: str) -> int:
+        digits = sum(char.isdigit() for char in text)
+        return round(max(250, 65 * len(text) + 450 * digits - 300) * scale)
+
+    return measure
 
 
 def speak_and_lay_out(
@@ -179,13 +190,19 @@ def plan_routine(
     estimate: bool = False,
     max_minutes: int = limits.MAX_MINUTES,
 ) -> Timeline:
-    """The routine's timeline without audio: speech measured through the cache, or guessed."""
+    """The routine's timeline without audio: speech measured through the cache, or guessed.
+
+    Its length is what a player will play, the codec's last frame included, as the build's.
+    """
     check_length(routine, max_minutes)
+    audio_format = export.FORMATS[routine.audio.format]
     if estimate:
-        return expand(routine, estimate_measure(routine))
-    cache = ClipCache.at(cache_dir)
-    with closing(open_synthesizer(routine, cache)) as synthesizer:
-        return with_cache_warning(speak_and_lay_out(routine, synthesizer), cache)
+        timeline = expand(routine, estimate_measure(routine))
+    else:
+        cache = ClipCache.at(cache_dir)
+        with closing(open_synthesizer(routine, cache)) as synthesizer:
+            timeline = with_cache_warning(speak_and_lay_out(routine, synthesizer), cache)
+    return fit_to_codec(timeline, audio_format, routine.audio.sample_rate)[0]
 
 
 def describe_music(routine: Routine, timeline: Timeline, cache_dir: Path | None) -> list[str]:
@@ -246,7 +263,8 @@ def describe_audio(audio: AudioSettings, synthesizer: CachedSynthesizer) -> dict
         "channels": audio.channels,
         "bitrate_kbps": audio.bitrate if audio.format == "mp3" else None,
         "loudness_lufs": audio.target_lufs,
-        "voice": synthesizer.identity(),
+        # the cache keys clips by the identity, where `off` adds nothing; the JSON says it
+        "voice": {"clarity": "off", **synthesizer.identity()},
     }
 
 

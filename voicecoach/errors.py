@@ -28,6 +28,18 @@ class RoutineError(VoicecoachError):
         super().__init__(f"{prefix}: {message}" if prefix else message)
 
 
+class LimitError(RoutineError):
+    """A routine over a limit that the caller set (`option` names it), such as max_minutes.
+
+    The library does not know flags: the command line adds the flag that raises the limit,
+    where the command has one.
+    """
+
+    def __init__(self, message: str, *, option: str, source: str | None = None) -> None:
+        super().__init__(message, source=source)
+        self.option = option
+
+
 class SpeechError(VoicecoachError):
     """The speech engine failed or does not know the requested voice."""
 

@@ -44,7 +44,47 @@ def _walk(children: list[str], tocs: dict[str, Any], depth: int = 0) -> list[str
 
 
 def read_session(path: Path) -> SessionInfo:
-    """Read the tags, chapters (in the CTOC's order) and length of an MP3."""
+    """Read the tags, chapters and length of a session file (an MP3, or a WAV we wrote)."""
+    if path.suffix.lower() == ".wav":
+        return _read_wav(path)
+    return _read_mp3(path)
+
+
+def _read_wav(path: Path) -> SessionInfo:
+    """A WAV carries no tags: its length from the file, title and chapters from its JSON."""
+    import json
+    import wave
+
+    try:
+        with wave.open(str(path), "rb") as wav:
+            frames, rate, channels = wav.getnframes(), wav.getframerate(), wav.getnchannels()
+            bits = 8 * wav.getsampwidth()
+    except (wave.Error, EOFError, OSError) as exc:
+        raise VoicecoachError(f"{path}: expected a WAV file, could not read it ({exc})") from None
+    tags: list[tuple[str, str]] = []
+    chapters: list[Chapter] = []
+    try:
+        document = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        tags.append(("Title", str(document["title"])))
+        chapters = [
+            Chapter(str(c["title"]), int(c["start_ms"]), int(c["end_ms"]))
+            for c in document.get("chapters", [])
+        ]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # no sidecar beside it (or not ours): the length and format alone
+    layout = "mono" if channels == 1 else f"{channels} channels"
+    music, metronome = _from_sidecar(path.with_suffix(".json"))
+    return SessionInfo(
+        tuple(tags),
+        round(frames * 1000 / rate) if rate else 0,
+        f"WAV, {rate} Hz {layout}, {bits}-bit PCM",
+        tuple(chapters),
+        music,
+        metronome,
+    )
+
+
+def _read_mp3(path: Path) -> SessionInfo:
     from mutagen import MutagenError
     from mutagen.mp3 import MP3
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 # a routine file
 MAX_FILE_BYTES = 1_000_000
 MAX_EXPANDED_NODES = 200_000  # values once YAML aliases are expanded (no alias bombs)
+MAX_NUMBER_DIGITS = 30  # a longer number is refused before it is converted
 
 # a workout file (FIT, ZWO, intervals.icu text): steps with repeats counted out
 MAX_WORKOUT_STEPS = 2000
+
+# how long a workout file's step with no end the audio can know lasts (--open-step)
+OPEN_STEP_RANGE_MS = (1000, 4 * 3600 * 1000)
 
 # values in a routine
 MAX_COUNTDOWN = 10

@@ -104,14 +104,56 @@ def stem_paths(out_path: Path) -> list[Path]:
     return [out_path.with_suffix(".voice.wav"), out_path.with_suffix(".music.wav")]
 
 
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def check_yaml_name(path: Path) -> None:
+    """Refuse to write YAML under a name a build would read as something else (a .txt)."""
+    if path.suffix.lower() not in YAML_SUFFIXES:
+        found = f"'{path.suffix}'" if path.suffix else "no extension"
+        raise ExportError(
+            f"{path}: expected a name ending in .yaml or .yml (what is written is YAML, and a "
+            f"build reads a file by its extension), found {found} (nothing was written)"
+        )
+
+
 def write_new_text(path: Path, text: str) -> None:
-    """Write a new file (a starter, an imported routine), never over a file that is there."""
+    """Write a new file (a starter, an imported routine), never over a file that is there.
+
+    The text is written whole under a temporary name first and then put in place: a full
+    disk leaves no empty file behind to block the retry.
+    """
+    if path.exists() or path.is_symlink():
+        raise VoicecoachError(f"{path} is there already; give another name (nothing was written)")
+    # os.open with 0o666 rather than mkstemp (0o600): the file gets the user's umask
+    part = path.parent / f".voicecoach-{os.urandom(6).hex()}.part"
     try:
-        with path.open("x", encoding="utf-8") as handle:  # "x": fails if it exists
-            handle.write(text)
+        handle = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:
+        raise VoicecoachError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        _place_new(part, path)
     except FileExistsError:
         raise VoicecoachError(
             f"{path} is there already; give another name (nothing was written)"
         ) from None
     except OSError as exc:
-        raise VoicecoachError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise VoicecoachError(
+            f"cannot write {path}: {exc.strerror or exc} (nothing was written)"
+        ) from None
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _place_new(part: Path, path: Path) -> None:
+    """Give the written file its name, failing with FileExistsError if that name is taken."""
+    try:
+        os.link(part, path)  # atomic, and never replaces a file that appeared meanwhile
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links (FAT on a USB stick)
+        if path.exists():
+            raise FileExistsError(path) from None
+        os.replace(part, path)

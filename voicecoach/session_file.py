@@ -42,7 +42,8 @@ def write_session(
                 sidecars.write_text(parts[out_path.with_suffix(suffix)], text)
         except OSError as exc:
             raise ExportError(
-                f"cannot write {out_path}: {exc.strerror or exc}; nothing was changed"
+                f"cannot write {out_path}: {exc.strerror or exc}; it and the files beside it "
+                "were left as they were"
             ) from None
         # every file is complete: only now replace what was there
         for final, part in parts.items():

@@ -87,7 +87,24 @@ class _Loader(yaml.SafeLoader):
                 line=node.start_mark.line + 1,
             ) from None
 
+    def construct_checked_number(self, node: yaml.ScalarNode) -> Any:
+        # Python refuses to convert an int of over 4300 digits (and a float of as many is
+        # inf): a number that long is a typo or an attack, refused by its length
+        digits = sum(char.isdigit() for char in node.value)
+        if digits > limits.MAX_NUMBER_DIGITS:
+            raise RoutineError(
+                f"expected a number of at most {limits.MAX_NUMBER_DIGITS} digits, found one of "
+                f"{digits} digits",
+                source=self.source,
+                line=node.start_mark.line + 1,
+            )
+        if node.tag.endswith(":int"):
+            return self.construct_yaml_int(node)
+        return self.construct_yaml_float(node)
 
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_checked_number)
+_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_checked_number)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_checked_timestamp)
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_line_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_line_sequence)

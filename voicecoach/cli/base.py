@@ -14,6 +14,7 @@ import click
 from voicecoach import __version__, limits
 from voicecoach.errors import (
     STOP_SIGNALS,
+    LimitError,
     Terminated,
     VoicecoachError,
     one_line,
@@ -41,10 +42,14 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except VoicecoachError as exc:
-            raise click.ClickException(one_line(str(exc))) from None
+            command = self.get_command(ctx, ctx.invoked_subcommand or "")
+            done = ctx.meta.get(WRITTEN)
+            # a programme that fails at its third session has written two: say which
+            after = f"; {what_was_written(ctx, 'the error')}" if done else ""
+            raise click.ClickException(error_text(exc, command) + after) from None
         except (KeyboardInterrupt, Terminated) as exc:
             signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
-            echo(f"\nInterrupted; {what_was_written(ctx)}", err=True)
+            echo(f"\nInterrupted; {what_was_written(ctx, 'the stop')}", err=True)
             ctx.exit(128 + signum)
         except BrokenPipeError:
             # whoever read our output has gone: say nothing more, to nobody
@@ -72,12 +77,22 @@ class Group(click.Group):
         return super().resolve_command(ctx, args)
 
 
-def what_was_written(ctx: click.Context) -> str:
+def error_text(exc: VoicecoachError, command: click.Command | None) -> str:
+    """An error as one line, with the flag that raises its limit where `command` has one."""
+    text = str(exc)
+    if isinstance(exc, LimitError) and command is not None:
+        for param in command.params:
+            if param.name == exc.option and isinstance(param, click.Option) and param.opts:
+                text += f", or raise the limit with {param.opts[0]}"
+    return one_line(text)
+
+
+def what_was_written(ctx: click.Context, event: str) -> str:
     written: list[Path] = ctx.meta.get(WRITTEN, [])
     if not written:
         return "no output file was changed."
     return (
-        "these were written before the stop: "
+        f"these were written before {event}: "
         + ", ".join(str(path) for path in written)
         + "; no other output file was changed."
     )
@@ -148,9 +163,11 @@ def _open_step(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     try:
         ms = parse_duration(value)
     except ValueError:
-        ms = 0
-    if not 1000 <= ms <= 4 * 3600 * 1000:
-        raise click.BadParameter(f'expected a duration such as 60, "90s" or "5m", found {value!r}')
+        raise click.BadParameter(
+            f'expected a duration from 1s to 4h, such as 60, "90s" or "5m", found {value!r}'
+        ) from None
+    if not limits.OPEN_STEP_RANGE_MS[0] <= ms <= limits.OPEN_STEP_RANGE_MS[1]:
+        raise click.BadParameter(f"expected a duration from 1s to 4h, found {value!r}")
     return ms
 
 
@@ -173,9 +190,15 @@ max_minutes_option = click.option(
 )
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=Group,
+    invoke_without_command=True,
+    subcommand_metavar="COMMAND [ARGS]...",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="voicecoach")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Turn a workout routine in YAML into a voice-guided MP3 you follow hands-free.
 
     \b
@@ -183,6 +206,8 @@ def main() -> None:
       voicecoach build                         # scripts/routine.yaml -> output/<title>.mp3
       voicecoach plan scripts/routine.yaml     # see every cue and its time first
     """
+    if ctx.invoked_subcommand is None:  # asked for nothing: the help, and no error
+        echo(ctx.get_help())
 
 
 def default_routine() -> Path:

@@ -32,7 +32,7 @@ def import_command(workout: Path, output: Path | None, open_step_ms: int | None)
       voicecoach import tempo.txt -o - | less
     """
     from voicecoach.loader import parse_routine
-    from voicecoach.outputs import write_new_text
+    from voicecoach.outputs import check_yaml_name, write_new_text
     from voicecoach.workouts import (
         DEFAULT_OPEN_STEP_MS,
         is_workout_file,
@@ -56,6 +56,7 @@ def import_command(workout: Path, output: Path | None, open_step_ms: int | None)
         echo(text, nl=False)
         return
     target = output or workout.with_suffix(".yaml")
+    check_yaml_name(target)
     write_new_text(target, text)
     written().append(target)
     echo(f"Wrote {target}. Next: voicecoach build {target}")

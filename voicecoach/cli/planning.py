@@ -11,11 +11,13 @@ from voicecoach.cli.base import (
     clock,
     default_routine,
     echo,
+    error_text,
     main,
     max_minutes_option,
     open_step_option,
 )
 from voicecoach.cli.programmes import check_programme, print_programme_plan
+from voicecoach.errors import VoicecoachError
 
 
 @main.command()
@@ -113,34 +115,51 @@ def validate(
 
     Every check a build makes runs: the format, the limits, the voice, and the layout,
     whose cues left out and gaps that grew are printed as warnings (they do not fail the
-    check). Speech is measured through the clip cache, so a later build is quick.
+    check). Speech is measured through the clip cache, so a later build is quick. Every
+    file is checked; the exit code is 1 if any of them failed.
 
     \b
     Examples:
       voicecoach validate scripts/routine.yaml
       voicecoach validate plans/*.yaml --estimate
     """
+    paths = routine or (default_routine(),)
+    failed = 0
+    for path in paths:
+        try:
+            _validate_one(path, max_minutes, estimate, cache_dir, open_step_ms)
+        except VoicecoachError as exc:
+            if len(paths) == 1:
+                raise
+            echo(f"Error: {error_text(exc, click.get_current_context().command)}", err=True)
+            failed += 1
+    if failed:
+        raise click.ClickException(f"{failed} of {len(paths)} files failed the check")
+
+
+def _validate_one(
+    path: Path, max_minutes: int, estimate: bool, cache_dir: Path | None, open_step: int | None
+) -> None:
     from voicecoach.build import validate_routine
     from voicecoach.programme.loader import load_either
     from voicecoach.programme.model import Programme
 
-    for path in routine or (default_routine(),):
-        loaded = load_either(path, open_step_ms)
-        if isinstance(loaded, Programme):
-            check_programme(path, loaded, max_minutes, cache_dir, estimate)
-            continue
-        checked = validate_routine(
-            loaded, max_minutes=max_minutes, cache_dir=cache_dir, estimate=estimate
-        )
-        count = len(checked.routine.exercises())
-        timeline = checked.timeline
-        echo(
-            f"{path}: OK — '{checked.routine.title}', {count} exercise{'s' * (count != 1)}, "
-            f"{clock(timeline.duration_ms)} long"
-            + (f", {len(timeline.warnings)} warnings" if timeline.warnings else "")
-        )
-        for warning in timeline.warnings:
-            echo(f"Warning: {warning}", err=True)
+    loaded = load_either(path, open_step)
+    if isinstance(loaded, Programme):
+        check_programme(path, loaded, max_minutes, cache_dir, estimate)
+        return
+    checked = validate_routine(
+        loaded, max_minutes=max_minutes, cache_dir=cache_dir, estimate=estimate
+    )
+    count = len(checked.routine.exercises())
+    timeline = checked.timeline
+    echo(
+        f"{path}: OK — '{checked.routine.title}', {count} exercise{'s' * (count != 1)}, "
+        f"{clock(timeline.duration_ms)} long"
+        + (f", {len(timeline.warnings)} warnings" if timeline.warnings else "")
+    )
+    for warning in timeline.warnings:
+        echo(f"Warning: {warning}", err=True)
 
 
 @main.command()

@@ -23,6 +23,40 @@ def parse_base_url(value: str | None) -> str | None:
         raise click.BadParameter(f"expected {exc}, found {value!r}") from None
 
 
+def programme_summary(result: Any, session: int | None) -> str:
+    """One line: the sessions made and kept, the programme's files written and removed."""
+    total = sum(record.duration_ms for record in result.records)
+    listed = [p for p in result.files if p.suffix != ".json" or p.name == "programme.json"]
+    wrote = [p.name for p in listed if p in result.changed]
+    left = [p.name for p in listed if p not in result.changed]
+    chapters = sum(p.name.endswith(".chapters.json") for p in result.removed)
+    removed = [p.name for p in result.removed if not p.name.endswith(".chapters.json")]
+    if chapters:
+        removed.append(counted(chapters, "chapters file"))
+    files = "; ".join(
+        part
+        for part in (
+            "wrote " + ", ".join(wrote) if wrote else "",
+            "nothing changed in " + ", ".join(left) if left else "",
+            "removed " + ", ".join(removed) if removed else "",
+        )
+        if part
+    )
+    count = len(result.records)
+    if session is not None:
+        sessions = (
+            f"session {session} of {count} made again (the others left as they were)"
+            if result.made
+            else f"session {session} of {count} not made"
+        )
+    else:
+        sessions = (
+            f"{counted(count, 'session')} ({len(result.made)} made, {len(result.kept)} unchanged)"
+        )
+    verb = "Wrote" if result.made or wrote or removed else "Nothing changed in"
+    return f"{verb} {result.folder}/: {sessions}, {clock(total)} in all; {files}"
+
+
 def make_programme(programme: Any, options: Any, quiet: bool) -> None:
     """Build a programme's folder with a progress bar; say what was written and what was not."""
     from voicecoach.programme.build import build_programme
@@ -42,23 +76,7 @@ def make_programme(programme: Any, options: Any, quiet: bool) -> None:
         echo(f"Warning: {warning}", err=True)
     if quiet:
         return
-    total = sum(record.duration_ms for record in result.records)
-    listed = [p for p in result.files if p.suffix != ".json" or p.name == "programme.json"]
-    wrote = [p.name for p in listed if p in result.changed]
-    left = [p.name for p in listed if p not in result.changed]
-    files = "; ".join(
-        part
-        for part in (
-            "wrote " + ", ".join(wrote) if wrote else "",
-            "nothing changed in " + ", ".join(left) if left else "",
-        )
-        if part
-    )
-    verb = "Wrote" if result.made or wrote else "Nothing changed in"
-    echo(
-        f"{verb} {result.folder}/: {counted(len(result.records), 'session')} "
-        f"({len(result.made)} made, {len(result.kept)} unchanged), {clock(total)} in all; " + files
-    )
+    echo(programme_summary(result, options.session))
     echo(f"{result.seconds:.1f} s")
 
 

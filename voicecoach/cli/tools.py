@@ -12,7 +12,9 @@ from voicecoach.cli.base import cache_dir_option, clock, echo, main
 @main.command()
 @click.argument("mp3", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def info(mp3: Path) -> None:
-    """Show what a player will see in MP3: its tags, chapters and length.
+    """Show what a player will see in a session file (MP3 or WAV): tags, chapters, length.
+
+    A WAV carries no tags: its title and chapters come from the JSON beside it.
 
     \b
     Example:

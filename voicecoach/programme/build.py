@@ -68,6 +68,7 @@ class ProgrammeResult:
     warnings: tuple[str, ...]
     seconds: float
     changed: tuple[Path, ...] = ()  # those of `files` this build wrote (the rest were so)
+    removed: tuple[Path, ...] = ()  # what an earlier build wrote and this one no longer has
 
 
 def programme_folder(programme: Programme, options: ProgrammeOptions) -> Path:
@@ -267,7 +268,7 @@ def build_programme(
         for number, record in earlier.items():
             if number not in records and number <= len(sessions) and _whole(record, folder):
                 records[number] = record
-        files, changed = _publish(
+        files, changed, removed = _publish(
             programme, [records[n] for n in sorted(records)], folder, options, before
         )
     return ProgrammeResult(
@@ -279,6 +280,7 @@ def build_programme(
         tuple(warnings),
         time.perf_counter() - started,
         tuple(changed),
+        tuple(removed),
     )
 
 
@@ -329,10 +331,11 @@ def _publish(
     folder: Path,
     options: ProgrammeOptions,
     before: publish.Earlier,
-) -> tuple[list[Path], list[Path]]:
+) -> tuple[list[Path], list[Path], list[Path]]:
     """Write the playlist, calendar, feed, page and JSON (each only if it changed).
 
-    Returns every file the programme has, and those of them this build wrote.
+    Returns every file the programme has, those of them this build wrote, and those of an
+    earlier build it removed.
 
     The base URL is the command line's, the programme's, or the one the folder's last
     build used. What an earlier build wrote and this one does not (a session the
@@ -369,8 +372,8 @@ def _publish(
         programme, records, base_url, published
     )
     changed = [path for path, content in written.items() if publish.write_if_changed(path, content)]
-    _remove_stale(folder, before, records, set(written))
-    return list(written), changed
+    removed = _remove_stale(folder, before, records, set(written))
+    return list(written), changed, removed
 
 
 def _is_chapters(path: Path) -> bool:
@@ -379,8 +382,8 @@ def _is_chapters(path: Path) -> bool:
 
 def _remove_stale(
     folder: Path, before: publish.Earlier, records: list[publish.Record], kept: set[Path]
-) -> None:
-    """Remove what the earlier build listed and this one no longer has."""
+) -> list[Path]:
+    """Remove what the earlier build listed and this one no longer has; say what that was."""
     listed = {record.file for record in records}
     stale: list[Path] = [folder / name for name in before.published]
     for record in before.records.values():
@@ -388,9 +391,12 @@ def _remove_stale(
             audio = folder / record.file
             stale += [audio, *(audio.with_suffix(s) for s in SIDECAR_SUFFIXES)]
         stale.append(folder / record.chapters_file)
+    removed = []
     for path in stale:
         if path not in kept and (path.is_file() or path.is_symlink()):
             path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 def plan_programme(

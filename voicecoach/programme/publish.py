@@ -10,6 +10,7 @@ import datetime
 import json
 import os
 import re
+import unicodedata
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -217,6 +218,17 @@ def playlist(programme: Programme, records: Sequence[Record]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def ics_line(text: str) -> str:
+    """Text for one line of a calendar: every kind of line break and control as a space.
+
+    icalendar escapes CR and LF, but U+2028, U+2029, NEL, VT and FF go out raw, and a
+    calendar app splits a title (or a property) at them.
+    """
+    return " ".join(
+        "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text).split()
+    )
+
+
 def calendar(programme: Programme, records: Sequence[Record]) -> bytes:
     """calendar.ics: an all-day event per dated session."""
     import icalendar
@@ -224,19 +236,21 @@ def calendar(programme: Programme, records: Sequence[Record]) -> bytes:
     cal = icalendar.Calendar()
     cal.add("prodid", "-//voicecoach//programme//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", programme.title)
+    # an X- property is no TEXT to icalendar unless told: ; , and line breaks unescaped
+    cal.add("x-wr-calname", icalendar.vText(ics_line(programme.title)))
     for record in records:
         if record.date is None:
             continue
         event = icalendar.Event()
-        event.add("uid", f"{programme.title}-{record.number}@voicecoach".replace(" ", "-"))
+        uid = f"{ics_line(programme.title)}-{record.number}@voicecoach".replace(" ", "-")
+        event.add("uid", uid)
         event.add("dtstamp", record.built)
         event.add("dtstart", record.date)
         event.add("dtend", record.date + datetime.timedelta(days=1))
         minutes = max(1, round(record.duration_ms / 60_000))
-        event.add("summary", f"{record.title}: {programme.title} ({minutes} min)")
+        event.add("summary", ics_line(f"{record.title}: {programme.title} ({minutes} min)"))
         lines = [f"{name}: {describe_values(values)}" for name, values in record.exercises.items()]
-        event.add("description", "\n".join(lines))
+        event.add("description", "\n".join(ics_line(line) for line in lines))
         cal.add_component(event)
     return bytes(cal.to_ical())
 

@@ -33,6 +33,7 @@ def template_text(name: str) -> str:
 
 def write_template(name: str, path: Path) -> None:
     """Write a starter to `path`, never over a file that is there."""
-    from voicecoach.outputs import write_new_text
+    from voicecoach.outputs import check_yaml_name, write_new_text
 
+    check_yaml_name(path)
     write_new_text(path, template_text(name))
