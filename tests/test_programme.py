@@ -766,3 +766,28 @@ def test_artwork_that_cannot_be_read_is_one_line_before_any_audio(
             ProgrammeOptions(build=BuildOptions(output_dir=tmp_path / "out")),
         )
     assert not list((tmp_path / "out").rglob("*.mp3"))
+
+
+def test_open_step_reaches_sessions_built_in_worker_processes(
+    write: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from voicecoach.cli import main
+
+    # a workout file whose middle step ends at the lap button: --open-step sets its length
+    write("- 30s Z2 HR\n- Z1 HR press lap\n- 30s Z4 HR\n", "lap.txt")
+    plan = write("title: Lap Plan\nroutine: lap.txt\nweeks: 1\nper_week: 2\n", "p.yaml")
+    lengths = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs-{jobs}"
+        args = ["build", str(plan), "-q", "-j", jobs, "--open-step", "5s", "--output-dir", str(out)]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        lengths[jobs] = [
+            json.loads(path.read_text())["duration_ms"]
+            for path in sorted((out / "lap-plan").glob("0*.json"))
+        ]
+        # the step lasts 5 s, not the default 60 s: each session is well under a minute and a half
+        assert len(lengths[jobs]) == 2 and all(ms < 90_000 for ms in lengths[jobs])
+    assert lengths["1"] == lengths["2"]

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import copyreg
 import datetime
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from voicecoach.targets import Athlete, Target
 from voicecoach.wording import Template
+
+# A routine is handed whole to a worker process (a session is a task of its inputs), and
+# its read-only mappings must travel with it: pickle them as the dict they wrap.
+def read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    """A read-only view of `mapping` (what a pickled one is made again with)."""
+    return MappingProxyType(mapping)
+
+
+copyreg.pickle(MappingProxyType, lambda proxy: (read_only, (dict(proxy),)))
 
 
 @dataclass(frozen=True)

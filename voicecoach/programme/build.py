@@ -34,7 +34,6 @@ from voicecoach.outputs import (
     slugify,
 )
 from voicecoach.programme import cover, publish
-from voicecoach.programme.loader import load_programme
 from voicecoach.programme.model import Programme
 from voicecoach.programme.page import page
 from voicecoach.programme.progression import PlannedSession, plan_sessions, values_of
@@ -295,7 +294,7 @@ def _make(
     options: ProgrammeOptions,
 ) -> Iterator[tuple[PlannedSession, str, BuildResult]]:
     """Build the wanted sessions, in order, `jobs` at a time: each with its key and result."""
-    if options.jobs == 1 or len(wanted) <= 1 or not programme.source:
+    if options.jobs == 1 or len(wanted) <= 1:
         for planned, audio, key in wanted:
             session_options = _session_options(planned, audio, folder, options)
             try:
@@ -304,8 +303,10 @@ def _make(
                 raise type(exc)(f"{planned.title}: {exc}") from None
             yield planned, key, result
         return
+    # each worker is handed the session's routine as planned here, never a path to read
+    # again: what it builds is what the key was made from, whatever options made it
     arguments = [
-        (programme.source, planned.slot.number, _session_options(planned, audio, folder, options))
+        (planned.routine, _session_options(planned, audio, folder, options))
         for planned, audio, _key in wanted
     ]
     outcomes = in_processes(_build_in_worker, arguments, options.jobs)
@@ -315,10 +316,9 @@ def _make(
         yield planned, key, outcome
 
 
-def _build_in_worker(source: str, number: int, options: BuildOptions) -> BuildResult | str:
+def _build_in_worker(routine: Routine, options: BuildOptions) -> BuildResult | str:
     try:
-        planned = plan_sessions(load_programme(source))[number - 1]
-        return build_routine(planned.routine, options)
+        return build_routine(routine, options)
     except VoicecoachError as exc:
         return str(exc)
     except Exception as exc:  # a bug, but one session's: say which

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import datetime
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -46,13 +46,26 @@ def is_programme(data: Any) -> bool:
     return isinstance(data, dict) and "weeks" in data
 
 
-def load_programme(path: str | Path) -> Programme:
-    """Read and validate a programme file, and every routine it names."""
+def load_programme(path: str | Path, *, open_step_ms: int | None = None) -> Programme:
+    """Read and validate a programme file, and every routine it names.
+
+    `open_step_ms` is how long a workout file's open steps last, where a routine it names
+    is a workout file.
+    """
     path = Path(path)
-    return parse_programme(read_yaml(path), str(path))
+    return parse_programme(read_yaml(path), str(path), open_step_ms=open_step_ms)
 
 
-def parse_programme(data: Any, source: str) -> Programme:
+@dataclass
+class _Reading:
+    """What reading one programme file carries along: where it is, and what it named."""
+
+    source: str
+    open_step_ms: int | None
+    inputs: list[str]
+
+
+def parse_programme(data: Any, source: str, *, open_step_ms: int | None = None) -> Programme:
     """Validate YAML data (as read_yaml returns it) into a Programme."""
     top = keys_of(
         data,
@@ -65,7 +78,8 @@ def parse_programme(data: Any, source: str) -> Programme:
     weeks_value = top["weeks"]
     weeks_at = at.key(top, "weeks")
     start = at.optional(top, "start", _date, None)
-    inputs: list[str] = []
+    reading = _Reading(source, open_step_ms, [])
+    inputs = reading.inputs
     if isinstance(weeks_value, LineList):
         if "routine" in top:
             at.key(top, "routine").fail(
@@ -81,7 +95,7 @@ def parse_programme(data: Any, source: str) -> Programme:
             weeks_at.expected(f"a list of 1 to {limits.MAX_WEEKS} weeks", weeks_value)
         per_week = _per_week(top, at, weeks_value)
         week_routines = [
-            _week(item, weeks_at.item(weeks_value, index), per_week, source, inputs)
+            _week(item, weeks_at.item(weeks_value, index), per_week, reading)
             for index, item in enumerate(weeks_value)
         ]
         weeks = len(weeks_value)
@@ -91,7 +105,7 @@ def parse_programme(data: Any, source: str) -> Programme:
         per_week = _per_week(top, at, None)
         if "routine" not in top:
             at.fail("expected a 'routine' (a file or a routine written inline), found none")
-        base = _routine(top["routine"], at.key(top, "routine"), source, inputs)
+        base = _routine(top["routine"], at.key(top, "routine"), reading)
         week_routines = [[base] * per_week for _ in range(weeks)]
         progression = at.optional(
             top, "progression", lambda value, where: _progression(value, where, base), None
@@ -152,7 +166,7 @@ def _per_week(top: LineDict, at: At, weeks: LineList | None) -> int:
     return 1
 
 
-def _week(value: Any, at: At, per_week: int, source: str, inputs: list[str]) -> list[Routine]:
+def _week(value: Any, at: At, per_week: int, reading: _Reading) -> list[Routine]:
     week = keys_of(value, at, WEEK_KEYS, "a week: a mapping with 'routine' or 'sessions'")
     if ("routine" in week) == ("sessions" in week):
         at.fail(
@@ -160,7 +174,7 @@ def _week(value: Any, at: At, per_week: int, source: str, inputs: list[str]) -> 
             + ("both" if "routine" in week else "neither")
         )
     if "routine" in week:
-        return [_routine(week["routine"], at.key(week, "routine"), source, inputs)] * per_week
+        return [_routine(week["routine"], at.key(week, "routine"), reading)] * per_week
     sessions = week["sessions"]
     sessions_at = at.key(week, "sessions")
     if not isinstance(sessions, LineList) or len(sessions) != per_week:
@@ -169,29 +183,23 @@ def _week(value: Any, at: At, per_week: int, source: str, inputs: list[str]) -> 
             len(sessions) if isinstance(sessions, list) else sessions,
         )
     return [
-        _routine(item, sessions_at.item(sessions, index), source, inputs)
+        _routine(item, sessions_at.item(sessions, index), reading)
         for index, item in enumerate(sessions)
     ]
 
 
-# --open-step for a programme whose routine is a workout file (set while one is parsed)
-_OPEN_STEP_MS: contextvars.ContextVar[int | None] = contextvars.ContextVar(
-    "open_step_ms", default=None
-)
-
-
-def _routine(value: Any, at: At, source: str, inputs: list[str]) -> Routine:
+def _routine(value: Any, at: At, reading: _Reading) -> Routine:
     """A routine named by file (relative to the programme) or written inline."""
     if isinstance(value, LineDict):
-        return parse_routine(value, source, in_programme=True, where=at.path)
+        return parse_routine(value, reading.source, in_programme=True, where=at.path)
     if not isinstance(value, str) or not value.strip():
         at.expected("a routine file name or a routine written inline", value)
-    path = Path(source).parent / value.strip()
+    path = Path(reading.source).parent / value.strip()
     if not path.is_file():
         at.fail(f"expected a routine file, found no file at {path}")
-    inputs.append(str(path))
+    reading.inputs.append(str(path))
     try:
-        return load_routine(path, in_programme=True, open_step_ms=_OPEN_STEP_MS.get())
+        return load_routine(path, in_programme=True, open_step_ms=reading.open_step_ms)
     except RoutineError as exc:
         at.fail(f"the routine it names is invalid: {exc}")
 
@@ -420,11 +428,7 @@ def load_either(path: str | Path, open_step_ms: int | None = None) -> Routine | 
         return load_routine(path, open_step_ms=open_step_ms)
     data = read_yaml(path)
     if is_programme(data):
-        token = _OPEN_STEP_MS.set(open_step_ms)
-        try:
-            return parse_programme(data, str(path))
-        finally:
-            _OPEN_STEP_MS.reset(token)
+        return parse_programme(data, str(path), open_step_ms=open_step_ms)
     return parse_routine(data, str(path))
 
 
