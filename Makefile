@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 BUILT := $(VENV)/.installed-build
 TESTED := $(VENV)/.installed-test
 
-.PHONY: build test lint bench listen stops clean
+.PHONY: build test test-fast lint docs bench listen stops clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(BUILT): pyproject.toml | $(BIN)/python
 	@touch $(BUILT)
 
 $(TESTED): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev,piper]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev,piper,docs]'
 	@touch $(TESTED) $(BUILT)
 
 build: $(BUILT)
@@ -25,10 +25,18 @@ build: $(BUILT)
 test: $(TESTED)
 	$(BIN)/python -m pytest
 
+# the loop while you work: everything but audio decoding, browsers, Piper and listening
+test-fast: $(TESTED)
+	$(BIN)/python -m pytest -m 'not slow' -q
+
 lint: $(TESTED)
 	$(BIN)/ruff check voicecoach tests bench
 	$(BIN)/ruff format --check voicecoach tests bench
 	$(BIN)/mypy
+
+# the documentation site, into site/ (open site/index.html); --strict fails on any warning
+docs: $(TESTED)
+	$(BIN)/mkdocs build --strict --quiet
 
 bench: $(TESTED)
 	$(BIN)/python bench/bench.py
@@ -43,4 +51,4 @@ stops: $(BUILT)
 	$(BIN)/python bench/stops.py
 
 clean:
-	rm -rf $(VENV) output/*.mp3 output/*.json output/*.vtt output/*.lrc .pytest_cache
+	rm -rf $(VENV) output/*.mp3 output/*.json output/*.vtt output/*.lrc .pytest_cache site
