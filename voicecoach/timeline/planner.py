@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import NamedTuple
 
 from voicecoach.durations import format_clock
 from voicecoach.model import Routine
@@ -50,6 +51,38 @@ TARGET_SLIDE_MS = 5_000  # and a `target` reminder this long
 _MUST_KEEP = ("exercise", "set", "last_set", "note", "side")
 
 Measure = Callable[[str], int]
+
+
+class _Want(NamedTuple):
+    """A cue a block wants placed: how much it matters, when, and whether it may slide."""
+
+    priority: int
+    at_ms: int
+    say: Say | None
+    sliding: bool
+
+
+# how long a cue of these kinds may wait, after its time, for another cue to end
+_SLIDES_MS = {"halfway": HALFWAY_SLIDE_MS, "say": MESSAGE_SLIDE_MS, "target": TARGET_SLIDE_MS}
+
+
+def _block_record(step: Step, go_ms: int, stop_ms: int) -> Block:
+    """What the JSON says of a work block."""
+    return Block(
+        step.name,
+        step.set_number,
+        step.sets,
+        step.side,
+        step.round,
+        "timed" if step.timed else "reps",
+        step.work.reps,
+        go_ms,
+        stop_ms,
+        step.exercise.cadence if step.timed else None,
+        step.exercise.target.written if step.exercise.target else None,
+        step.work.distance_m,
+        step.exercise.intensity or intensity_of(step.name),
+    )
 
 
 class _Session:
@@ -274,36 +307,62 @@ class _Session:
         `entered`: it starts by a change-over; `leaving`: it ends in one into `following`.
         """
         stop_ms = go_ms + step.length_ms
-        cues, name, work = step.exercise.cues, step.name, step.work
-        speech_at = self.put_tone(go_ms, "go", name)
+        speech_at = self.put_tone(go_ms, "go", step.name)
         if speech_at == go_ms:
             speech_at = go_ms + SPEECH_GAP_MS if entered else go_ms
-        wanted: list[tuple[int, int, Say | None, bool]] = []  # (priority, at, cue, sliding)
-        remaining: Say | None = None
+        wanted = self.calls(step, go_ms, speech_at, entered)
+        wanted += self.time_calls(step, go_ms, following, leaving)
+        wanted += self.reminders(step, go_ms, entered)
+        if leaving and following is not None:
+            wanted += [
+                _Want(_COUNTDOWN, stop_ms - say.count * BEAT_MS, say, False)
+                for say in self.countdown(following)
+            ]
+        if entered:
+            wanted += self.entry_calls(step, speech_at)
+        # the most needed first; among equals, the earliest, then the order gathered
+        for want in sorted(wanted, key=lambda w: (w.priority, w.at_ms)):
+            if want.say is not None:
+                self.place_in_block(want, step, go_ms, following)
+        self.blocks.append(_block_record(step, go_ms, stop_ms))
+        return stop_ms
+
+    def calls(self, step: Step, go_ms: int, speech_at: int, entered: bool) -> list[_Want]:
+        """The block's opening call (`go`, or `change` after a change-over) and rep counts."""
+        cues, name, work = step.exercise.cues, step.name, step.work
         if entered:
             opening = self.said("change", self.words.change(step), name)
         elif any(message.at_ms < MESSAGE_AT_GO_MS for message in step.exercise.say):
             opening = None  # the author's message opens the block, after the go tone
         else:
             opening = self.said("go", self.words.say(cues, "go", {"name": name}), name)
-        wanted.append((_GO, speech_at, opening, True))
-        if work.reps is not None:
-            for rep in range(1 if opening is None else 2, work.reps + 1):
-                values = {"rep": rep, "reps": work.reps, "remaining": work.reps - rep}
-                text = self.words.say(cues, "rep", values)
-                at_ms = speech_at if rep == 1 else go_ms + (rep - 1) * work.tempo_ms
-                wanted.append((_REP, at_ms, self.said("rep", text, name), False))
-        elif step.length_ms > REMAINING_MIN_MS:
-            called = following.called(step) if following else ""
-            default = CHANGE_REMAINING if leaving else None
+        wanted = [_Want(_GO, speech_at, opening, True)]
+        for rep in range(1 if opening is None else 2, (work.reps or 0) + 1):
+            values = {"rep": rep, "reps": work.reps, "remaining": (work.reps or 0) - rep}
+            text = self.words.say(cues, "rep", values)
+            at_ms = speech_at if rep == 1 else go_ms + (rep - 1) * work.tempo_ms
+            wanted.append(_Want(_REP, at_ms, self.said("rep", text, name), False))
+        return wanted
+
+    def time_calls(
+        self, step: Step, go_ms: int, following: Step | None, leaving: bool
+    ) -> list[_Want]:
+        """`remaining` near the end of a long timed block, and `halfway` unless too close."""
+        cues, name = step.exercise.cues, step.name
+        stop_ms = go_ms + step.length_ms
+        wanted: list[_Want] = []
+        remaining: Say | None = None
+        if step.work.reps is None and step.length_ms > REMAINING_MIN_MS:
             left = {
                 "seconds": REMAINING_AT_MS // 1000,
                 "duration": spoken_duration(REMAINING_AT_MS),
-                "next": called,
+                "next": following.called(step) if following else "",
             }
-            text = self.words.say(cues, "remaining", left, default)
-            remaining = self.said("remaining", text, name)
-            wanted.append((_REMAINING, stop_ms - REMAINING_AT_MS, remaining, False))
+            default = CHANGE_REMAINING if leaving else None
+            remaining = self.said(
+                "remaining", self.words.say(cues, "remaining", left, default), name
+            )
+            wanted.append(_Want(_REMAINING, stop_ms - REMAINING_AT_MS, remaining, False))
         middle = go_ms + step.length_ms // 2
         half = stop_ms - middle
         halfway = self.words.say(
@@ -314,86 +373,70 @@ class _Session:
         # "Halfway." and "10 seconds left." within HALFWAY_APART_MS of each other: only the
         # one that tells more, how long is left
         if remaining is None or stop_ms - REMAINING_AT_MS - middle >= HALFWAY_APART_MS:
-            wanted.append((_HALFWAY, middle, self.said("halfway", halfway, name), True))
+            wanted.append(_Want(_HALFWAY, middle, self.said("halfway", halfway, name), True))
+        return wanted
+
+    def reminders(self, step: Step, go_ms: int, entered: bool) -> list[_Want]:
+        """The author's `say` messages, and the target's reminders every so often."""
+        name, stop_ms = step.name, go_ms + step.length_ms
+        wanted = []
         for message in step.exercise.say:
-            at_ms = go_ms + message.at_ms
             # a message at the go is said at its time, and a change-over's call after it
             first = entered and message.at_ms < MESSAGE_AT_GO_MS
-            wanted.append(
-                (0 if first else _MESSAGE, at_ms, self.said("say", message.text, name), True)
-            )
+            say = self.said("say", message.text, name)
+            wanted.append(_Want(0 if first else _MESSAGE, go_ms + message.at_ms, say, True))
         every = step.exercise.target_every_ms
         if every:
             reminder = self.words.target_call(step)
             for at_ms in range(go_ms + every, stop_ms - REMAINING_AT_MS, every):
                 if abs(at_ms - (go_ms + step.length_ms // 2)) < HALFWAY_APART_MS:
                     continue  # "Halfway." is said then: one call at a time
-                wanted.append((_TARGET, at_ms, self.said("target", reminder, name), True))
-        if leaving and following is not None:
-            for say in self.countdown(following):
-                wanted.append((_COUNTDOWN, stop_ms - say.count * BEAT_MS, say, False))
-        if entered:
-            if step.starts_round:
-                wanted.append(
-                    (_ROUND, speech_at, self.said("round", self.words.round_call(step), name), True)
-                )
-            if step.first_time and step.starts_occurrence:
-                milestone = self.said("milestone", self.words.milestone(step), name)
-                wanted.append((_MILESTONE, speech_at, milestone, True))
-                for tip in step.exercise.tips:
-                    wanted.append((_TIP, speech_at, self.said("tip", tip, name), True))
-        for priority, at_ms, maybe, sliding in sorted(wanted, key=lambda w: (w[0], w[1])):
-            if maybe is None:
-                continue
-            say = maybe
-            latest = stop_ms - SPEECH_GAP_MS - say.length_ms
-            if say.name == "halfway":
-                latest = min(latest, at_ms + HALFWAY_SLIDE_MS)
-            elif say.name == "say":
-                latest = min(latest, at_ms + MESSAGE_SLIDE_MS)
-            elif say.name == "target":
-                latest = min(latest, at_ms + TARGET_SLIDE_MS)
-            candidate = Candidate(
-                at_ms,
-                latest if sliding else at_ms,
-                say.length_ms,
-                say.kind,
-                say.text,
-                say.name,
-                say.exercise,
-                priority,
-            )
-            placed = None
-            if go_ms <= at_ms <= latest:
-                placed = self.placer.place(candidate)
-            if placed is None:
-                near = self.placer.crowding(candidate)
-                why = (
-                    f"it would crowd '{near.text or near.name}' at {format_clock(near.start_ms)}"
-                    if near is not None and go_ms <= at_ms <= latest
-                    else f"the block lasts {step.length_ms / 1000:g} s"
-                )
-                self.leave_out(
-                    say, following if say.name == "countdown" and following else step, at_ms, why
-                )
-        self.blocks.append(
-            Block(
-                name,
-                step.set_number,
-                step.sets,
-                step.side,
-                step.round,
-                "timed" if step.timed else "reps",
-                work.reps,
-                go_ms,
-                stop_ms,
-                step.exercise.cadence if step.timed else None,
-                step.exercise.target.written if step.exercise.target else None,
-                step.work.distance_m,
-                step.exercise.intensity or intensity_of(step.name),
-            )
+                wanted.append(_Want(_TARGET, at_ms, self.said("target", reminder, name), True))
+        return wanted
+
+    def entry_calls(self, step: Step, speech_at: int) -> list[_Want]:
+        """After a change-over: the round, and a first time's milestone and tips."""
+        name = step.name
+        wanted = []
+        if step.starts_round:
+            call = self.said("round", self.words.round_call(step), name)
+            wanted.append(_Want(_ROUND, speech_at, call, True))
+        if step.first_time and step.starts_occurrence:
+            milestone = self.said("milestone", self.words.milestone(step), name)
+            wanted.append(_Want(_MILESTONE, speech_at, milestone, True))
+            for tip in step.exercise.tips:
+                wanted.append(_Want(_TIP, speech_at, self.said("tip", tip, name), True))
+        return wanted
+
+    def place_in_block(self, want: _Want, step: Step, go_ms: int, following: Step | None) -> None:
+        """Place one wanted cue inside the block, sliding as its kind may, or leave it out."""
+        say, at_ms = want.say, want.at_ms
+        assert say is not None
+        latest = go_ms + step.length_ms - SPEECH_GAP_MS - say.length_ms
+        slide = _SLIDES_MS.get(say.name)
+        if slide is not None:
+            latest = min(latest, at_ms + slide)
+        candidate = Candidate(
+            at_ms,
+            latest if want.sliding else at_ms,
+            say.length_ms,
+            say.kind,
+            say.text,
+            say.name,
+            say.exercise,
+            want.priority,
         )
-        return stop_ms
+        inside = go_ms <= at_ms <= latest
+        if inside and self.placer.place(candidate) is not None:
+            return
+        near = self.placer.crowding(candidate)
+        why = (
+            f"it would crowd '{near.text or near.name}' at {format_clock(near.start_ms)}"
+            if near is not None and inside
+            else f"the block lasts {step.length_ms / 1000:g} s"
+        )
+        owner = following if say.name == "countdown" and following else step
+        self.leave_out(say, owner, at_ms, why)
 
     # -- the session ---------------------------------------------------------------------
 
