@@ -268,3 +268,20 @@ def test_a_calendar_title_with_unicode_line_breaks_stays_one_line(
     calendar = icalendar.Calendar.from_ical(raw)
     summaries = [str(event["SUMMARY"]) for event in calendar.walk("VEVENT")]
     assert summaries and all("Hops and; more, plan" in s for s in summaries)
+
+
+def test_the_library_names_its_option_and_the_command_line_its_flag(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    from voicecoach.errors import VoicecoachError
+    from voicecoach.programme.build import ProgrammeOptions, build_programme
+    from voicecoach.programme.loader import load_programme
+
+    (tmp_path / "r.yaml").write_text(TINY)
+    (tmp_path / "p.yaml").write_text(PROGRAMME)
+    with pytest.raises(VoicecoachError) as raised:
+        build_programme(load_programme(tmp_path / "p.yaml"), ProgrammeOptions(session=9))
+    assert str(raised.value) == "session: expected a session from 1 to 4, found 9"
+    result = runner.invoke(main, ["build", str(tmp_path / "p.yaml"), "--session", "9"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: --session: expected a session from 1 to 4, found 9\n"

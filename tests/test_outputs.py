@@ -48,7 +48,7 @@ def test_a_sidecar_never_replaces_a_routine_written_as_json(tmp_path: Path) -> N
     before = routine.read_bytes()
     _refused(
         ["build", str(routine), "-o", str(tmp_path / "tuesday.mp3")],
-        f"{routine}: the build would write over its own input {routine}; choose another -o",
+        f"{routine}: the build would write over its own input {routine}; choose another output name (-o)",
     )
     assert routine.read_bytes() == before and not (tmp_path / "tuesday.mp3").exists()
 
@@ -71,7 +71,7 @@ def test_what_is_not_a_regular_file_is_never_replaced(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     message = (
         "expected a regular file to write (or none), found something else (a folder, a "
-        "device or a pipe); choose another -o"
+        "device or a pipe); choose another output name (-o)"
     )
     _refused(["build", str(routine), "-o", str(fifo)], f"{fifo}: {message}")
     assert fifo.is_fifo()
@@ -93,7 +93,7 @@ def test_two_routines_that_would_write_one_file_are_refused_up_front(
     _refused(
         ["build", str(a), str(b)],
         f"{a} and {b} would both write output/{slug}.mp3; give one of them another title or "
-        "build them one at a time with -o",
+        "build them one at a time under another output name (-o)",
     )
     assert not out.exists()
 
@@ -140,7 +140,7 @@ def test_a_wav_too_long_for_its_header_is_refused_before_any_speech(tmp_path: Pa
     _refused(
         [*args, "--max-minutes", "1440", "-o", str(tmp_path / "long.wav")],
         "expected a session a WAV file can hold (4 GiB, 1073741812 samples at 2 channels), "
-        "found 1209600000; write MP3 (--format mp3), mono, or fewer minutes",
+        "found 1209600000; write MP3, mono, or fewer minutes (--format)",
     )
     assert list(tmp_path.iterdir()) == [routine]
 
@@ -166,7 +166,7 @@ def test_a_programme_never_writes_over_its_own_input(
     _refused(
         ["build", str(programme), "--output-dir", "."],
         f"{programme}: the build would write over its own input {programme}; choose another "
-        "--output-dir",
+        "output folder (--output-dir)",
     )
     assert programme.read_bytes() == before
     assert sorted(p.name for p in Path("legs").iterdir()) == ["programme.json", "r.yaml"]
@@ -180,7 +180,7 @@ def test_two_programmes_or_two_routines_of_one_run_never_share_a_file(
     _refused(
         ["build", "a.yaml", "b.yaml"],
         "a.yaml and b.yaml would both write output/legs/; give one of them another title or "
-        "build them one at a time with another --output-dir",
+        "build them one at a time into another output folder (--output-dir)",
     )
     for name in ("x1.yaml", "x2.yaml"):
         _write(tmp_path / name)
@@ -188,7 +188,7 @@ def test_two_programmes_or_two_routines_of_one_run_never_share_a_file(
     _refused(
         ["build", "a.yaml", "x1.yaml", "x2.yaml"],
         f"x1.yaml and x2.yaml would both write output/{title}.mp3; give one of them another "
-        "title or build them one at a time with -o",
+        "title or build them one at a time under another output name (-o)",
     )
     assert not Path("output").exists()
 
@@ -205,7 +205,7 @@ def test_a_folder_holding_another_programme_is_refused(
     _refused(
         ["build", "b.yaml"],
         "output/legs holds another programme, 'Legs' (its programme.json); give 'LEGS!' "
-        "another title or use another --output-dir",
+        "another title or use another output folder (--output-dir)",
     )
     assert sorted(p.name for p in folder.iterdir()) == ["programme.json"]
     assert (folder / "programme.json").read_text() == listing
@@ -242,14 +242,16 @@ def test_a_programme_folder_that_cannot_be_made_is_refused_before_any_audio(
     _refused(
         ["build", "a.yaml"],
         "output/legs: expected a folder for the programme's files (or none), found a file or "
-        "a broken link; give the programme another title or use another --output-dir",
+        "a broken link; give the programme another title or use another output folder "
+        "(--output-dir)",
     )
     Path("output/legs").unlink()
     Path("output/legs").symlink_to("nowhere")
     _refused(
         ["build", "a.yaml"],
         "output/legs: expected a folder for the programme's files (or none), found a file or "
-        "a broken link; give the programme another title or use another --output-dir",
+        "a broken link; give the programme another title or use another output folder "
+        "(--output-dir)",
     )
 
 

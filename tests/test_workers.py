@@ -31,7 +31,7 @@ def test_results_come_in_order_and_every_worker_has_ended() -> None:
 
 def test_a_failing_task_is_named_and_the_run_stops() -> None:
     before = _children()
-    with pytest.raises(VoicecoachError, match=r"a --jobs worker failed: ValueError: .*'x'"):
+    with pytest.raises(VoicecoachError, match=r"a worker process failed: ValueError: .*'x'"):
         list(in_processes(int, [("1",), ("x",), ("3",)], 2))
     assert _children() == before
 

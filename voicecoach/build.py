@@ -418,7 +418,8 @@ def check_distinct_outputs(paths: Sequence[Path], options: BuildOptions) -> None
             if key in writers and writers[key] != path:
                 raise ExportError(
                     f"{writers[key]} and {path} would both write {file}; give one of them "
-                    "another title or build them one at a time with -o"
+                    "another title or build them one at a time under another output name",
+                    option="output",
                 )
             writers[key] = path
     for path in paths:
@@ -437,9 +438,7 @@ def settle_audio(audio: AudioSettings, options: BuildOptions) -> AudioSettings:
         try:
             changes[key] = audio_value(key, value)
         except ValueError as exc:
-            raise VoicecoachError(
-                f"--{key.replace('_', '-')}: expected {exc}, found {value!r}"
-            ) from None
+            raise VoicecoachError(f"{key}: expected {exc}, found {value!r}", option=key) from None
     if "format" not in changes and options.output is not None:
         by_suffix = {f.suffix: name for name, f in export.FORMATS.items()}
         if options.output.suffix.lower() in by_suffix:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 
 class VoicecoachError(Exception):
-    """Base of every error the CLI reports as one `Error: ...` line."""
+    """Base of every error the CLI reports as one `Error: ...` line.
+
+    `option` names the library's parameter the error is about (`output_dir`, `session`):
+    the library never names a command-line flag, and the CLI adds the flag it has for it.
+    A message that begins with the option's name and a colon is about its value.
+    """
+
+    def __init__(self, message: str = "", *, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
 
 
 class RoutineError(VoicecoachError):
@@ -26,6 +35,7 @@ class RoutineError(VoicecoachError):
         prefix = ": ".join(where)
         message = one_line(message)
         super().__init__(f"{prefix}: {message}" if prefix else message)
+        self.option: str | None = None
 
 
 class LimitError(RoutineError):

@@ -293,7 +293,8 @@ class WavFormat:
             raise ExportError(
                 f"expected a session a WAV file can hold (4 GiB, {self.max_bytes // 2 // channels} "
                 f"samples at {channels} channel{'s' * (channels > 1)}), found {samples}; "
-                "write MP3 (--format mp3), mono, or fewer minutes"
+                "write MP3, mono, or fewer minutes",
+                option="format",
             )
 
     def heard_samples(self, fed_samples: int) -> int:

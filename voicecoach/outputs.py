@@ -54,7 +54,7 @@ def check_outputs(files: Sequence[Path], inputs: Sequence[Path]) -> None:
             f"{audio}: expected a name for the audio (such as {audio.with_suffix('.mp3').name}), "
             f"found the extension {audio.suffix} of a sidecar the build writes beside it"
         )
-    check_writable(files, inputs, "choose another -o")
+    check_writable(files, inputs, "choose another output name", option="output")
 
 
 def check_folder(folder: Path) -> None:
@@ -75,18 +75,25 @@ def check_folder(folder: Path) -> None:
     os.unlink(name)
 
 
-def check_writable(files: Sequence[Path], inputs: Sequence[Path], way_out: str) -> None:
-    """Refuse to write over an input, or over what is not a regular file."""
+def check_writable(
+    files: Sequence[Path], inputs: Sequence[Path], way_out: str, *, option: str | None = None
+) -> None:
+    """Refuse to write over an input, or over what is not a regular file.
+
+    `way_out` says in words what to change; `option` names the parameter that changes it.
+    """
     for path in files:
         if path.exists() and not path.is_file():
             raise ExportError(
                 f"{path}: expected a regular file to write (or none), found something else "
-                f"(a folder, a device or a pipe); {way_out}"
+                f"(a folder, a device or a pipe); {way_out}",
+                option=option,
             )
         for given in inputs:
             if _same_file(path, given):
                 raise ExportError(
-                    f"{path}: the build would write over its own input {given}; {way_out}"
+                    f"{path}: the build would write over its own input {given}; {way_out}",
+                    option=option,
                 )
 
 

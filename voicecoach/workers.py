@@ -76,12 +76,13 @@ class _Worker:
         except EOFError:
             code = self.process.wait()
             raise VoicecoachError(
-                f"a --jobs worker ended unexpectedly (exit code {code}); "
-                "run with --jobs 1 to see why"
+                f"a worker process ended unexpectedly (exit code {code}); build with one job "
+                "to see why",
+                option="jobs",
             ) from None
         self.index = None
         if not ok:
-            raise VoicecoachError(f"a --jobs worker failed: {value}")
+            raise VoicecoachError(f"a worker process failed: {value}")
         return index, value
 
 

@@ -78,13 +78,31 @@ class Group(click.Group):
 
 
 def error_text(exc: VoicecoachError, command: click.Command | None) -> str:
-    """An error as one line, with the flag that raises its limit where `command` has one."""
+    """An error as one line, naming the flag of its option where `command` has one.
+
+    The library names its own parameter (`session: expected ...`): the flag takes its
+    place; a way out in words gets the flag after it; a limit says which flag raises it.
+    """
     text = str(exc)
-    if isinstance(exc, LimitError) and command is not None:
-        for param in command.params:
-            if param.name == exc.option and isinstance(param, click.Option) and param.opts:
-                text += f", or raise the limit with {param.opts[0]}"
+    flag = _flag(command, exc.option) if exc.option else None
+    if flag is None or exc.option is None:
+        return one_line(text)
+    if isinstance(exc, LimitError):
+        text += f", or raise the limit with {flag}"
+    elif text.startswith(f"{exc.option}: "):
+        text = flag + text[len(exc.option) :]
+    else:
+        text += f" ({flag})"
     return one_line(text)
+
+
+def _flag(command: click.Command | None, option: str) -> str | None:
+    """The flag by which `command` sets the library's `option`, if it has one."""
+    long = "--" + option.replace("_", "-")
+    for param in command.params if command is not None else ():
+        if isinstance(param, click.Option) and (param.name == option or long in param.opts):
+            return param.opts[0]  # as the command's help shows it first: -o, --session
+    return None
 
 
 def what_was_written(ctx: click.Context, event: str) -> str:

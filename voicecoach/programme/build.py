@@ -120,13 +120,15 @@ def check_folder(programme: Programme, sessions: Sequence[PlannedSession], folde
     if folder.is_symlink() and not folder.exists() or folder.exists() and not folder.is_dir():
         raise ExportError(
             f"{folder}: expected a folder for the programme's files (or none), found a file or "
-            "a broken link; give the programme another title or use another --output-dir"
+            "a broken link; give the programme another title or use another output folder",
+            option="output_dir",
         )
     other = publish.read_earlier(folder / "programme.json").title
     if other is not None and other != programme.title:
         raise ExportError(
             f"{folder} holds another programme, '{other}' (its programme.json); give "
-            f"'{programme.title}' another title or use another --output-dir"
+            f"'{programme.title}' another title or use another output folder",
+            option="output_dir",
         )
     inputs = [Path(name) for name in (programme.source, *programme.inputs) if name]
     written = [folder / name for name in PROGRAMME_FILES]
@@ -134,7 +136,7 @@ def check_folder(programme: Programme, sessions: Sequence[PlannedSession], folde
         audio = folder / f"{planned.stem}.mp3"
         written += output_files(audio, True) + [audio.with_suffix(".wav")]
         written.append(audio.with_suffix(".chapters.json"))
-    check_writable(written, inputs, "choose another --output-dir")
+    check_writable(written, inputs, "choose another output folder", option="output_dir")
     outputs.check_folder(folder)
 
 
@@ -148,7 +150,8 @@ def check_run(items: Sequence[tuple[Path, Routine | Programme]], options: BuildO
             if key in folders:
                 raise ExportError(
                     f"{folders[key]} and {path} would both write {folder}/; give one of them "
-                    "another title or build them one at a time with another --output-dir"
+                    "another title or build them one at a time into another output folder",
+                    option="output_dir",
                 )
             folders[key] = path
     routines = [path for path, item in items if not isinstance(item, Programme)]
@@ -215,7 +218,8 @@ def build_programme(
     sessions = check_programme(programme, options)
     if options.session is not None and not 1 <= options.session <= len(sessions):
         raise VoicecoachError(
-            f"--session: expected a session from 1 to {len(sessions)}, found {options.session}"
+            f"session: expected a session from 1 to {len(sessions)}, found {options.session}",
+            option="session",
         )
     folder = programme_folder(programme, options)
     check_folder(programme, [planned for planned, _audio in sessions], folder)

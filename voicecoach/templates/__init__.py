@@ -24,9 +24,10 @@ def template_text(name: str) -> str:
     """The YAML of one starter."""
     if name not in TEMPLATES:
         close = closest(name, tuple(TEMPLATES))
-        hint = f"did you mean '{close}'?" if close else "see voicecoach new --list"
+        hint = f" — did you mean '{close}'?" if close else ""
         raise VoicecoachError(
-            f"--template: expected one of {', '.join(TEMPLATES)}, found '{name}' — {hint}"
+            f"template: expected one of {', '.join(TEMPLATES)}, found '{name}'{hint}",
+            option="template",
         )
     return resources.files(__name__).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
 
