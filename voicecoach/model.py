@@ -12,13 +12,14 @@ from typing import Any
 from voicecoach.targets import Athlete, Target
 from voicecoach.wording import Template
 
-# A routine is handed whole to a worker process (a session is a task of its inputs), and
-# its read-only mappings must travel with it: pickle them as the dict they wrap.
+
 def read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
     """A read-only view of `mapping` (what a pickled one is made again with)."""
     return MappingProxyType(mapping)
 
 
+# A routine is handed whole to a worker process (a session is a task of its inputs), and
+# its read-only mappings must travel with it: pickle them as the dict they wrap.
 copyreg.pickle(MappingProxyType, lambda proxy: (read_only, (dict(proxy),)))
 
 
