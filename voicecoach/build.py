@@ -20,7 +20,13 @@ import numpy as np
 
 from voicecoach import export, limits, sidecars
 from voicecoach.dsp import sample_at
-from voicecoach.errors import ExportError, LimitError, RoutineError, VoicecoachError
+from voicecoach.errors import (
+    ExportError,
+    LimitError,
+    RoutineError,
+    VoicecoachError,
+    bug_message,
+)
 from voicecoach.loader import audio_value, load_routine
 from voicecoach.model import AudioSettings, Routine
 from voicecoach.music.session import check_tracks, measure_tracks, plan_music, with_files
@@ -379,10 +385,7 @@ def _build_in_worker(path: Path, options: BuildOptions) -> BuildResult | str:
     except VoicecoachError as exc:
         return str(exc)
     except Exception as exc:  # a bug, but one routine's: the run goes on and says which
-        return (
-            f"{path}: unexpected {type(exc).__name__}: {exc} (this is a bug in voicecoach; "
-            "run it alone with VOICECOACH_DEBUG=1 for the details and report it)"
-        )
+        return f"{path}: {bug_message(exc)}"
 
 
 def build_many(

@@ -50,6 +50,14 @@ class LimitError(RoutineError):
         self.option = option
 
 
+def bug_message(exc: BaseException) -> str:
+    """What is said of an exception voicecoach did not expect: a bug, with the way to report it."""
+    return (
+        f"unexpected {type(exc).__name__}: {exc} (this is a bug in voicecoach; run it again "
+        "with VOICECOACH_DEBUG=1 for the details and report it)"
+    )
+
+
 class SpeechError(VoicecoachError):
     """The speech engine failed or does not know the requested voice."""
 

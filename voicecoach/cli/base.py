@@ -17,6 +17,7 @@ from voicecoach.errors import (
     LimitError,
     Terminated,
     VoicecoachError,
+    bug_message,
     one_line,
     printable,
     stop_on_signals,
@@ -61,10 +62,7 @@ class Group(click.Group):
         except Exception as exc:  # a bug: still one line, with the details on request
             if os.environ.get("VOICECOACH_DEBUG"):
                 raise
-            raise click.ClickException(
-                f"unexpected {type(exc).__name__}: {exc} (this is a bug in voicecoach; "
-                "run again with VOICECOACH_DEBUG=1 for the details and report it)"
-            ) from None
+            raise click.ClickException(bug_message(exc)) from None
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]

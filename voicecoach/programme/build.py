@@ -23,7 +23,7 @@ from voicecoach.build import (
     settle_audio,
     validate_routine,
 )
-from voicecoach.errors import ExportError, VoicecoachError
+from voicecoach.errors import ExportError, VoicecoachError, bug_message
 from voicecoach.model import AudioSettings, Routine
 from voicecoach.music.session import with_files
 from voicecoach.music.tracks import find_tracks
@@ -326,7 +326,7 @@ def _build_in_worker(routine: Routine, options: BuildOptions) -> BuildResult | s
     except VoicecoachError as exc:
         return str(exc)
     except Exception as exc:  # a bug, but one session's: say which
-        return f"unexpected {type(exc).__name__}: {exc} (this is a bug in voicecoach)"
+        return bug_message(exc)
 
 
 def _publish(
