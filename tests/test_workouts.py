@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +52,9 @@ EXPECTED: dict[str, list[tuple[str, int]]] = {
     "hill-reps-run.zwo": [("Warm-up", 300_000)]
     + [("Interval", 60_000), ("Recovery", 90_000)] * 3
     + [("Free run", 120_000), ("Max effort", 20_000), ("Cool-down", 240_000)],
-    # 1 km at the middle of 4:05-4:15/km: 250 s
-    "threshold-run.txt": [("Warmup", 600_000)]
-    + [("Main set", 250_000), ("Recovery", 90_000)] * 4
+    # 1 km at the middle of 4:05-4:15/km: 250 s; a step's own text is its name
+    "threshold-run.txt": [("easy into it", 600_000)]
+    + [("Strong and smooth", 250_000), ("Recovery", 90_000)] * 4
     + [("Cooldown", 480_000)],
 }
 
@@ -88,7 +89,9 @@ def test_targets_and_messages_of_workout_files_are_spoken_where_the_file_says() 
     said = [c.text for c in icu.cues if c.kind == "speech"]
     assert any("1 kilometre, at 4 oh 5 to 4 15 per kilometre" in t for t in said)
     assert any("in heart rate zone 2" in t for t in said)
-    assert "Strong and smooth" in said and "Easy into it" not in said  # said as written
+    # a step's own text names it, announced as a name is
+    assert "Easy into it. 10 minutes, at 60 to 80 percent of threshold pace." in said
+    assert any(t.startswith("Strong and smooth") for t in said)
 
 
 def test_open_steps_take_the_open_step_duration_with_one_warning_each() -> None:
@@ -319,11 +322,8 @@ def test_a_routine_goes_to_fit_and_comes_back_with_the_same_blocks(
     original = expand(routine, measure)
     fit = _write_bytes(tmp_path / "round-trip.fit", workout_fit(original, routine))
     again = planned(fit)
-    work = [
-        (b.exercise.split(",")[0], b.stop_ms - b.go_ms, b.target)
-        for b in again.blocks
-        if b.intensity != "rest"
-    ]
+    # the lead-in is no block, and the gaps are no blocks either
+    work = [(b.exercise.split(",")[0], b.stop_ms - b.go_ms, b.target) for b in again.blocks]
     assert work == [
         ("Warm-up jog", 300_000, "zone 2"),
         *[("Fast", 94_000, "3:50-4:00/km")] * 3,  # 400 m at the middle speed: 93.96 s
@@ -331,8 +331,8 @@ def test_a_routine_goes_to_fit_and_comes_back_with_the_same_blocks(
         ("Squats", 30_000, None),
         ("Squats", 30_000, None),
     ]
-    # the gaps come back as rest steps, each as long as the gap it was
-    gaps = [b.stop_ms - b.go_ms for b in again.blocks if b.intensity == "rest"][1:]
+    # the gaps come back as gaps, each as long as it was
+    gaps = [after.go_ms - block.stop_ms for block, after in pairwise(again.blocks)]
     assert gaps == [30_000, 60_000, 60_000, 60_000, 20_000, 5_000]
     # and the timeline's steps sum to the session's work and gaps, to the millisecond
     steps = unrolled(fit_steps(fit))
@@ -405,7 +405,7 @@ def test_spellings_real_files_use_are_read(tmp_path: Path) -> None:
     document = read_workout(forum).document
     pair = document["exercises"][0]["exercises"]
     assert pair[0]["target"] == {"power": "315-330 W"}
-    assert pair[0]["say"] == [{"at": "0s", "text": "not quite all out"}]
+    assert pair[0]["name"] == "not quite all out" and "say" not in pair[0]
     assert [e["duration"] for e in document["exercises"][1:]] == ["30s", "1m30s", "3m", "2m"]
     assert [e["target"] for e in document["exercises"][1:]] == [
         {"power": "120%"},

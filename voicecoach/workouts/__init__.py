@@ -22,6 +22,15 @@ from voicecoach.errors import RoutineError
 
 SUFFIXES = (".fit", ".zwo", ".txt")
 DEFAULT_OPEN_STEP_MS = 60_000
+# a number in a workout file longer than this is a typo: refused by its length, before
+# converting it (Python will not turn 4300 digits into an int, and a float overflows)
+MAX_DIGITS = 6
+
+# how `build --fit` marks its own files, so that importing one gives back the routine:
+# its first step is the lead-in up to the first go, and its rest steps are the gaps
+FIT_PRODUCT = "voicecoach"
+FIT_LEAD_IN = "Get ready"
+FIT_GAPS = ("Rest", "Switch")
 
 
 @dataclass
@@ -48,7 +57,11 @@ class Steps:
     def counted(self, blocks: int) -> None:
         """Count `blocks` more work blocks; refuse a workout with too many."""
         self.count += blocks
-        if self.count > limits.MAX_WORKOUT_STEPS:
+        self.check(self.count)
+
+    def check(self, count: int) -> None:
+        """Refuse a workout of `count` steps when that is over the limit."""
+        if count > limits.MAX_WORKOUT_STEPS:
             raise self.fail(
                 f"expected a workout of at most {limits.MAX_WORKOUT_STEPS} steps (repeats "
                 "counted out), found more"
@@ -61,6 +74,31 @@ class Steps:
             f"{where}: {why}; it lasts {seconds:g} s here (--open-step to change that)"
         )
         return duration_text(self.open_step_ms)
+
+
+def shown(text: str) -> str:
+    """A value from a file as an error quotes it: a very long one cut, with its length."""
+    if len(text) <= 40:
+        return repr(text)
+    return f"'{text[:12]}…' ({len(text)} characters)"
+
+
+def digits_checked(text: str, where: str, steps: Steps) -> str:
+    """`text` when each number in it has at most MAX_DIGITS digits before its point."""
+    longest = max((len(run) for run in re.findall(r"(?<![.\d])\d+", text)), default=0)
+    if longest > MAX_DIGITS:
+        raise steps.fail(
+            f"{where}: expected a number of at most {MAX_DIGITS} digits, found {shown(text)}"
+        )
+    return text
+
+
+def expanded(items: list[dict[str, Any]]) -> int:
+    """How many steps exercises and repeats hold, the repeats counted out."""
+    return sum(
+        expanded(item["exercises"]) * int(item["repeat"]) if "repeat" in item else 1
+        for item in items
+    )
 
 
 def duration_text(ms: int) -> str:
@@ -78,9 +116,9 @@ def seconds_ms(value: str | None, what: str, steps: Steps) -> int:
     try:
         seconds = float(value or "")
     except ValueError:
-        raise steps.fail(f"expected {what} in seconds, found {value!r}") from None
+        raise steps.fail(f"expected {what} in seconds, found {shown(value or '')}") from None
     if not 0 <= seconds <= 24 * 3600:
-        raise steps.fail(f"expected {what} from 0 to 24 hours, found {value!r}")
+        raise steps.fail(f"expected {what} from 0 to 24 hours, found {shown(value or '')}")
     return round(seconds * 1000)
 
 

@@ -4,6 +4,9 @@ The steps are read off the built timeline, as the sidecars are: a first step fro
 start of the audio to the first go (the lead-in), then each work block and each gap
 between blocks, to the millisecond. Started together, the watch and the audio change step
 at the same moments. Runs of identical rounds are written once with a repeat step.
+
+The file names its maker (`product_name`), so that importing it again gives back the
+routine: its lead-in step is no block, and its gaps are rests again.
 """
 
 from __future__ import annotations
@@ -12,13 +15,18 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from voicecoach.errors import RoutineError
 from voicecoach.model import Routine
 from voicecoach.targets import Athlete, Target, speed_of
 from voicecoach.timeline import Timeline
 from voicecoach.timeline.choreography import steps
+from voicecoach.workouts import FIT_GAPS, FIT_LEAD_IN, FIT_PRODUCT
 
 MAX_NAME = 50  # characters of a step's name a watch shows
 MAX_PERIOD = 64  # the longest round looked for (a routine's repeat of up to 32 blocks)
+# message_index numbers a step in 12 bits, and readers (garmin-fit-sdk among them) take
+# 4095, all of them set, for no number at all: steps 0 to 4094
+MAX_STEPS = 4095
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,7 @@ class FitStep:
     duration_ms: int
     intensity: str  # warmup, active, recovery, rest, cooldown
     target: tuple[str, int, int, int]  # (target_type, target_value, custom low, custom high)
+    gap: bool = False  # the time between two blocks, or before the first
 
 
 _OPEN = ("open", 0, 0, 0)
@@ -72,7 +81,8 @@ def workout_steps(timeline: Timeline, routine: Routine) -> list[FitStep]:
     """The session's lead-in, blocks and gaps, in order."""
     blocks = timeline.blocks
     planned = steps(routine)
-    found = [FitStep("Get ready", blocks[0].go_ms, "rest", _OPEN)] if blocks[0].go_ms else []
+    lead_in = FitStep(FIT_LEAD_IN, blocks[0].go_ms, "rest", _OPEN, gap=True)
+    found = [lead_in] if blocks[0].go_ms else []
     for index, (block, step) in enumerate(zip(blocks, planned, strict=True)):
         name = block.exercise + (f", {block.side}" if block.side else "")
         target = fit_target(step.exercise.target, routine.athlete)
@@ -81,12 +91,13 @@ def workout_steps(timeline: Timeline, routine: Routine) -> list[FitStep]:
             gap = blocks[index + 1].go_ms - block.stop_ms
             if gap > 0:
                 following = blocks[index + 1]
-                kind = (
-                    "Switch"
-                    if following.exercise == block.exercise and following.set == block.set
-                    else "Rest"
+                same_set = (following.exercise, following.set, following.round) == (
+                    block.exercise,
+                    block.set,
+                    block.round,
                 )
-                found.append(FitStep(kind, gap, "rest", _OPEN))
+                kind = FIT_GAPS[1] if same_set else FIT_GAPS[0]
+                found.append(FitStep(kind, gap, "rest", _OPEN, gap=True))
     return found
 
 
@@ -96,7 +107,9 @@ def _grouped(found: list[FitStep]) -> list[FitStep | tuple[int, list[Any]]]:
     index = 0
     while index < len(found):
         best_period, best_times = 0, 1
-        for period in range(1, min(MAX_PERIOD, (len(found) - index) // 2) + 1):
+        # a round starts with a block, so that each gap stays after the block it follows
+        longest = 0 if found[index].gap else min(MAX_PERIOD, (len(found) - index) // 2)
+        for period in range(1, longest + 1):
             pattern = found[index : index + period]
             times = 1
             while found[index + times * period : index + (times + 1) * period] == pattern:
@@ -122,17 +135,14 @@ def _sport(routine: Routine) -> str:
     return "training"
 
 
-def workout_fit(timeline: Timeline, routine: Routine) -> bytes:
-    """The FIT workout file's bytes."""
-    from garmin_fit_sdk import Encoder, Profile
-
-    numbers = Profile["mesg_num"]
+def _step_messages(grouped: list[FitStep | tuple[int, list[Any]]], mesg_num: int) -> list[Any]:
+    """The workout_step messages, numbered in order, each round followed by its repeat."""
     messages: list[dict[str, Any]] = []
 
     def step_message(step: FitStep) -> dict[str, Any]:
         kind, value, low, high = step.target
         message = {
-            "mesg_num": numbers["WORKOUT_STEP"],
+            "mesg_num": mesg_num,
             "message_index": len(messages),
             "wkt_step_name": step.name,
             "duration_type": "time",
@@ -146,7 +156,7 @@ def workout_fit(timeline: Timeline, routine: Routine) -> bytes:
             message["custom_target_value_high"] = high
         return message
 
-    for item in _grouped(workout_steps(timeline, routine)):
+    for item in grouped:
         if isinstance(item, FitStep):
             messages.append(step_message(item))
             continue
@@ -156,12 +166,28 @@ def workout_fit(timeline: Timeline, routine: Routine) -> bytes:
             messages.append(step_message(step))
         messages.append(
             {
-                "mesg_num": numbers["WORKOUT_STEP"],
+                "mesg_num": mesg_num,
                 "message_index": len(messages),
                 "duration_type": "repeat_until_steps_cmplt",
                 "duration_value": first,
                 "target_value": times,
             }
+        )
+    return messages
+
+
+def workout_fit(timeline: Timeline, routine: Routine) -> bytes:
+    """The FIT workout file's bytes."""
+    from garmin_fit_sdk import Encoder, Profile
+
+    numbers = Profile["mesg_num"]
+    grouped = _grouped(workout_steps(timeline, routine))
+    messages = _step_messages(grouped, numbers["WORKOUT_STEP"])
+    if len(messages) > MAX_STEPS:
+        raise RoutineError(
+            f"expected a session a FIT workout can hold, at most {MAX_STEPS} steps (identical "
+            f"rounds written once), found {len(messages)}",
+            source=routine.source,
         )
     encoder = Encoder()
     encoder.write_mesg(
@@ -170,6 +196,7 @@ def workout_fit(timeline: Timeline, routine: Routine) -> bytes:
             "type": "workout",
             "manufacturer": "development",
             "product": 0,
+            "product_name": FIT_PRODUCT,
             "serial_number": 1,
             "time_created": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0),
         }

@@ -3,7 +3,8 @@
 Power is a fraction of FTP on a bike, and on a run a fraction of a reference pace's speed
 (written as a % of threshold pace). `textevent`s are messages at their offset from their
 step's start; inside `IntervalsT` the offset counts from the block's start, so a block
-with messages is written out round by round, each message in the step it falls in.
+with messages is written out round by round, each message in the step it falls in. Two
+messages at one offset are two lines of one message on Zwift's screen: one utterance here.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from voicecoach.workouts import (
     exercise,
     percent_range,
     seconds_ms,
+    shown,
 )
 from voicecoach.yamlfile import read_input
 
@@ -42,6 +44,33 @@ _CANONICAL = {tag.lower(): tag for tag in STEP_TAGS}
 _NOT_STEPS = ("textevent", "textnotification", "gameplayevent", "restday", "run")
 # an ampersand that starts no entity: real files carry "Tom & Jerry" unescaped
 _BARE_AMPERSAND = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
+# "90-100rpm" on a screen is "90 to 100 rpm" said aloud
+_RANGE_WITH_UNIT = re.compile(
+    r"\b(\d+(?:\.\d+)?)(?:\s*[-–]\s*(\d+(?:\.\d+)?))?\s*(rpm|bpm|w|watts)\b", re.IGNORECASE
+)
+_UNITS = {"rpm": "rpm", "bpm": "bpm", "w": "watts", "watts": "watts"}
+
+
+def _spoken(text: str) -> str:
+    """A message as people say it: ranges with "to", units apart from their numbers."""
+
+    def said(match: re.Match[str]) -> str:
+        span = f"{match[1]} to {match[2]}" if match[2] else match[1]
+        return f"{span} {_UNITS[match[3].lower()]}"
+
+    return _RANGE_WITH_UNIT.sub(said, text)
+
+
+def _joined(found: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Messages at one offset as one: Zwift shows the second as the next line of the first."""
+    out: list[tuple[int, str]] = []
+    for at_ms, text in sorted(found, key=lambda message: message[0]):
+        text = clean(text)
+        if out and out[-1][0] == at_ms:
+            out[-1] = (at_ms, f"{out[-1][1]} {text}".strip())
+        elif text:
+            out.append((at_ms, text))
+    return [(at_ms, _spoken(text)) for at_ms, text in out]
 
 
 def _zone_name(fraction: float) -> str:
@@ -69,11 +98,11 @@ class _Reader:
             value = float(raw)
         except ValueError:
             raise self.steps.fail(
-                f"step {self.number} ({node.tag}): expected a number for {name}, found {raw!r}"
+                f"step {self.number} ({node.tag}): expected a number for {name}, found {shown(raw)}"
             ) from None
         if not math.isfinite(value) or value < 0:
             raise self.steps.fail(
-                f"step {self.number} ({node.tag}): expected {name} of 0 or more, found {raw!r}"
+                f"step {self.number} ({node.tag}): expected {name} of 0 or more, found {shown(raw)}"
             )
         return value
 
@@ -114,7 +143,18 @@ class _Reader:
                 continue
             at_ms = seconds_ms(offset, "a textevent's timeoffset", self.steps)
             found.append((at_ms, message))
-        return sorted(found)
+        return _joined(found)
+
+    def within(self, node: Element, say: list[tuple[int, str]], ms: int) -> list[tuple[int, str]]:
+        """The messages before `ms`; each after it is left out with a warning, as a late
+        `say` of a routine is."""
+        for at_ms, text in say:
+            if at_ms >= ms:
+                self.steps.warnings.append(
+                    f"step {self.number} ({node.tag}): left out the textevent ({text!r}) at "
+                    f"{at_ms / 1000:g} s: the step lasts {ms / 1000:g} s"
+                )
+        return [(at_ms, text) for at_ms, text in say if at_ms < ms]
 
     def step(self, node: Element) -> list[dict[str, Any]]:
         self.number += 1
@@ -124,7 +164,7 @@ class _Reader:
         ms, open_duration = self.length(node, "Duration")
         say = self.messages(node)
         if ms is not None:
-            say = [(at, text) for at, text in say if at < ms]
+            say = self.within(node, say, ms)
         common: dict[str, Any] = {"duration": open_duration, "say": say}
         self.steps.counted(1)
         if tag in ("Warmup", "Cooldown", "Ramp"):
@@ -159,9 +199,13 @@ class _Reader:
         return [exercise("Max effort", ms, target="all out", intensity="active", **common)]
 
     def intervals(self, node: Element) -> list[dict[str, Any]]:
-        times = round(self.number_attr(node, "Repeat", 1))
-        if times < 1:
-            raise self.steps.fail(f"step {self.number} (IntervalsT): expected Repeat of 1 or more")
+        repeat = self.number_attr(node, "Repeat", 1)
+        if repeat != int(repeat) or repeat < 1:
+            raise self.steps.fail(
+                f"step {self.number} (IntervalsT): expected Repeat as a whole number of 1 or "
+                f"more, found {shown(node.get('Repeat', ''))}"
+            )
+        times = int(repeat)
         on_ms, on_open = self.length(node, "OnDuration")
         off_ms, off_open = self.length(node, "OffDuration")
         on_low = self.number_attr(node, "PowerOnLow", self.number_attr(node, "OnPower", 0.0))
@@ -199,6 +243,7 @@ class _Reader:
         on_len = on_ms or self.steps.open_step_ms
         off_len = (off_ms or self.steps.open_step_ms) if has_off else 0
         cycle = on_len + off_len
+        messages = self.within(node, messages, times * cycle)
         rounds: list[dict[str, Any]] = []
         for index in range(times):
             start = index * cycle
