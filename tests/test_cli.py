@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import REPO, SEED_ROUTINE
-from voicecoach.cli import main
+from voicecoach.cli import HELP_TOPICS, help_text, main
 
 TINY = "title: Tiny Hops\nexercises:\n  - {name: Hop, reps: 3, tempo: 1.5s, countdown: 2}\n"
 
@@ -454,32 +455,56 @@ def test_with_no_routine_here_each_command_says_how_to_start(
     )
 
 
-def test_help_prints_each_guide_shipped_in_the_package_and_the_readme_has_the_same(
-    runner: CliRunner,
+@pytest.mark.parametrize("topic", list(HELP_TOPICS))
+def test_help_prints_each_guide_for_a_terminal_naming_nothing_a_pip_user_lacks(
+    runner: CliRunner, topic: str
 ) -> None:
-    from voicecoach.cli import HELP_TOPICS, help_text
-    from voicecoach.wording import PLACEHOLDERS
+    from voicecoach.help import guide
 
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = runner.invoke(main, ["help", topic])
+    assert shown.exit_code == 0 and shown.stdout == help_text(topic)
+    title = guide(topic).splitlines()[0].removeprefix("# ")
+    assert shown.stdout.startswith(f"{title}\n{'=' * len(title)}\n")
+    lines = shown.stdout.splitlines()
+    # no Markdown syntax: no fences, heading marks, backticks or bold
+    assert "```" not in shown.stdout and "`" not in shown.stdout and "**" not in shown.stdout
+    assert not [line for line in lines if line.startswith("#")]
+    assert not [line for line in lines if len(line) > 80], "laid out for 80 columns"
+    # nothing a pip-installed voicecoach has not got
+    for lacking in ("scripts/", "tests/", "bench/", "README", "../"):
+        assert lacking not in shown.stdout, f"'help {topic}' names {lacking!r}"
+    targets = re.findall(
+        r"\bmake (?:build|test|lint|docs|bench|listen|stops|clean)\b", shown.stdout
+    )
+    assert not targets, f"'help {topic}' names {targets}"
+
+
+def test_help_lists_every_topic_and_a_command_gives_its_options(runner: CliRunner) -> None:
     listed = runner.invoke(main, ["help"])
     assert listed.exit_code == 0
-    for topic in HELP_TOPICS:
-        text = help_text(topic)
-        assert text in readme, f"the README's copy of 'help {topic}' differs from the package's"
-        shown = runner.invoke(main, ["help", topic])
-        assert shown.exit_code == 0 and shown.stdout == text.rstrip("\n") + "\n"
-        assert f"  {topic} " in listed.stdout
-    cues = help_text("cues")
-    assert all(f"| `{cue}` |" in cues for cue in PLACEHOLDERS)
+    assert all(f"  {topic}  " in listed.stdout for topic in HELP_TOPICS)
+    assert not [line for line in listed.stdout.splitlines() if len(line) > 80]
     # a command's name gives its options, as --help does
     assert runner.invoke(main, ["help", "build"]).stdout == (
         runner.invoke(main, ["build", "--help"]).stdout
     )
     wrong = runner.invoke(main, ["help", "nope"])
     assert wrong.exit_code == 2 and wrong.stderr.splitlines()[-1].startswith(
-        "Error: expected a topic (routine, cues, timing, workouts, programme, phone) or a command"
+        f"Error: expected a topic ({', '.join(HELP_TOPICS)}) or a command"
     )
     # the starters point to it
     for starter in ("leg-workout", "leg-programme"):
         text = (REPO / "voicecoach" / "templates" / f"{starter}.yaml").read_text()
         assert "voicecoach help cues" in text and "README" not in text
+
+
+def test_help_cues_shows_the_generated_table_a_block_per_cue(runner: CliRunner) -> None:
+    from voicecoach.wording import PLACEHOLDERS, WHEN
+
+    shown = runner.invoke(main, ["help", "cues"]).stdout
+    blocks = shown.split("\n\n")
+    for cue, names in PLACEHOLDERS.items():
+        block = next(b for b in blocks if b.startswith(f"{cue}\n  when it is said: "))
+        said = " ".join(block.split())  # unwrapped
+        assert f"placeholders: {', '.join(names)} default: " in said
+        assert WHEN[cue].replace("`", "") in said

@@ -80,7 +80,7 @@ def test_a_recogniser_hears_the_cues_of_both_engines(seed_builds: dict[str, Path
         assert tried >= 75
         scores[name] = right / tried
     # the proxy's floor for each engine (the default clarity on): espeak-ng's isolated
-    # digits are what it misses most; figures in bench/listening.py and the README
+    # digits are what it misses most; figures in bench/listening.py and docs/performance.md
     assert scores["espeak"] >= 0.90, scores  # 97.5 % of every cue (bench/listening.py)
     assert scores["piper"] >= 0.95, scores  # 100 %
 

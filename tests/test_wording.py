@@ -4,10 +4,11 @@ import re
 
 import pytest
 
-from tests.conftest import REPO
+from voicecoach.help import cue_table, default_wording
 from voicecoach.wording import (
     DEFAULTS,
     PLACEHOLDERS,
+    WHEN,
     Template,
     TemplateError,
     check_template,
@@ -17,18 +18,40 @@ from voicecoach.wording import (
 )
 
 
-def readme_cue_table() -> dict[str, tuple[str, ...]]:
-    """The cue table of the README: each cue with the placeholders it lists."""
+def generated_cue_table() -> dict[str, tuple[str, ...]]:
+    """The cue table the docs and `voicecoach help cues` show: each cue with its placeholders."""
     table = {}
-    for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines():
+    for line in cue_table().splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) >= 3 and re.fullmatch(r"`[a-z_]+`", cells[0]):
             table[cells[0].strip("`")] = tuple(re.findall(r"`([a-z_]+)`", cells[2]))
     return table
 
 
-def test_the_readme_lists_every_cue_with_its_placeholders() -> None:
-    assert readme_cue_table() == PLACEHOLDERS
+def test_the_generated_cue_table_lists_every_cue_with_its_placeholders() -> None:
+    assert generated_cue_table() == PLACEHOLDERS
+    assert list(generated_cue_table()) == list(PLACEHOLDERS)  # in the code's order
+
+
+def test_every_cue_says_when_it_is_said() -> None:
+    assert list(WHEN) == list(PLACEHOLDERS)
+    assert all(WHEN[cue].strip() for cue in WHEN)
+
+
+@pytest.mark.parametrize("cue", sorted(PLACEHOLDERS))
+def test_the_table_shows_each_default_as_a_reader_sees_it(cue: str) -> None:
+    shown = default_wording(cue)
+    row = next(line for line in cue_table().splitlines() if line.startswith(f"| `{cue}` |"))
+    assert shown.replace("|", "\\|") in row and WHEN[cue] in row
+    assert not re.search(r"\{\w+\|", shown)  # no `{n|one|many}` inflection markup
+    if cue in DEFAULTS:
+        # the default's own words, its placeholders as a routine writes them
+        assert shown.startswith(re.sub(r"\{(\w+)\|[^|{}]*\|([^|{}]*)\}", r"\2", DEFAULTS[cue]))
+
+
+def test_the_announcements_in_the_table_are_the_fitted_defaults() -> None:
+    assert default_wording("exercise").startswith("{name}. {sets} sets of {reps} reps. (")
+    assert default_wording("change").startswith("{name}, a minute and a half. (")
 
 
 @pytest.mark.parametrize("cue", sorted(DEFAULTS))

@@ -34,6 +34,36 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "milestone": ("name", "reps", "duration", "seconds", "sets", "distance"),
 }
 
+# When each cue is said (the docs' cue table reads it; voicecoach help cues shows it).
+WHEN: dict[str, str] = {
+    "intro": "at the start; `exercises` counts the exercises as written (a repeated block "
+    "once), `minutes` is the whole session, rounded",
+    "exercise": "when an exercise begins",
+    "set": "before each set but the last",
+    "last_set": "before the last set",
+    "side": "before the work on each side",
+    "switch": "at the start of the pause between sides; `side` is the next one",
+    "countdown": "each second of the countdown",
+    "go": "when work starts (after the go tone)",
+    "change": "when work starts straight after other work (a change-over)",
+    "round": "at the start of each round of a `repeat` block",
+    "rep": "at the start of every counted repetition after the first (the go is rep 1)",
+    "halfway": "halfway through a timed block or counted set (not within 10 s of "
+    "`remaining`); `seconds` is what is left",
+    "remaining": "10 s before a timed block over 20 s ends",
+    "stop": "when work ends (after the stop tone)",
+    "last_stop": "when the session's last block ends, instead of `stop`",
+    "rest": "when a rest begins",
+    "next": "during a rest; `seconds` is what is left of it, `target` and `distance` are "
+    "the next block's",
+    "target": "every `target_every` inside a block with a target",
+    "outro": "at the end",
+    "last_outro": "at the end of a programme's last session, instead of `outro`",
+    "session": "in a programme, right after the intro",
+    "milestone": "in a programme, right after the announcement, in the first session where "
+    "the exercise reaches its last values; its wording is the exercise's `then`",
+}
+
 # Inside a programme, `intro` and `outro` may also name the `session` placeholders.
 SESSION_CUES = ("intro", "outro", "last_outro")
 

@@ -125,9 +125,10 @@ def build(
     A ROUTINE may also be a workout file: Garmin FIT (.fit), Zwift (.zwo) or
     intervals.icu text (.txt), voiced step by step.
 
-    ROUTINE defaults to scripts/routine.yaml; the MP3 goes to output/<slug>.mp3, where
-    <slug> is the title in lower case joined by '-'. Several routines are built one after
-    another, or --jobs at a time in parallel processes.
+    With no ROUTINE, scripts/routine.yaml if it is there (if not, it says how to start
+    one). The MP3 goes to output/<slug>.mp3, <slug> being the title in lower case joined
+    by '-'. Several routines are built one after another, or --jobs at a time in parallel
+    processes.
 
     A programme (a file with 'weeks') builds every session into output/<slug>/ with a
     playlist, a calendar, a page and programme.json; a rebuild makes again only the

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from voicecoach.cli.base import cache_dir_option, clock, echo, main
+from voicecoach.help import TOPICS, guide
 
 
 @main.command()
@@ -111,27 +112,20 @@ def voices(lang: str | None) -> None:
         echo(f"{voice.language:<{width}}  {voice.name}  ({voice.id}; engine {name})")
 
 
-HELP_TOPICS = {
-    "routine": "writing a routine: every key, with its default",
-    "cues": "every spoken phrase: the cue table, its placeholders and defaults",
-    "timing": "how a session is laid out: gaps, countdowns, what is left out",
-    "workouts": "targets (pace, heart rate, power, effort), distances, messages, workout files",
-    "programme": "a plan over weeks: progression, the folder a build writes",
-    "phone": "getting sessions onto your phone: files, podcast app, calendar, page",
-}
+HELP_TOPICS = TOPICS
 
 
 def help_text(topic: str) -> str:
-    """A help topic's text, shipped in the package (the README holds the same text)."""
-    from importlib.resources import files
+    """A guide shipped in the package, laid out for a terminal (the docs site shows the same)."""
+    from voicecoach.cli.helptext import render
 
-    return (files("voicecoach") / "help" / f"{topic}.md").read_text(encoding="utf-8")
+    return render(guide(topic))
 
 
 @main.command(name="help")
 @click.argument("topic", required=False)
 def help_command(topic: str | None) -> None:
-    """Print a guide: the routine format, the cues, timing, programmes, or the phone.
+    """Print a guide or a reference: routines, cues, timing, programmes, formats, limits...
 
     With a command's name, that command's options (as --help gives them).
 
@@ -144,13 +138,14 @@ def help_command(topic: str | None) -> None:
     context = click.get_current_context()
     if topic is None:
         echo("voicecoach help TOPIC, one of:\n")
+        width = max(map(len, HELP_TOPICS))
         for name, about in HELP_TOPICS.items():
-            echo(f"  {name:<10} {about}")
+            echo(f"  {name:<{width}}  {about}")
         echo("\nand voicecoach help COMMAND (or COMMAND --help) for any command:")
         echo("  " + ", ".join(sorted(main.commands)))
         return
     if topic in HELP_TOPICS:
-        echo(help_text(topic).rstrip("\n"))
+        echo(help_text(topic), nl=False)
         return
     command = main.get_command(context, topic)
     if command is None:
