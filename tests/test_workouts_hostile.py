@@ -422,3 +422,20 @@ def test_a_zwo_repeat_of_part_of_a_round_is_refused(tmp_path: Path) -> None:
         f"Error: {path}: step 1 (IntervalsT): expected Repeat as a whole number of 1 or more, "
         "found '2.5'"
     )
+
+
+@pytest.mark.parametrize(
+    ("sport", "of"), [("bike", "FTP from 0 to 5"), ("run", "threshold pace from 0.1 to 2")]
+)
+def test_a_zwift_power_is_refused_as_the_file_writes_it(
+    tmp_path: Path, sport: str, of: str
+) -> None:
+    path = text_file(
+        tmp_path / "p.zwo",
+        f"<workout_file><name>P</name><sportType>{sport}</sportType><workout>"
+        '<SteadyState Duration="300" Power="100"/></workout></workout_file>',
+    )
+    assert error_line(path) == (
+        f"Error: {path}: step 1 (SteadyState): expected Power as a fraction of {of} "
+        "(1 is 100 %), found '100'"
+    )

@@ -104,7 +104,22 @@ class _Reader:
             raise self.steps.fail(
                 f"step {self.number} ({node.tag}): expected {name} of 0 or more, found {shown(raw)}"
             )
+        if "power" in name.lower():
+            self.check_fraction(node, name, value, raw)
         return value
+
+    def check_fraction(self, node: Element, name: str, value: float, raw: str) -> None:
+        """Refuse a power that is no fraction Zwift writes, quoting it as the file does.
+
+        Zwift writes 1 for 100 %: a `Power="100"` must be named as written, not as the
+        10000 % the routine would hold.
+        """
+        low, high, of = (0.1, 2.0, "threshold pace") if self.run else (0.0, 5.0, "FTP")
+        if value != 0 and not low <= value <= high:
+            raise self.steps.fail(
+                f"step {self.number} ({node.tag}): expected {name} as a fraction of {of} from "
+                f"{low:g} to {high:g} (1 is 100 %), found {shown(raw)}"
+            )
 
     def target(self, low: float, high: float | None = None) -> dict[str, str] | None:
         if low <= 0 and not high:
