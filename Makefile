@@ -39,16 +39,16 @@ docs: $(TESTED)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 bench: $(TESTED)
-	$(BIN)/python bench/bench.py
-	$(BIN)/python bench/serve.py
-	$(BIN)/python bench/workouts.py
-	$(BIN)/python bench/listening.py
+	$(BIN)/python -m bench.bench
+	$(BIN)/python -m bench.serve
+	$(BIN)/python -m bench.workouts
+	$(BIN)/python -m bench.listening
 
 listen: $(TESTED)
-	$(BIN)/python bench/listening.py
+	$(BIN)/python -m bench.listening
 
 stops: $(BUILT)
-	$(BIN)/python bench/stops.py
+	$(BIN)/python -m bench.stops
 
 clean:
 	rm -rf $(VENV) output/*.mp3 output/*.json output/*.vtt output/*.lrc .pytest_cache site

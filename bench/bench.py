@@ -99,7 +99,7 @@ with warnings.catch_warnings():
     from pydub import AudioSegment
 from voicecoach.speech.cache import ClipCache, CachedSynthesizer
 from voicecoach.speech.pyttsx3_engine import Pyttsx3Synthesizer
-from voicecoach.model import Voice
+from voicecoach.speech import Voice
 import lameenc
 
 document = json.load(open(sys.argv[1]))
@@ -128,7 +128,7 @@ synth.close()
 
 
 def main() -> None:
-    from benchlib import stop_cleanly
+    from bench.benchlib import stop_cleanly
 
     stop_cleanly()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -298,13 +298,14 @@ def bench_music(root: Path, python: str, lengths: list[int]) -> list[tuple[float
     # made in a process of its own: Linux keeps a process's peak memory across exec, so a
     # large parent would inflate every build's measured peak
     make = (
-        "import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
-        "from tests.music_files import write_track as w; f = Path(sys.argv[2]); "
+        "import sys; from pathlib import Path; "
+        "from tests.support.music_files import write_track as w; f = Path(sys.argv[1]); "
         "w(f / 'one.mp3', 200, 220); w(f / 'two.flac', 240, 330, 48000); "
         "w(f / 'three.mp3', 180, 440, 32000)"
     )
     repo = str(Path(__file__).resolve().parent.parent)
-    subprocess.run([python, "-c", make, repo, str(folder)], check=True)
+    # run from the repository's top, where `tests.support` is importable
+    subprocess.run([python, "-c", make, str(folder)], check=True, cwd=repo)
     rows = []
     for minutes in lengths:
         routine = folder / f"run-walk-{minutes}.yaml"

@@ -19,10 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from tests.support.listening import listen, number_words, words_of
 
-from tests.listening import listen, number_words, words_of  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 CONDITIONS = (
     ("quiet", None, 0.0),
@@ -86,7 +85,7 @@ def numbers_said(mp3: Path) -> int:
 
 
 def main() -> None:
-    from benchlib import stop_cleanly
+    from bench.benchlib import stop_cleanly
 
     stop_cleanly()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

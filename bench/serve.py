@@ -45,7 +45,7 @@ def first_byte(url: str, start: int) -> float:
 
 
 def main() -> None:
-    from benchlib import stop_cleanly
+    from bench.benchlib import stop_cleanly
 
     stop_cleanly()
     import urllib.request

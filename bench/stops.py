@@ -104,7 +104,7 @@ def one_stop(args: list[str], cold: bool, how: signal.Signals, delay: float, roo
 
 
 def main() -> int:
-    from benchlib import stop_cleanly
+    from bench.benchlib import stop_cleanly
 
     stop_cleanly()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

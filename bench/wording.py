@@ -7,26 +7,21 @@ and 5 dB, white at 10 dB), many times over with fresh noise. The recogniser know
 session's phrases with the cue's first candidate replaced by the one tried, so a wording
 that sounds like another cue loses. The first candidate is the one the session says now.
 
-    python bench/wording.py "Stop." "And stop." "Stop there."
+    .venv/bin/python -m bench.wording "Stop." "And stop." "Stop there."
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from listening import build, routines, with_voice  # noqa: E402
-
-from tests.audio import decode  # noqa: E402
-from tests.listening import (  # noqa: E402
+from bench.listening import build, routines, with_voice
+from tests.support.audio import decode
+from tests.support.listening import (
     AROUND_S,
     active_level,
     grammar_decoder,
@@ -34,7 +29,9 @@ from tests.listening import (  # noqa: E402
     recognise,
     words_of,
 )
-from voicecoach.speech.clarity import SETTINGS  # noqa: E402
+from voicecoach.speech.clarity import SETTINGS
+
+REPO = Path(__file__).resolve().parent.parent
 
 CONDITIONS = (("speech-shaped", "speech", 10.0), ("speech-shaped", "speech", 5.0))
 CONDITIONS += (("pink", "pink", 10.0), ("pink", "pink", 5.0), ("white", "white", 10.0))
@@ -42,7 +39,7 @@ CONDITIONS += (("pink", "pink", 10.0), ("pink", "pink", 5.0), ("white", "white",
 
 def spoken(engine: str, texts: list[str], clarity: str) -> dict[str, tuple[np.ndarray, int]]:
     """Each text in the engine's default voice, with the clarity setting `clarity`."""
-    from voicecoach.model import Voice
+    from voicecoach.speech import Voice
     from voicecoach.speech.clarity import Clarifying
     from voicecoach.speech.registry import engine as engine_named
 
@@ -94,7 +91,7 @@ def trial(engine: str, candidates: list[str], tries: int, clarity: str, folder: 
 
 
 def main() -> None:
-    from benchlib import stop_cleanly
+    from bench.benchlib import stop_cleanly
 
     stop_cleanly()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

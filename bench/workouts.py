@@ -88,10 +88,10 @@ def timed_build(args: list[str]) -> float:
 
 
 def main() -> None:
-    from benchlib import stop_cleanly
+    from bench.benchlib import stop_cleanly
 
     stop_cleanly()
-    from voicecoach.loader import load_routine
+    from voicecoach.routine.loading import load_routine
     from voicecoach.timeline import expand
     from voicecoach.workouts.fit_out import workout_fit
 

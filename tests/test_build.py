@@ -13,14 +13,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.audio import check_session, decode, ebur128, ffmpeg, onset_ms
-from tests.conftest import REPO, SEED_ROUTINE, FakeEngine
-from tests.test_routine import WriteRoutine
-from voicecoach import export
-from voicecoach.build import BuildOptions, BuildResult, build, build_routine
+from tests.support.audio import check_session, decode, ebur128, ffmpeg, onset_ms
+from tests.support.fakes import FakeEngine
+from tests.support.paths import REPO, SEED_ROUTINE
+from tests.support.routines import WriteRoutine
+from tests.support.routines import build_file as build
+from voicecoach.audio import encode
 from voicecoach.errors import VoicecoachError
-from voicecoach.loader import load_routine
-from voicecoach.outputs import slugify
+from voicecoach.files.outputs import slugify
+from voicecoach.routine.loading import load_routine
+from voicecoach.session.build import BuildOptions, BuildResult, build_routine
 
 ONSET_TOLERANCE_MS = 20
 SILENCE = 0.003  # -50 dBFS: what counts as silent between cues
@@ -245,7 +247,7 @@ def test_a_failed_build_leaves_existing_files_untouched(
         raise OSError("disk full")
 
     good = write_routine("title: T\nexercises: [{name: A, reps: 2, tempo: 1s}]\n", "good.yaml")
-    monkeypatch.setattr(export, "write_tags", broken)
+    monkeypatch.setattr(encode, "write_tags", broken)
     with pytest.raises(VoicecoachError, match="cannot write .*keep.mp3: disk full"):
         build(good, BuildOptions(output=target, cache_dir=clip_cache))
     assert target.read_bytes() == b"the session I had"
@@ -332,7 +334,7 @@ def test_an_engine_the_registry_lacks_is_refused_with_the_known_ones(
 def test_more_chapters_than_one_table_of_contents_holds_all_read_back(
     fake_engine: FakeEngine, write_routine: WriteRoutine, tmp_path: Path
 ) -> None:
-    from voicecoach.info import read_session
+    from voicecoach.audio.info import read_session
 
     path = write_routine(
         """

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import FakeSynthesizer
-from voicecoach.loudness import stored_analysis
+from tests.support.fakes import FakeSynthesizer
+from voicecoach.audio.loudness import stored_analysis
 from voicecoach.speech import Clip
 from voicecoach.speech.cache import CachedSynthesizer, ClipCache, default_cache_dir
 
@@ -104,7 +104,7 @@ def test_a_cache_that_cannot_be_written_slows_the_build_but_never_stops_it(
 ) -> None:
     from click.testing import CliRunner
 
-    from tests.audio import check_session
+    from tests.support.audio import check_session
     from voicecoach.cli import main
 
     routine = tmp_path / "r.yaml"

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from tests.audio import check_session
+from tests.support.audio import check_session
 from voicecoach.cli import main
 from voicecoach.errors import VoicecoachError
-from voicecoach.loader import load_routine
-from voicecoach.model import Voice
+from voicecoach.routine.loading import load_routine
+from voicecoach.routine.model import Voice
 from voicecoach.speech.clarity import SHAPES, Clarifying, clarified, processed
 from voicecoach.speech.pyttsx3_engine import Pyttsx3Synthesizer
 

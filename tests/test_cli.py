@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import REPO, SEED_ROUTINE
+from tests.support.paths import REPO, SEED_ROUTINE
 from voicecoach.cli import HELP_TOPICS, help_text, main
 
 TINY = "title: Tiny Hops\nexercises:\n  - {name: Hop, reps: 3, tempo: 1.5s, countdown: 2}\n"
@@ -151,7 +151,7 @@ def test_build_defaults_to_the_scripts_routine_and_output_folder(
 
 
 def _clock(ms: int) -> str:
-    from voicecoach.durations import format_clock
+    from voicecoach.routine.durations import format_clock
 
     return format_clock(ms)
 
@@ -499,7 +499,7 @@ def test_help_lists_every_topic_and_a_command_gives_its_options(runner: CliRunne
 
 
 def test_help_cues_shows_the_generated_table_a_block_per_cue(runner: CliRunner) -> None:
-    from voicecoach.wording import PLACEHOLDERS, WHEN
+    from voicecoach.routine.wording import PLACEHOLDERS, WHEN
 
     shown = runner.invoke(main, ["help", "cues"]).stdout
     blocks = shown.split("\n\n")

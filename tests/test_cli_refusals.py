@@ -178,7 +178,7 @@ def test_plan_says_the_length_the_build_writes(runner: CliRunner, tmp_path: Path
     written = json.loads((tmp_path / "t.json").read_text())
     assert json.loads(planned.stdout)["duration_ms"] == written["duration_ms"]
     table = runner.invoke(main, ["plan", str(tmp_path / "r.yaml")]).stdout
-    from voicecoach.durations import format_clock
+    from voicecoach.routine.durations import format_clock
 
     assert f"Total: {format_clock(written['duration_ms'])} " in table
     assert f"({format_clock(written['duration_ms'])})" in built.stdout
@@ -221,20 +221,20 @@ def test_one_session_again_and_no_feed_say_what_they_did(runner: CliRunner, tmp_
 def test_a_programme_that_fails_midway_names_what_it_wrote(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from voicecoach import export
+    from voicecoach.audio import encode
 
     (tmp_path / "r.yaml").write_text(TINY)
     (tmp_path / "p.yaml").write_text(PROGRAMME)
-    real = export.Mp3Format.tag
+    real = encode.Mp3Format.tag
     tagged: list[Path] = []
 
-    def fills_up(self: export.Mp3Format, path: Path, *args: object) -> None:
+    def fills_up(self: encode.Mp3Format, path: Path, *args: object) -> None:
         if len(tagged) == 2:
             raise OSError(errno.ENOSPC, "No space left on device")
         tagged.append(path)
         real(self, path, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(export.Mp3Format, "tag", fills_up)
+    monkeypatch.setattr(encode.Mp3Format, "tag", fills_up)
     folder = tmp_path / "o" / "hop-plan"
     result = runner.invoke(
         main, ["build", str(tmp_path / "p.yaml"), "--output-dir", str(tmp_path / "o"), "-j", "1"]
@@ -274,13 +274,13 @@ def test_the_library_names_its_option_and_the_command_line_its_flag(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     from voicecoach.errors import VoicecoachError
-    from voicecoach.programme.build import ProgrammeOptions, build_programme
-    from voicecoach.programme.loader import load_programme
+    from voicecoach.programme.folder import ProgrammeOptions, build_programme
+    from voicecoach.sources import open_programme
 
     (tmp_path / "r.yaml").write_text(TINY)
     (tmp_path / "p.yaml").write_text(PROGRAMME)
     with pytest.raises(VoicecoachError) as raised:
-        build_programme(load_programme(tmp_path / "p.yaml"), ProgrammeOptions(session=9))
+        build_programme(open_programme(tmp_path / "p.yaml"), ProgrammeOptions(session=9))
     assert str(raised.value) == "session: expected a session from 1 to 4, found 9"
     result = runner.invoke(main, ["build", str(tmp_path / "p.yaml"), "--session", "9"])
     assert result.exit_code == 1

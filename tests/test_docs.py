@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 from voicecoach import limits
 from voicecoach.cli.helptext import inline, render
 from voicecoach.help import LIMITS, MARKER, TOPICS, guide, limits_table

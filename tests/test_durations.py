@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from voicecoach.durations import format_clock, parse_duration
+from voicecoach.routine.durations import format_clock, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.audio import decode, ffmpeg
-from voicecoach.export import CODEC_DELAY_SAMPLES, decoded_samples, encode_mp3
+from tests.support.audio import decode, ffmpeg
+from voicecoach.audio.encode import CODEC_DELAY_SAMPLES, decoded_samples, encode_mp3
 
 
 @pytest.mark.parametrize(
@@ -42,7 +42,7 @@ def test_decoders_play_delay_then_samples_then_known_padding(
 _INTERRUPTED_ENCODES = """
 import _thread, io, random, threading, time
 import numpy as np
-from voicecoach.export import encode_mp3
+from voicecoach.audio.encode import encode_mp3
 random.seed(7)
 window = np.zeros((11025, 1), dtype=np.float32)
 for trial in range(150):

@@ -4,7 +4,7 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from voicecoach.loudness import (
+from voicecoach.audio.loudness import (
     CEILING_DBTP,
     LoudnessMeter,
     analyze,

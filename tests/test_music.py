@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from tests.audio import ebur128
-from tests.music_files import write_track
-from voicecoach.build import BuildOptions, build_routine
+from tests.support.audio import ebur128
+from tests.support.music_files import write_track
 from voicecoach.cli import main
 from voicecoach.errors import VoicecoachError
-from voicecoach.loader import load_routine
 from voicecoach.music.bed import ATTACK_MS, RELEASE_MS
+from voicecoach.routine.loading import load_routine
+from voicecoach.session.build import BuildOptions, build_routine
 
 ROUTINE = """title: Bed Test
 defaults: {{rest: 6s, countdown: 2}}
@@ -290,8 +290,8 @@ def test_validate_reads_the_music_too(tmp_path: Path) -> None:
 
 
 def test_links_are_followed_once_and_published_sessions_are_never_music(tmp_path: Path) -> None:
-    from voicecoach.model import Music
     from voicecoach.music.tracks import find_tracks
+    from voicecoach.routine.model import Music
 
     loop = tmp_path / "loop"
     loop.mkdir()

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from voicecoach.cli import main
-from voicecoach.outputs import slugify
+from voicecoach.files.outputs import slugify
 
 ROUTINE = "title: {title}\nexercises: [{{name: Hop, reps: 2, tempo: 1s, countdown: 0}}]\n"
 
@@ -48,7 +48,8 @@ def test_a_sidecar_never_replaces_a_routine_written_as_json(tmp_path: Path) -> N
     before = routine.read_bytes()
     _refused(
         ["build", str(routine), "-o", str(tmp_path / "tuesday.mp3")],
-        f"{routine}: the build would write over its own input {routine}; choose another output name (-o)",
+        f"{routine}: the build would write over its own input {routine}; choose another "
+        "output name (-o)",
     )
     assert routine.read_bytes() == before and not (tmp_path / "tuesday.mp3").exists()
 
@@ -212,14 +213,14 @@ def test_a_folder_holding_another_programme_is_refused(
 
 
 def yaml_title(path: Path) -> str:
-    from voicecoach.loader import load_routine
-    from voicecoach.outputs import slugify
+    from voicecoach.files.outputs import slugify
+    from voicecoach.routine.loading import load_routine
 
     return slugify(load_routine(path).title)
 
 
 def test_long_titles_and_names_fit_the_file_system(tmp_path: Path) -> None:
-    from voicecoach.outputs import MAX_SLUG_BYTES, slugify
+    from voicecoach.files.outputs import MAX_SLUG_BYTES, slugify
 
     assert len(slugify("a" * 300).encode()) == MAX_SLUG_BYTES
     worded = slugify(" ".join(["тренировка"] * 40))

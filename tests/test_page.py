@@ -5,10 +5,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from tests.browser import launch, needs_chromium
-from voicecoach.build import BuildOptions
-from voicecoach.programme.build import ProgrammeOptions, build_programme
-from voicecoach.programme.loader import load_programme
+from tests.support.browser import launch, needs_chromium
+from voicecoach.programme.folder import ProgrammeOptions, build_programme
+from voicecoach.session.build import BuildOptions
+from voicecoach.sources import open_programme
 
 pytestmark = needs_chromium
 
@@ -33,7 +33,7 @@ def test_the_page_plays_every_session_and_jumps_to_chapters_offline(tmp_path: Pa
         "progression: {reps: {to: 4}, by: session}\n"
     )
     result = build_programme(
-        load_programme(tmp_path / "p.yaml"),
+        open_programme(tmp_path / "p.yaml"),
         ProgrammeOptions(build=BuildOptions(output_dir=tmp_path / "out")),
     )
     page_path = result.folder / "index.html"
@@ -102,6 +102,6 @@ def test_the_page_plays_every_session_and_jumps_to_chapters_offline(tmp_path: Pa
 
 
 def _length(ms: int) -> str:
-    from voicecoach.durations import format_length
+    from voicecoach.routine.durations import format_length
 
     return format_length(ms)

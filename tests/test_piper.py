@@ -8,16 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.audio import check_session
-from tests.conftest import SEED_ROUTINE, FakeEngine
-from tests.listening import listen
-from voicecoach.build import BuildOptions, build_routine
+from tests.support.audio import check_session
+from tests.support.fakes import FakeEngine
+from tests.support.listening import listen
+from tests.support.paths import SEED_ROUTINE
 from voicecoach.errors import SpeechError, VoicecoachError
-from voicecoach.loader import load_routine, parse_routine
-from voicecoach.model import Voice
+from voicecoach.routine.loading import load_routine, parse_routine
+from voicecoach.routine.model import Voice
+from voicecoach.routine.reading import read_yaml
+from voicecoach.session.build import BuildOptions, build_routine
 from voicecoach.speech import piper_engine
 from voicecoach.speech.piper_engine import PiperEngine
-from voicecoach.yamlfile import read_yaml
 
 
 def _seed_with(folder: Path, voice: str) -> Path:
@@ -179,7 +180,7 @@ def test_a_model_path_is_relative_to_the_routine(tmp_path: Path) -> None:
     path.write_text(
         "title: T\nvoice: {engine: piper, name: v/gone.onnx}\nexercises: [{name: A, reps: 1}]\n"
     )
-    from voicecoach.build import check_voice
+    from voicecoach.session.build import check_voice
 
     with pytest.raises(SpeechError) as caught:
         check_voice(load_routine(path))

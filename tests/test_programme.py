@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.audio import check_session
-from tests.conftest import REPO
-from voicecoach.build import BuildOptions
+from tests.support.audio import check_session
+from tests.support.paths import REPO
 from voicecoach.errors import RoutineError
-from voicecoach.programme.build import ProgrammeOptions, build_programme
-from voicecoach.programme.loader import load_programme
+from voicecoach.programme.folder import ProgrammeOptions, build_programme
 from voicecoach.programme.progression import plan_sessions, values_of
+from voicecoach.session.build import BuildOptions
+from voicecoach.sources import open_programme
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +45,7 @@ def write(tmp_path: Path) -> Callable[[str, str], Path]:
 def values(path: Path) -> list[dict[str, dict[str, object]]]:
     return [
         {e.name: values_of(e) for e in s.routine.exercises()}
-        for s in plan_sessions(load_programme(path))
+        for s in plan_sessions(open_programme(path))
     ]
 
 
@@ -146,7 +146,7 @@ def test_a_bad_programme_is_one_line_naming_file_line_and_key(
     write("title: B\nexercises:\n  - {name: A, reps: many}\n", "bad.yaml")
     path = write(text, "p.yaml")
     with pytest.raises(RoutineError) as caught:
-        load_programme(path)
+        open_programme(path)
     assert str(caught.value) == message.replace("{dir}", str(path.parent)).replace(
         "p.yaml", str(path), 1
     )
@@ -155,7 +155,7 @@ def test_a_bad_programme_is_one_line_naming_file_line_and_key(
 def test_a_routine_cannot_name_the_session_placeholders_outside_a_programme(
     write: Callable[[str, str], Path],
 ) -> None:
-    from voicecoach.loader import load_routine
+    from voicecoach.routine.loading import load_routine
 
     path = write(
         "title: R\ncues: {intro: 'Week {week}.'}\nexercises: [{name: A, reps: 2}]\n", "r.yaml"
@@ -193,12 +193,12 @@ def test_linear_steps_start_at_the_base_end_at_the_target_and_round_half_up(
     assert [v["Plank"]["duration_ms"] for v in found[::2]] == [6000, 20000, 33000, 47000, 60000]
     # 1 set -> 3 sets: 1, 1.5, 2, 2.5, 3; whole sets only
     assert [v["Lunges"]["sets"] for v in found[::2]] == [1, 2, 2, 3, 3]
-    sessions = plan_sessions(load_programme(path))
+    sessions = plan_sessions(open_programme(path))
     rests = [s.routine.exercises()[0].sets[0].rest_ms for s in sessions[::2]]
     assert rests == [4000, 6000, 7000, 9000, 10000]  # 5.5 s and 8.5 s round up
     # step 1 is the base routine exactly
     base = sessions[0].routine
-    from voicecoach.loader import load_routine
+    from voicecoach.routine.loading import load_routine
 
     assert base.items == load_routine(path.parent / "r.yaml", in_programme=True).items
 
@@ -245,11 +245,11 @@ def test_the_milestone_is_spoken_once_where_the_last_value_is_first_reached(
         """,
         "p.yaml",
     )
-    from voicecoach.build import estimate_measure
+    from voicecoach.session.build import estimate_measure
     from voicecoach.timeline import expand
 
     said = []
-    for session in plan_sessions(load_programme(path)):
+    for session in plan_sessions(open_programme(path)):
         timeline = expand(session.routine, estimate_measure(session.routine))
         said.append([c.text for c in timeline.cues if c.name == "milestone"])
     # week 3 first reaches 5: its first session says it, and no other session does
@@ -262,20 +262,20 @@ def test_dates_follow_days_or_spread_evenly(write: Callable[[str, str], Path]) -
     dated = write(
         "title: P\nroutine: r.yaml\nweeks: 2\nstart: 2027-01-06\ndays: [tue, sat]\n", "a.yaml"
     )
-    dates = [s.slot.date for s in plan_sessions(load_programme(dated))]
+    dates = [s.slot.date for s in plan_sessions(open_programme(dated))]
     assert dates == [
         datetime.date(2027, 1, 9),
         datetime.date(2027, 1, 12),
         datetime.date(2027, 1, 16),
         datetime.date(2027, 1, 19),
     ]
-    assert [s.slot.day for s in plan_sessions(load_programme(dated))] == [1, 2, 1, 2]
+    assert [s.slot.day for s in plan_sessions(open_programme(dated))] == [1, 2, 1, 2]
     spread = write(
         "title: P\nroutine: r.yaml\nweeks: 1\nper_week: 3\nstart: 2027-01-04\n", "b.yaml"
     )
-    assert [s.slot.date.day for s in plan_sessions(load_programme(spread))] == [4, 6, 8]  # type: ignore[union-attr]
+    assert [s.slot.date.day for s in plan_sessions(open_programme(spread))] == [4, 6, 8]  # type: ignore[union-attr]
     undated = write("title: P\nroutine: r.yaml\nweeks: 1\n", "c.yaml")
-    assert [s.slot.date for s in plan_sessions(load_programme(undated))] == [None]
+    assert [s.slot.date for s in plan_sessions(open_programme(undated))] == [None]
 
 
 # -- real builds, read back ----------------------------------------------------------------
@@ -308,7 +308,7 @@ def test_a_base_programme_builds_every_output_and_rebuilds_only_what_changed(
         """
     path = write(text, "p.yaml")
     options = ProgrammeOptions(build=BuildOptions(output_dir=tmp_path / "out"))
-    result = build_programme(load_programme(path), options)
+    result = build_programme(open_programme(path), options)
     folder = tmp_path / "out" / "tiny-plan"
     assert result.folder == folder and result.made == (1, 2, 3, 4) and result.kept == ()
     mp3s = sorted(folder.glob("*.mp3"))
@@ -406,13 +406,13 @@ def test_a_base_programme_builds_every_output_and_rebuilds_only_what_changed(
 
     # nothing changed: nothing is made, nothing is touched
     before = _mtimes(folder)
-    again = build_programme(load_programme(path), options)
+    again = build_programme(open_programme(path), options)
     assert again.made == () and again.kept == (1, 2, 3, 4)
     assert _mtimes(folder) == before
 
     # the plank's target changes: only the sessions whose plank changed are made again
     write(text.replace("to: 7s", "to: 8s"), "p.yaml")
-    changed = build_programme(load_programme(path), options)
+    changed = build_programme(open_programme(path), options)
     assert changed.made == (3, 4) and changed.kept == (1, 2)
     after = _mtimes(folder)
     for name in ("01-week-1-session-1.mp3", "02-week-1-session-2.json"):
@@ -420,10 +420,10 @@ def test_a_base_programme_builds_every_output_and_rebuilds_only_what_changed(
     assert after["03-week-2-session-1.mp3"] != before["03-week-2-session-1.mp3"]
 
     # --session N makes that one again; --force makes them all
-    one = build_programme(load_programme(path), ProgrammeOptions(build=options.build, session=2))
+    one = build_programme(open_programme(path), ProgrammeOptions(build=options.build, session=2))
     assert one.made == (2,) and len(one.records) == 4
     forced = build_programme(
-        load_programme(path), ProgrammeOptions(build=options.build, force=True)
+        open_programme(path), ProgrammeOptions(build=options.build, force=True)
     )
     assert forced.made == (1, 2, 3, 4)
 
@@ -445,7 +445,7 @@ def test_a_list_of_weeks_builds_a_routine_per_week_or_per_session(
         """.replace("        cues: {}\n", ""),
         "p.yaml",
     )
-    programme = load_programme(path)
+    programme = open_programme(path)
     assert (programme.weeks, programme.per_week) == (2, 2)
     result = build_programme(programme, ProgrammeOptions(build=BuildOptions(output_dir=tmp_path)))
     assert [r.file for r in result.records] == [
@@ -468,10 +468,10 @@ def test_a_list_of_weeks_builds_a_routine_per_week_or_per_session(
 
 
 def test_the_seed_programme_reaches_the_top_and_says_so_once() -> None:
-    sessions = plan_sessions(load_programme(ROOT / "scripts" / "programme.yaml"))
+    sessions = plan_sessions(open_programme(ROOT / "scripts" / "programme.yaml"))
     assert len(sessions) == 16
     first, last = sessions[0].routine, sessions[-1].routine
-    from voicecoach.loader import load_routine
+    from voicecoach.routine.loading import load_routine
 
     assert first.items == load_routine(ROOT / "scripts" / "routine.yaml", in_programme=True).items
     reps = {e.name: e.sets[0].reps for e in last.exercises()}
@@ -489,7 +489,7 @@ def test_a_stopped_force_rebuild_still_lists_every_whole_session_on_disk(
     write(TINY, "r.yaml")
     path = write("title: Tiny Plan\nroutine: r.yaml\nweeks: 2\nper_week: 2\n", "p.yaml")
     options = ProgrammeOptions(build=BuildOptions(output_dir=tmp_path / "out"))
-    complete = build_programme(load_programme(path), options)
+    complete = build_programme(open_programme(path), options)
     folder = complete.folder
     listing = (folder / "programme.json").read_text()
     assert len(json.loads(listing)["sessions"]) == 4
@@ -499,14 +499,14 @@ def test_a_stopped_force_rebuild_still_lists_every_whole_session_on_disk(
 
     with pytest.raises(KeyboardInterrupt):
         build_programme(
-            load_programme(path),
+            open_programme(path),
             ProgrammeOptions(build=options.build, force=True),
             on_made=stop_after_the_first,
         )
     listed = json.loads((folder / "programme.json").read_text())["sessions"]
     assert [s["file"] for s in listed] == [r.file for r in complete.records]
     assert (folder / "playlist.m3u8").read_text().count(".mp3") == 4
-    again = build_programme(load_programme(path), options)
+    again = build_programme(open_programme(path), options)
     assert again.made == () and again.kept == (1, 2, 3, 4)  # nothing made a third time
 
 
@@ -520,15 +520,15 @@ def test_the_base_url_is_remembered_and_what_the_plan_no_longer_has_is_removed(
     build = BuildOptions(output_dir=tmp_path / "out")
     url = "https://example.org/tiny/"
     folder = build_programme(
-        load_programme(path), ProgrammeOptions(build=build, base_url=url)
+        open_programme(path), ProgrammeOptions(build=build, base_url=url)
     ).folder
     (folder / "my-notes.mp3").write_bytes(b"mine")  # not voicecoach's: never removed
-    again = build_programme(load_programme(path), ProgrammeOptions(build=build))
+    again = build_programme(open_programme(path), ProgrammeOptions(build=build))
     assert again.made == () and (folder / "feed.xml").is_file()  # the URL was remembered
     assert feedparser.parse((folder / "feed.xml").read_bytes()).feed.link == url
     # one week now: sessions 3 and 4 go, with their sidecars and chapters
     path.write_text(path.read_text().replace("weeks: 2", "weeks: 1"))
-    shorter = build_programme(load_programme(path), ProgrammeOptions(build=build))
+    shorter = build_programme(open_programme(path), ProgrammeOptions(build=build))
     names = sorted(p.name for p in folder.iterdir())
     assert not [n for n in names if n.startswith(("03-", "04-"))]
     feed = feedparser.parse((folder / "feed.xml").read_bytes())
@@ -537,7 +537,7 @@ def test_the_base_url_is_remembered_and_what_the_plan_no_longer_has_is_removed(
     ]
     assert (folder / "playlist.m3u8").read_text().count(".mp3") == 2
     # --no-feed forgets it: the feed and the chapters files go, nothing else
-    build_programme(load_programme(path), ProgrammeOptions(build=build, no_feed=True))
+    build_programme(open_programme(path), ProgrammeOptions(build=build, no_feed=True))
     left = sorted(p.name for p in folder.iterdir())
     assert "feed.xml" not in left and not [n for n in left if n.endswith(".chapters.json")]
     assert "my-notes.mp3" in left and "01-week-1-session-1.mp3" in left
@@ -552,13 +552,13 @@ def test_a_programme_json_naming_paths_out_of_its_folder_is_not_trusted(
     build = BuildOptions(output_dir=tmp_path / "out")
     url = "https://example.org/tiny/"
     folder = build_programme(
-        load_programme(path), ProgrammeOptions(build=build, base_url=url)
+        open_programme(path), ProgrammeOptions(build=build, base_url=url)
     ).folder
     listing = json.loads((folder / "programme.json").read_text())
     listing["sessions"][0]["file"] = "../../elsewhere.mp3"
     listing["sessions"][1]["file"] = None
     (folder / "programme.json").write_text(json.dumps(listing))
-    result = build_programme(load_programme(path), ProgrammeOptions(build=build))
+    result = build_programme(open_programme(path), ProgrammeOptions(build=build))
     assert result.made == (1, 2)
     assert result.warnings[:2] == tuple(
         f"{folder / 'programme.json'}: session {n} lists {shown}, not an audio file of this "
@@ -572,18 +572,18 @@ def test_a_programme_json_naming_paths_out_of_its_folder_is_not_trusted(
 def test_music_around_the_programme_folder_never_takes_its_sessions(
     write: Callable[[str, str], Path], tmp_path: Path
 ) -> None:
-    from tests.music_files import write_track
+    from tests.support.music_files import write_track
 
     write_track(tmp_path / "beat.wav", seconds=4, hz=330)
     write(TINY + "music: {files: [.]}\n", "r.yaml")
     path = write("title: Tiny Plan\nroutine: r.yaml\nweeks: 1\nper_week: 2\n", "p.yaml")
     options = ProgrammeOptions(build=BuildOptions(output_dir=tmp_path / "out"))
-    first = build_programme(load_programme(path), options)
+    first = build_programme(open_programme(path), options)
     assert first.made == (1, 2)
     for record in first.records:
         document = json.loads((first.folder / record.file).with_suffix(".json").read_text())
         assert {Path(t["file"]).name for t in document["music"]["tracks"]} == {"beat.wav"}
-    again = build_programme(load_programme(path), options)
+    again = build_programme(open_programme(path), options)
     assert again.made == () and again.kept == (1, 2)
 
 
@@ -602,7 +602,7 @@ def test_prose_over_lines_and_markup_reach_every_listing_escaped_and_whole(
     options = ProgrammeOptions(
         build=BuildOptions(output_dir=tmp_path / "out"), base_url="https://example.org/p/"
     )
-    folder = build_programme(load_programme(path), options).folder
+    folder = build_programme(open_programme(path), options).folder
     # the feed is well-formed XML whose texts read back exactly as written, one item
     channel = ElementTree.parse(folder / "feed.xml").getroot().find("channel")
     assert channel is not None
@@ -626,10 +626,10 @@ def test_prose_over_lines_and_markup_reach_every_listing_escaped_and_whole(
 def test_the_seed_plan_ends_on_its_own_outro_and_says_each_thing_once() -> None:
     import re
 
-    from voicecoach.build import estimate_measure
+    from voicecoach.session.build import estimate_measure
     from voicecoach.timeline import expand
 
-    sessions = plan_sessions(load_programme(REPO / "scripts" / "programme.yaml"))
+    sessions = plan_sessions(open_programme(REPO / "scripts" / "programme.yaml"))
     outros = []
     for session in sessions:
         timeline = expand(session.routine, estimate_measure(session.routine))
@@ -676,7 +676,7 @@ def test_the_feed_meets_what_podcast_apps_require_with_artwork_and_owner(
     )
     url = "https://example.org/tiny/"
     options = ProgrammeOptions(build=BuildOptions(output_dir=tmp_path / "out"), base_url=url)
-    result = build_programme(load_programme(path), options)
+    result = build_programme(open_programme(path), options)
     folder = result.folder
     ns = {
         "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -751,7 +751,7 @@ def test_artwork_that_cannot_be_read_is_one_line_before_any_audio(
     write(TINY, "r.yaml")
     path = write("title: T\nroutine: r.yaml\nweeks: 1\nartwork: missing.png\n", "p.yaml")
     with pytest.raises(RoutineError) as caught:
-        load_programme(path)
+        open_programme(path)
     assert str(caught.value) == (
         f"{path}:4: artwork: expected an image file (PNG, JPEG, WebP, ...), "
         f"found no {tmp_path / 'missing.png'}"
@@ -762,7 +762,7 @@ def test_artwork_that_cannot_be_read_is_one_line_before_any_audio(
 
     with pytest.raises(ExportError, match=r"broken.png: cannot read the artwork"):
         build_programme(
-            load_programme(path),
+            open_programme(path),
             ProgrammeOptions(build=BuildOptions(output_dir=tmp_path / "out")),
         )
     assert not list((tmp_path / "out").rglob("*.mp3"))

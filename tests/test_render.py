@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from voicecoach.dsp import SILENT_WINDOW, WINDOW_SAMPLES, resample, sample_at, to_pcm16
-from voicecoach.loudness import true_peak_db
-from voicecoach.render import CueLayer, mix
+from voicecoach.audio.dsp import SILENT_WINDOW, WINDOW_SAMPLES, resample, sample_at, to_pcm16
+from voicecoach.audio.loudness import true_peak_db
+from voicecoach.audio.mix import CueLayer, mix
 from voicecoach.timeline import Chapter, Cue, Timeline
 
 

@@ -17,20 +17,20 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import REPO, SEED_ROUTINE
-from tests.test_routine import BAD
+from tests.support.paths import REPO, SEED_ROUTINE
+from tests.support.routines import BAD
 from voicecoach.cli import main
 from voicecoach.errors import RoutineError
-from voicecoach.loader import (
+from voicecoach.routine.loading import (
     AUDIO_KEYS,
     DEFAULT_KEYS,
     EXERCISE_KEYS,
     SET_KEYS,
     TOP_KEYS,
     VOICE_KEYS,
-    load_routine,
 )
-from voicecoach.wording import PLACEHOLDERS
+from voicecoach.routine.wording import PLACEHOLDERS
+from voicecoach.sources import open_routine
 
 KEYS = sorted(
     set(
@@ -74,7 +74,7 @@ ROUTINES = st.fixed_dictionaries(
 
 def _load_or_refuse(path: Path) -> None:
     try:
-        routine = load_routine(path)
+        routine = open_routine(path)
         # what loads is a whole routine: a title and at least one exercise to do
         assert routine.title and routine.exercises()
     except RoutineError as exc:

@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.audio import ffmpeg
-from tests.browser import launch, needs_chromium
-from voicecoach.build import BuildOptions
-from voicecoach.programme.build import ProgrammeOptions, build_programme
-from voicecoach.programme.loader import load_programme
+from tests.support.audio import ffmpeg
+from tests.support.browser import launch, needs_chromium
+from voicecoach.programme.folder import ProgrammeOptions, build_programme
+from voicecoach.session.build import BuildOptions
+from voicecoach.sources import open_programme
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     )
     (root / "p.yaml").write_text("title: Served Plan\nroutine: r.yaml\nweeks: 1\nper_week: 2\n")
     result = build_programme(
-        load_programme(root / "p.yaml"),
+        open_programme(root / "p.yaml"),
         ProgrammeOptions(build=BuildOptions(output_dir=root / "out")),
     )
     folder = result.folder

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from voicecoach.sidecars import lrc_text, timeline_document, vtt_text
+from voicecoach.audio.sidecars import lrc_text, timeline_document, vtt_text
 from voicecoach.timeline import Chapter, Cue, Timeline
 
 TIMELINE = Timeline(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from voicecoach.errors import SpeechError
-from voicecoach.model import Voice
+from voicecoach.routine.model import Voice
 from voicecoach.speech import SILENCE_THRESHOLD, trim_silence
 from voicecoach.speech.pyttsx3_engine import Pyttsx3Synthesizer, list_voices, resolve_voice
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from voicecoach.errors import RoutineError
-from voicecoach.loader import load_routine
-from voicecoach.targets import (
+from voicecoach.routine.loading import load_routine
+from voicecoach.routine.targets import (
     Athlete,
     parse_distance,
     parse_heart_rate,

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import REPO
-from voicecoach.durations import format_clock
-from voicecoach.loader import load_routine
-from voicecoach.model import (
+from tests.support.paths import REPO
+from voicecoach.routine.durations import format_clock
+from voicecoach.routine.loading import load_routine
+from voicecoach.routine.model import (
     NO_TONES,
     AudioSettings,
     Cues,
@@ -20,6 +20,7 @@ from voicecoach.model import (
     Tones,
     WorkSet,
 )
+from voicecoach.routine.wording import Template
 from voicecoach.timeline import (
     BEAT_MS,
     GAP_MS,
@@ -30,7 +31,6 @@ from voicecoach.timeline import (
     minimum_duration_ms,
     occurrences,
 )
-from voicecoach.wording import Template
 
 
 def measure(text: str) -> int:

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from voicecoach.help import cue_table, default_wording
-from voicecoach.wording import (
+from voicecoach.routine.wording import (
     DEFAULTS,
     PLACEHOLDERS,
     WHEN,

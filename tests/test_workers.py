@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from voicecoach.errors import VoicecoachError
-from voicecoach.workers import in_processes
+from voicecoach.session.workers import in_processes
 
 
 def _children() -> set[int]:

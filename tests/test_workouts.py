@@ -8,30 +8,22 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import fitdecode
 import pytest
 from click.testing import CliRunner
 
-from tests.audio import check_session
-from tests.conftest import REPO
-from voicecoach.build import BuildOptions, build
+from tests.support.audio import check_session
+from tests.support.paths import REPO
+from tests.support.workouts import fit_steps, measure, planned, unrolled
 from voicecoach.cli import main
 from voicecoach.errors import RoutineError
-from voicecoach.loader import load_routine
+from voicecoach.routine.reading import parse_yaml
+from voicecoach.session.build import BuildOptions, build_routine
+from voicecoach.sources import SourceOptions, open_routine
 from voicecoach.timeline import Timeline, expand
-from voicecoach.workouts import read_workout, workout_yaml
-from voicecoach.yamlfile import parse_yaml
+from voicecoach.workouts.reading import read_workout, workout_yaml
 
 FILES = REPO / "tests" / "workouts"
 WriteRoutine = Callable[..., Path]
-
-
-def measure(text: str) -> int:
-    return 50 * len(text)
-
-
-def planned(path: Path, open_step_ms: int | None = None) -> Timeline:
-    return expand(load_routine(path, open_step_ms=open_step_ms), measure)
 
 
 def lengths(timeline: Timeline) -> list[tuple[str, int]]:
@@ -115,7 +107,7 @@ def test_import_writes_yaml_that_builds_to_the_same_timeline(name: str, tmp_path
     result = CliRunner().invoke(main, ["import", str(source), "-o", str(written)])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"Wrote {written}.")
-    again = expand(load_routine(written), measure)
+    again = expand(open_routine(written), measure)
     direct = planned(source)
     assert [c[:3] for c in map(_cue, again.cues)] == [c[:3] for c in map(_cue, direct.cues)]
     assert lengths(again) == lengths(direct)
@@ -233,41 +225,13 @@ def test_a_fit_file_that_is_not_a_workout_is_refused(tmp_path: Path) -> None:
     )
 
 
-def fit_steps(path: Path) -> list[dict[str, Any]]:
-    """The workout steps as fitdecode (an independent reader) reads them."""
-    found = []
-    with fitdecode.FitReader(str(path)) as reader:
-        for frame in reader:
-            if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "workout_step":
-                found.append({f.name: f.value for f in frame.fields})
-    return found
-
-
-def unrolled(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The steps in the order a watch runs them, repeats counted out."""
-    out: list[dict[str, Any]] = []
-    index = 0
-    while index < len(steps):
-        step = steps[index]
-        if step["duration_type"] == "repeat_until_steps_cmplt":
-            first = step["duration_step"]
-            pattern = [
-                s for s in steps[first:index] if s["duration_type"] != "repeat_until_steps_cmplt"
-            ]
-            out.extend(pattern * (step["repeat_steps"] - 1))
-        else:
-            out.append(step)
-        index += 1
-    return out
-
-
 def test_build_fit_writes_a_watch_workout_in_step_with_the_audio(
     tmp_path: Path, clip_cache: Path
 ) -> None:
     """A real build: the MP3 is decoded and measured; the FIT is read back by fitdecode."""
-    result = build(
-        FILES / "WorkoutRepeatSteps.fit",
-        BuildOptions(output_dir=tmp_path, cache_dir=clip_cache, fit=True, open_step_ms=15_000),
+    routine = open_routine(FILES / "WorkoutRepeatSteps.fit", SourceOptions(open_step_ms=15_000))
+    result = build_routine(
+        routine, BuildOptions(output_dir=tmp_path, cache_dir=clip_cache, fit=True)
     )
     fit = result.audio_path.with_suffix(".fit")
     assert fit in result.files and fit.exists()
@@ -318,7 +282,7 @@ def test_a_routine_goes_to_fit_and_comes_back_with_the_same_blocks(
           - {name: Squats, reps: 10, sides: [left, right], switch: 5}
         """
     )
-    routine = load_routine(routine_path)
+    routine = open_routine(routine_path)
     original = expand(routine, measure)
     fit = _write_bytes(tmp_path / "round-trip.fit", workout_fit(original, routine))
     again = planned(fit)
@@ -344,12 +308,12 @@ def test_the_starters_with_targets_plan(tmp_path: Path) -> None:
     for template in ("intervals", "zone2"):
         path = tmp_path / f"{template}.yaml"
         assert runner.invoke(main, ["new", str(path), "-t", template]).exit_code == 0
-        timeline = expand(load_routine(path), measure)
+        timeline = expand(open_routine(path), measure)
         assert not timeline.warnings, timeline.warnings
         assert any(b.target for b in timeline.blocks)
-    intervals = expand(load_routine(tmp_path / "intervals.yaml"), measure)
+    intervals = expand(open_routine(tmp_path / "intervals.yaml"), measure)
     assert [b.distance_m for b in intervals.blocks if b.exercise == "Fast"] == [800.0] * 6
-    zone2 = expand(load_routine(tmp_path / "zone2.yaml"), measure)
+    zone2 = expand(open_routine(tmp_path / "zone2.yaml"), measure)
     assert len([c for c in zone2.cues if c.name == "say"]) == 4
     # every 10 minutes of the 40, but not over "Halfway." at 20
     assert len([c for c in zone2.cues if c.name == "target"]) == 2

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.test_workouts import fit_steps, planned, unrolled
+from tests.support.workouts import fit_steps, planned, unrolled
 from voicecoach import limits
 from voicecoach.cli import main
 from voicecoach.errors import RoutineError
-from voicecoach.loader import load_routine
+from voicecoach.sources import open_routine
 from voicecoach.timeline import expand
-from voicecoach.workouts import read_workout
+from voicecoach.workouts.reading import read_workout
 
 WriteRoutine = Callable[..., Path]
 
@@ -279,7 +279,7 @@ def test_a_session_fit_cannot_number_is_refused_not_written(
     lines = ["title: Many", "defaults: {rest: 0}", "exercises:", "  - repeat: 65"]
     lines += ["    exercises:", *(f"      - {{name: E{i}, duration: 3s}}" for i in range(65))]
     path = write_routine("\n".join(lines) + "\n")
-    routine = load_routine(path)
+    routine = open_routine(path)
     with pytest.raises(RoutineError) as caught:
         workout_fit(expand(routine, measure), routine)
     assert str(caught.value) == (
@@ -304,7 +304,7 @@ def test_our_own_fit_reads_back_as_the_routine_without_lead_in(
               - {name: Easy, duration: 10s, target: {heart_rate: "140"}, rest: 0}
         """
     )
-    routine = load_routine(path)
+    routine = open_routine(path)
     original = expand(routine, measure)
     fit = tmp_path / "long-one.fit"
     fit.write_bytes(workout_fit(original, routine))
@@ -325,7 +325,7 @@ def test_our_own_fit_reads_back_as_the_routine_without_lead_in(
         ("Fast", {"power": "110%"}, "5s"),
         ("Easy", {"heart_rate": "140"}, None),
     ]
-    again = expand(load_routine(fit), measure)
+    again = expand(open_routine(fit), measure)
     assert [(b.exercise, b.go_ms, b.stop_ms) for b in again.blocks] == [
         (b.exercise, b.go_ms, b.stop_ms) for b in original.blocks
     ]
@@ -365,7 +365,7 @@ def test_the_easier_step_of_a_repeat_is_a_recovery_named_by_its_own_text(
     assert "10 seconds, then Interval." not in said
     assert said.count("10 seconds, then easy jog.") == 4
     assert [c.title for c in timeline.chapters][1:3] == ["Push on (1/4)", "easy jog (1/4)"]
-    routine = load_routine(path)
+    routine = open_routine(path)
     fit = tmp_path / "track.fit"
     fit.write_bytes(workout_fit(timeline, routine))
     assert [s["intensity"] for s in unrolled(fit_steps(fit))][1:3] == ["active", "recovery"]

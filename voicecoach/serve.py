@@ -88,8 +88,8 @@ class Published:
     def rendered(self, name: str, base_url: str) -> bytes | None:
         """The feed, page or a chapters file made for `base_url`; None for any other file."""
         from voicecoach.programme import publish
-        from voicecoach.programme.model import Programme
         from voicecoach.programme.page import page
+        from voicecoach.programme.plan import Programme
 
         if name not in ("feed.xml", "index.html") and not name.endswith(".chapters.json"):
             return None  # a file as it is on disk

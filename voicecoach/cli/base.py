@@ -158,7 +158,7 @@ class Bars:
 
 
 def clock(ms: int) -> str:
-    from voicecoach.durations import format_clock
+    from voicecoach.routine.durations import format_clock
 
     return format_clock(ms)
 
@@ -171,10 +171,17 @@ cache_dir_option = click.option(
 )
 
 
+def source_options(open_step_ms: int | None) -> Any:
+    """How inputs are opened, from --open-step (None: its default)."""
+    from voicecoach.sources import SourceOptions
+
+    return SourceOptions() if open_step_ms is None else SourceOptions(open_step_ms)
+
+
 def _open_step(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
     if value is None:
         return None
-    from voicecoach.durations import parse_duration
+    from voicecoach.routine.durations import parse_duration
 
     try:
         ms = parse_duration(value)

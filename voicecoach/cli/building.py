@@ -17,6 +17,7 @@ from voicecoach.cli.base import (
     main,
     max_minutes_option,
     open_step_option,
+    source_options,
     written,
 )
 from voicecoach.cli.programmes import make_programme, parse_base_url
@@ -96,30 +97,7 @@ from voicecoach.errors import one_line
 )
 @open_step_option
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
-def build(
-    routines: tuple[Path, ...],
-    jobs: int,
-    output: Path | None,
-    output_dir: Path,
-    force: bool,
-    session: int | None,
-    base_url: str | None,
-    no_feed: bool,
-    cache_dir: Path | None,
-    max_minutes: int,
-    audio_format: str | None,
-    sample_rate: int | None,
-    channels: int | None,
-    bitrate: int | None,
-    loudness: float | None,
-    no_sidecars: bool,
-    music: tuple[str, ...],
-    no_music: bool,
-    stems: bool,
-    fit: bool,
-    open_step_ms: int | None,
-    quiet: bool,
-) -> None:
+def build(routines: tuple[Path, ...], jobs: int, quiet: bool, **flags: Any) -> None:
     """Build the session MP3 (and its JSON timeline and captions) from each ROUTINE.
 
     A ROUTINE may also be a workout file: Garmin FIT (.fit), Zwift (.zwo) or
@@ -146,84 +124,110 @@ def build(
       voicecoach build scripts/programme.yaml --session 3 --base-url https://example.org/legs/
       voicecoach build threshold.zwo --fit          # and threshold.fit for the watch
     """
-    from voicecoach.build import BuildOptions, build_routine
-    from voicecoach.programme.loader import load_either
-    from voicecoach.programme.model import Programme
+    from voicecoach.programme.plan import Programme
+    from voicecoach.sources import is_programme_file, open_source
 
-    options = BuildOptions(
-        output=output,
-        output_dir=output_dir,
-        cache_dir=cache_dir,
-        max_minutes=max_minutes,
-        sidecars=not no_sidecars,
-        music=music,
-        no_music=no_music,
-        stems=stems,
-        fit=fit,
-        open_step_ms=open_step_ms,
-        audio={
-            "format": audio_format,
-            "sample_rate": sample_rate,
-            "channels": channels,
-            "bitrate": bitrate,
-            "loudness": loudness,
-        },
-    )
     paths = routines or (default_routine(),)
-    if output is not None and len(paths) > 1:
-        raise click.UsageError("-o names one output file; give one routine with it")
-    if len(paths) > 1:
-        from voicecoach.programme.loader import read_is_programme
-
-        if not any(read_is_programme(path) for path in paths):
-            # routines alone: each reports its own error and the others go on
-            _build_routines(paths, options, jobs, quiet)
-            return
-    items = [(path, load_either(path, open_step_ms)) for path in paths]
+    opening = source_options(flags.pop("open_step_ms"))
+    options = _build_options(flags)
+    _check_flags(paths, flags)
+    if len(paths) > 1 and not any(is_programme_file(path) for path in paths):
+        # routines alone: each reports its own error and the others go on
+        _build_routines(paths, opening, options, jobs, quiet)
+        return
+    items = [(path, open_source(path, opening)) for path in paths]
     if len(items) > 1:
-        from voicecoach.programme.build import check_run
+        from voicecoach.programme.folder import check_run
 
         check_run(items, options)
     for _path, item in items:
         if isinstance(item, Programme):
-            if output is not None:
-                raise click.UsageError(
-                    "-o names one session file; a programme writes a folder (use --output-dir)"
-                )
-            from voicecoach.programme.build import ProgrammeOptions
-
-            if base_url is not None and no_feed:
-                raise click.UsageError("--base-url writes a feed and --no-feed removes it")
-            programme_options = ProgrammeOptions(
-                build=options,
-                force=force,
-                session=session,
-                jobs=jobs,
-                base_url=base_url,
-                no_feed=no_feed,
-            )
-            make_programme(item, programme_options, quiet)
-            continue
-        if force or session is not None or base_url is not None or no_feed:
-            raise click.UsageError(
-                "--force, --session, --base-url and --no-feed are for programmes"
-            )
-        bars = Bars() if not quiet else None
-        try:
-            result = build_routine(item, options, progress=bars)
-        finally:
-            if bars:
-                bars.close()
-        written().append(result.audio_path)
-        _report(result, quiet)
+            make_programme(item, _programme_options(options, flags, jobs), quiet)
+        else:
+            _build_one(item, options, quiet)
 
 
-def _build_routines(paths: tuple[Path, ...], options: Any, jobs: int, quiet: bool) -> None:
-    from voicecoach.build import build_many
+def _build_options(flags: dict[str, Any]) -> Any:
+    """The session build's options, from the command's flags."""
+    from voicecoach.session.build import BuildOptions
+
+    audio_keys = ("sample_rate", "channels", "bitrate", "loudness")
+    return BuildOptions(
+        output=flags["output"],
+        output_dir=flags["output_dir"],
+        cache_dir=flags["cache_dir"],
+        max_minutes=flags["max_minutes"],
+        sidecars=not flags["no_sidecars"],
+        music=flags["music"],
+        no_music=flags["no_music"],
+        stems=flags["stems"],
+        fit=flags["fit"],
+        audio={"format": flags["audio_format"], **{key: flags[key] for key in audio_keys}},
+    )
+
+
+def _programme_options(options: Any, flags: dict[str, Any], jobs: int) -> Any:
+    """A programme build's options: the session's, and those only a programme has."""
+    from voicecoach.programme.folder import ProgrammeOptions
+
+    return ProgrammeOptions(
+        build=options,
+        force=flags["force"],
+        session=flags["session"],
+        jobs=jobs,
+        base_url=flags["base_url"],
+        no_feed=flags["no_feed"],
+    )
+
+
+def _check_flags(paths: tuple[Path, ...], flags: dict[str, Any]) -> None:
+    """Refuse flags that cannot go together, before anything is read."""
+    from voicecoach.sources import is_programme_file
+
+    if flags["output"] is not None and len(paths) > 1:
+        raise click.UsageError("-o names one output file; give one routine with it")
+    if flags["base_url"] is not None and flags["no_feed"]:
+        raise click.UsageError("--base-url writes a feed and --no-feed removes it")
+    programmes = [path for path in paths if is_programme_file(path)]
+    if programmes and flags["output"] is not None:
+        raise click.UsageError(
+            "-o names one session file; a programme writes a folder (use --output-dir)"
+        )
+    only = flags["force"] or flags["session"] is not None or flags["base_url"] or flags["no_feed"]
+    if only and len(programmes) < len(paths):
+        raise click.UsageError("--force, --session, --base-url and --no-feed are for programmes")
+
+
+def _build_one(routine: Any, options: Any, quiet: bool) -> None:
+    from voicecoach.session.build import build_routine
+
+    bars = Bars() if not quiet else None
+    try:
+        result = build_routine(routine, options, progress=bars)
+    finally:
+        if bars:
+            bars.close()
+    written().append(result.audio_path)
+    _report(result, quiet)
+
+
+def _build_routines(
+    paths: tuple[Path, ...], opening: Any, options: Any, jobs: int, quiet: bool
+) -> None:
+    from voicecoach.errors import VoicecoachError
+    from voicecoach.session.build import build_many
+    from voicecoach.sources import open_routine
 
     failed = 0
     so_far = written()
-    with closing(build_many(paths, options, jobs)) as outcomes:
+    loaded = []
+    for path in paths:
+        try:
+            loaded.append((path, open_routine(path, opening)))
+        except VoicecoachError as exc:
+            failed += 1
+            echo(f"Error: {one_line(str(exc))}", err=True)
+    with closing(build_many(loaded, options, jobs)) as outcomes:
         for _path, outcome in outcomes:
             if isinstance(outcome, str):
                 failed += 1

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from voicecoach.cli.base import echo, main, open_step_option, written
+from voicecoach.cli.base import echo, main, open_step_option, source_options, written
 
 
 @main.command(name="import")
@@ -31,22 +31,17 @@ def import_command(workout: Path, output: Path | None, open_step_ms: int | None)
       voicecoach import 5x800.fit -o track.yaml
       voicecoach import tempo.txt -o - | less
     """
-    from voicecoach.loader import parse_routine
-    from voicecoach.outputs import check_yaml_name, write_new_text
-    from voicecoach.workouts import (
-        DEFAULT_OPEN_STEP_MS,
-        is_workout_file,
-        read_workout,
-        workout_yaml,
-    )
-    from voicecoach.yamlfile import parse_yaml
+    from voicecoach.files.outputs import check_yaml_name, write_new_text
+    from voicecoach.routine.loading import parse_routine
+    from voicecoach.routine.reading import parse_yaml
+    from voicecoach.workouts.reading import is_workout_file, read_workout, workout_yaml
 
     if not is_workout_file(workout):
         raise click.UsageError(
             f"expected a workout file (.fit, .zwo or .txt), found '{workout}'; a routine "
             "in YAML builds as it is: voicecoach build " + str(workout)
         )
-    read = read_workout(workout, open_step_ms or DEFAULT_OPEN_STEP_MS)
+    read = read_workout(workout, source_options(open_step_ms).open_step_ms)
     text = workout_yaml(read, str(workout))
     # what is written must load as a routine: check it first, as a build would
     parse_routine(parse_yaml(text, str(workout)), str(workout))

@@ -15,6 +15,7 @@ from voicecoach.cli.base import (
     main,
     max_minutes_option,
     open_step_option,
+    source_options,
 )
 from voicecoach.cli.programmes import check_programme, print_programme_plan
 from voicecoach.errors import VoicecoachError
@@ -57,12 +58,12 @@ def plan(
       voicecoach plan scripts/programme.yaml
       voicecoach plan scripts/programme.yaml --session 15
     """
-    from voicecoach.build import plan_routine
-    from voicecoach.programme.loader import load_either
-    from voicecoach.programme.model import Programme
+    from voicecoach.programme.plan import Programme
+    from voicecoach.session.build import plan_routine
+    from voicecoach.sources import open_source
 
     routine = routine or default_routine()
-    loaded = load_either(routine, open_step_ms)
+    loaded = open_source(routine, source_options(open_step_ms))
     if isinstance(loaded, Programme):
         from voicecoach.programme.progression import plan_sessions
 
@@ -79,15 +80,15 @@ def plan(
         raise click.UsageError("--session is for programmes; this is a routine")
     timeline = plan_routine(loaded, cache_dir=cache_dir, estimate=estimate)
     if as_json:
-        from voicecoach import sidecars
+        from voicecoach.audio import sidecars
 
         echo(sidecars.json_text(sidecars.timeline_document(timeline, {})), nl=False)
     else:
-        from voicecoach.report import plan_lines
+        from voicecoach.timeline.table import plan_lines
 
         echo("\n".join(plan_lines(timeline)))
         if loaded.music is not None or any(b.cadence for b in timeline.blocks):
-            from voicecoach.build import describe_music
+            from voicecoach.session.build import describe_music
 
             echo("\n".join(describe_music(loaded, timeline, cache_dir)))
     for warning in timeline.warnings:
@@ -140,11 +141,11 @@ def validate(
 def _validate_one(
     path: Path, max_minutes: int, estimate: bool, cache_dir: Path | None, open_step: int | None
 ) -> None:
-    from voicecoach.build import validate_routine
-    from voicecoach.programme.loader import load_either
-    from voicecoach.programme.model import Programme
+    from voicecoach.programme.plan import Programme
+    from voicecoach.session.build import validate_routine
+    from voicecoach.sources import open_source
 
-    loaded = load_either(path, open_step)
+    loaded = open_source(path, source_options(open_step))
     if isinstance(loaded, Programme):
         check_programme(path, loaded, max_minutes, cache_dir, estimate)
         return

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from voicecoach.cli.base import Bars, clock, echo, written
-from voicecoach.durations import counted
+from voicecoach.routine.durations import counted
 
 
 def parse_base_url(value: str | None) -> str | None:
@@ -59,7 +59,7 @@ def programme_summary(result: Any, session: int | None) -> str:
 
 def make_programme(programme: Any, options: Any, quiet: bool) -> None:
     """Build a programme's folder with a progress bar; say what was written and what was not."""
-    from voicecoach.programme.build import build_programme
+    from voicecoach.programme.folder import build_programme
 
     bars = Bars() if not quiet else None
     try:
@@ -84,7 +84,7 @@ def check_programme(
     path: Path, programme: Any, max_minutes: int, cache_dir: Path | None, estimate: bool
 ) -> None:
     """Check every session of a programme as a build would; one line, then the warnings."""
-    from voicecoach.programme.build import validate_programme
+    from voicecoach.programme.folder import validate_programme
 
     checked = validate_programme(
         programme, max_minutes=max_minutes, cache_dir=cache_dir, estimate=estimate
@@ -104,8 +104,8 @@ def print_programme_plan(
     programme: Any, *, as_json: bool, cache_dir: Path | None, estimate: bool
 ) -> None:
     """A programme's plan: a row per session (or JSON), and each session's warnings."""
-    from voicecoach.programme.build import plan_programme
-    from voicecoach.programme.report import progression_lines
+    from voicecoach.programme.folder import plan_programme
+    from voicecoach.programme.progression_table import progression_lines
 
     planned = plan_programme(programme, cache_dir=cache_dir, estimate=estimate)
     if as_json:

@@ -21,7 +21,7 @@ def info(mp3: Path) -> None:
     Example:
       voicecoach info output/leg-workout-for-runners.mp3
     """
-    from voicecoach.info import read_session
+    from voicecoach.audio.info import read_session
 
     session = read_session(mp3)
     width = max(len(name) for name, _ in session.tags) if session.tags else 0

@@ -3,7 +3,7 @@
 Each topic is `<topic>.md` beside this module. A guide may hold a generated table between
 `<!-- table: NAME -->` and `<!-- /table -->` (the lines between say where it comes from,
 for a reader of the raw file); `guide` puts the table there, made from the code's own
-tables: the cue table from `voicecoach.wording`, the limits from `voicecoach.limits`.
+tables: the cue table from `voicecoach.routine.wording`, the limits from `voicecoach.limits`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from importlib.resources import files
 from typing import Any
 
 from voicecoach import limits
-from voicecoach.wording import (
+from voicecoach.routine.wording import (
     CHANGE_REMAINING,
     DEFAULTS,
     PLACEHOLDERS,

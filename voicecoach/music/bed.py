@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.dsp import sample_at
-from voicecoach.model import Music
+from voicecoach.audio.dsp import sample_at
 from voicecoach.music.tracks import TrackInfo, decode
+from voicecoach.routine.model import Music
 from voicecoach.timeline import Block, Cue
 
 ATTACK_MS = 250  # the ramp down

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from voicecoach.dsp import sample_at
-from voicecoach.loudness import ValueStore
-from voicecoach.model import AudioSettings, Music
+from voicecoach.audio.dsp import sample_at
+from voicecoach.audio.loudness import ValueStore
+from voicecoach.audio.mix import Layer
 from voicecoach.music.bed import (
     DUCK_LEAD_MS,
     BedLayer,
@@ -21,7 +21,7 @@ from voicecoach.music.bed import (
     tick_spans,
 )
 from voicecoach.music.tracks import TrackInfo, check, find_tracks, measure
-from voicecoach.render import Layer
+from voicecoach.routine.model import AudioSettings, Music
 from voicecoach.timeline import Timeline
 
 

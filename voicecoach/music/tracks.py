@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from voicecoach import limits
+from voicecoach.audio.loudness import LoudnessMeter, ValueStore
 from voicecoach.errors import VoicecoachError
-from voicecoach.loudness import LoudnessMeter, ValueStore
-from voicecoach.model import Music
+from voicecoach.routine.model import Music
 
 AUDIO_SUFFIXES = (
     ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".oga", ".opus", ".flac", ".wav", ".wave",

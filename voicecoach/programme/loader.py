@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from voicecoach import limits
-from voicecoach.checks import At, count_of, duration_of, keys_of, present, text_of
-from voicecoach.errors import RoutineError
-from voicecoach.loader import load_routine, parse_routine, title_and_description
-from voicecoach.model import Routine
-from voicecoach.programme.model import Change, Changes, Programme, Progression, Slot
-from voicecoach.suggest import closest
-from voicecoach.wording import TemplateError, check_template
-from voicecoach.yamlfile import LineDict, LineList, read_yaml
+from voicecoach.errors import RoutineError, closest
+from voicecoach.programme.plan import Change, Changes, Programme, Progression, Slot
+from voicecoach.routine.checks import At, count_of, duration_of, keys_of, present, text_of
+from voicecoach.routine.loading import load_routine, parse_routine, title_and_description
+from voicecoach.routine.model import Routine
+from voicecoach.routine.reading import LineDict, LineList, read_yaml
+from voicecoach.routine.wording import TemplateError, check_template
 
 TOP_KEYS = (
     "title",
@@ -46,14 +46,17 @@ def is_programme(data: Any) -> bool:
     return isinstance(data, dict) and "weeks" in data
 
 
-def load_programme(path: str | Path, *, open_step_ms: int | None = None) -> Programme:
+OpenRoutine = Callable[[Path], Routine]
+
+
+def load_programme(path: str | Path, *, open_routine: OpenRoutine | None = None) -> Programme:
     """Read and validate a programme file, and every routine it names.
 
-    `open_step_ms` is how long a workout file's open steps last, where a routine it names
-    is a workout file.
+    `open_routine` opens a routine the programme names by file (voicecoach.sources gives
+    one that opens workout files too); by default a routine's YAML.
     """
     path = Path(path)
-    return parse_programme(read_yaml(path), str(path), open_step_ms=open_step_ms)
+    return parse_programme(read_yaml(path), str(path), open_routine=open_routine)
 
 
 @dataclass
@@ -61,11 +64,13 @@ class _Reading:
     """What reading one programme file carries along: where it is, and what it named."""
 
     source: str
-    open_step_ms: int | None
+    open_routine: OpenRoutine
     inputs: list[str]
 
 
-def parse_programme(data: Any, source: str, *, open_step_ms: int | None = None) -> Programme:
+def parse_programme(
+    data: Any, source: str, *, open_routine: OpenRoutine | None = None
+) -> Programme:
     """Validate YAML data (as read_yaml returns it) into a Programme."""
     top = keys_of(
         data,
@@ -78,7 +83,8 @@ def parse_programme(data: Any, source: str, *, open_step_ms: int | None = None) 
     weeks_value = top["weeks"]
     weeks_at = at.key(top, "weeks")
     start = at.optional(top, "start", _date, None)
-    reading = _Reading(source, open_step_ms, [])
+    yaml_only: OpenRoutine = lambda path: load_routine(path, in_programme=True)  # noqa: E731
+    reading = _Reading(source, open_routine or yaml_only, [])
     inputs = reading.inputs
     if isinstance(weeks_value, LineList):
         if "routine" in top:
@@ -199,7 +205,7 @@ def _routine(value: Any, at: At, reading: _Reading) -> Routine:
         at.fail(f"expected a routine file, found no file at {path}")
     reading.inputs.append(str(path))
     try:
-        return load_routine(path, in_programme=True, open_step_ms=reading.open_step_ms)
+        return reading.open_routine(path)
     except RoutineError as exc:
         at.fail(f"the routine it names is invalid: {exc}")
 
@@ -414,31 +420,3 @@ def _check_lists(progression: Progression, steps: int, at: At, value: LineDict) 
     for name, changes in progression.exercises.items():
         named = value["exercises"]
         check(changes, named[name], at.key(value, "exercises").key(named, name))
-
-
-def load_either(path: str | Path, open_step_ms: int | None = None) -> Routine | Programme:
-    """Read a routine or a programme file (a programme has `weeks`), validated.
-
-    A workout file (FIT, ZWO, intervals.icu text) is a routine.
-    """
-    from voicecoach.workouts import is_workout_file
-
-    path = Path(path)
-    if is_workout_file(path):
-        return load_routine(path, open_step_ms=open_step_ms)
-    data = read_yaml(path)
-    if is_programme(data):
-        return parse_programme(data, str(path), open_step_ms=open_step_ms)
-    return parse_routine(data, str(path))
-
-
-def read_is_programme(path: str | Path) -> bool:
-    """Whether a file holds a programme (False when it cannot be read: its build says why)."""
-    from voicecoach.workouts import is_workout_file
-
-    if is_workout_file(path):
-        return False
-    try:
-        return is_programme(read_yaml(Path(path)))
-    except RoutineError:
-        return False

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from html import escape
 from string import Template
 
-from voicecoach.durations import format_length
-from voicecoach.programme.model import Programme
+from voicecoach.programme.plan import Programme
 from voicecoach.programme.publish import Record, describe_values
+from voicecoach.routine.durations import format_length
 
 _PAGE = Template("""<!DOCTYPE html>
 <html lang="en">

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from voicecoach import limits
-from voicecoach.model import Exercise, Item, Repeat, Routine, Session
-from voicecoach.programme.model import Changes, Programme, Slot
+from voicecoach.programme.plan import Changes, Programme, Slot
+from voicecoach.routine.model import Exercise, Item, Repeat, Routine, Session
 
 
 @dataclass(frozen=True)

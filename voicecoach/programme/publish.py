@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from voicecoach.durations import format_length
 from voicecoach.errors import ExportError
-from voicecoach.programme.model import Programme
+from voicecoach.programme.plan import Programme
+from voicecoach.routine.durations import format_length
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.errors import VoicecoachError
-from voicecoach.parts import part_prefix, remove_dead_parts
-from voicecoach.speech import Clip, Synthesizer
+from voicecoach.files.parts import part_prefix, remove_dead_parts
+from voicecoach.speech.engine import Clip, Synthesizer
 
 _MAGIC = b"VCCLIP2\n"
 # magic, a number (a clip's sample rate, an analysis's loudness), the count of float32

@@ -23,10 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from voicecoach.errors import SpeechError
-from voicecoach.model import Voice
-from voicecoach.speech import Clip, VoiceInfo, trim_silence
-from voicecoach.suggest import close_ones
+from voicecoach.errors import SpeechError, close_ones
+from voicecoach.speech.engine import Clip, Voice, VoiceInfo, trim_silence
 
 INSTALL = (
     "install it with: pip install 'voicecoach[piper]' and a voice, such as "

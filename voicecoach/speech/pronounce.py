@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
-from voicecoach.speech import Clip, Synthesizer
+from voicecoach.speech.engine import Clip, Synthesizer
 
 
 def respeller(pronounce: Mapping[str, str]) -> re.Pattern[str] | None:

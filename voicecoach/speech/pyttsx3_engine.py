@@ -14,12 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from voicecoach.errors import SpeechError
-from voicecoach.model import Voice
-from voicecoach.parts import part_prefix, remove_dead_parts
-from voicecoach.speech import Clip, VoiceInfo, trim_silence
+from voicecoach.errors import SpeechError, close_ones
+from voicecoach.files.parts import part_prefix, remove_dead_parts
 from voicecoach.speech.bundled import load_bundled_espeak
-from voicecoach.suggest import close_ones
+from voicecoach.speech.engine import Clip, Voice, VoiceInfo, trim_silence
 
 DEFAULT_VOICE = "en-us"
 _ATTEMPTS = 6

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from voicecoach.errors import SpeechError
-from voicecoach.speech import Engine
+from voicecoach.speech.engine import Engine
 
 DEFAULT_ENGINE = "pyttsx3"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from voicecoach.errors import VoicecoachError
-from voicecoach.suggest import closest
+from voicecoach.errors import VoicecoachError, closest
+from voicecoach.files.outputs import check_yaml_name, write_new_text
 
 # name -> what it is, as `voicecoach new --list` shows it
 TEMPLATES = {
@@ -34,7 +34,5 @@ def template_text(name: str) -> str:
 
 def write_template(name: str, path: Path) -> None:
     """Write a starter to `path`, never over a file that is there."""
-    from voicecoach.outputs import check_yaml_name, write_new_text
-
     check_yaml_name(path)
     write_new_text(path, template_text(name))

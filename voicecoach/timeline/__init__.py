@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from voicecoach.timeline.arithmetic import cue_count, minimum_duration_ms
 from voicecoach.timeline.choreography import occurrences
+from voicecoach.timeline.cues import Block, Chapter, Cue, LeftOut, Timeline
 from voicecoach.timeline.leave_out import BEAT_MS, PAUSE_MS, SPEECH_GAP_MS
-from voicecoach.timeline.model import Block, Chapter, Cue, LeftOut, Timeline
 from voicecoach.timeline.placement import GAP_MS
 from voicecoach.timeline.planner import LEAD_IN_MS, TAIL_MS, Measure, expand
 

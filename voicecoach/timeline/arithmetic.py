@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from voicecoach.model import Exercise, Item, Repeat
+from voicecoach.routine.model import Exercise, Item, Repeat
 
 
 def _summed(items: tuple[Item, ...], per_exercise: Callable[[Exercise], int]) -> int:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from voicecoach.model import Cues, Exercise, Item, Repeat, Routine, WorkSet
-from voicecoach.targets import spoken_distance, spoken_target
-from voicecoach.wording import (
+from voicecoach.routine.model import Cues, Exercise, Item, Repeat, Routine, WorkSet
+from voicecoach.routine.targets import spoken_distance, spoken_target
+from voicecoach.routine.wording import (
     DEFAULTS,
     Template,
     default_template,

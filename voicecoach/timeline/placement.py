@@ -11,8 +11,8 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
+from voicecoach.timeline.cues import Cue
 from voicecoach.timeline.leave_out import SPEECH_GAP_MS
-from voicecoach.timeline.model import Cue
 
 GAP_MS = 60  # the least silence between a tone and any other cue
 

@@ -23,14 +23,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import NamedTuple
 
-from voicecoach.durations import format_clock
-from voicecoach.model import Routine
-from voicecoach.targets import intensity_of
+from voicecoach.routine.durations import format_clock
+from voicecoach.routine.model import Routine
+from voicecoach.routine.targets import intensity_of
+from voicecoach.routine.wording import CHANGE_REMAINING, spoken_duration
 from voicecoach.timeline.choreography import Step, Wording, steps
+from voicecoach.timeline.cues import Block, Chapter, Cue, LeftOut, Timeline
 from voicecoach.timeline.leave_out import BEAT_MS, PAUSE_MS, SPEECH_GAP_MS, Say, fit_gap
-from voicecoach.timeline.model import Block, Chapter, Cue, LeftOut, Timeline
 from voicecoach.timeline.placement import GAP_MS, Candidate, Placer
-from voicecoach.wording import CHANGE_REMAINING, spoken_duration
 
 LEAD_IN_MS = 500  # silence before the first cue; also covers the MP3 encoder's delay
 TAIL_MS = 1500  # silence after the outro

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach import limits
-from voicecoach.workouts import (
+from voicecoach.routine.reading import read_input
+from voicecoach.workouts.steps import (
     FIT_GAPS,
     FIT_LEAD_IN,
     FIT_PRODUCT,
@@ -24,7 +25,6 @@ from voicecoach.workouts import (
     exercise,
     expanded,
 )
-from voicecoach.yamlfile import read_input
 
 _INTENSITIES = {
     "warmup": "warmup",

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from voicecoach.errors import RoutineError
-from voicecoach.model import Routine
-from voicecoach.targets import Athlete, Target, speed_of
+from voicecoach.routine.model import Routine
+from voicecoach.routine.targets import Athlete, Target, speed_of
 from voicecoach.timeline import Timeline
 from voicecoach.timeline.choreography import steps
-from voicecoach.workouts import FIT_GAPS, FIT_LEAD_IN, FIT_PRODUCT
+from voicecoach.workouts.steps import FIT_GAPS, FIT_LEAD_IN, FIT_PRODUCT
 
 MAX_NAME = 50  # characters of a step's name a watch shows
 MAX_PERIOD = 64  # the longest round looked for (a routine's repeat of up to 32 blocks)

@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach import limits
-from voicecoach.targets import POWER_ZONES, Athlete, Target, parse_target, speed_of
-from voicecoach.workouts import (
+from voicecoach.routine.reading import read_input
+from voicecoach.routine.targets import POWER_ZONES, Athlete, Target, parse_target, speed_of
+from voicecoach.workouts.steps import (
     Steps,
     Workout,
     clean,
@@ -35,7 +36,6 @@ from voicecoach.workouts import (
     exercise,
     shown,
 )
-from voicecoach.yamlfile import read_input
 
 # 10m, 30s, 1h, 1m30s, and 1m30 (intervals.icu's own shorthand)
 _DURATION = re.compile(

@@ -18,7 +18,8 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from voicecoach.workouts import (
+from voicecoach.routine.reading import read_input
+from voicecoach.workouts.steps import (
     Steps,
     Workout,
     clean,
@@ -27,7 +28,6 @@ from voicecoach.workouts import (
     seconds_ms,
     shown,
 )
-from voicecoach.yamlfile import read_input
 
 STEP_TAGS = (
     "Warmup",

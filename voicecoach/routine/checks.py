@@ -12,11 +12,10 @@ from dataclasses import dataclass, replace
 from typing import Any, NoReturn, TypeVar
 
 from voicecoach import limits
-from voicecoach.durations import parse_duration
-from voicecoach.errors import RoutineError
-from voicecoach.suggest import closest
-from voicecoach.targets import Athlete
-from voicecoach.yamlfile import LineDict, LineList
+from voicecoach.errors import RoutineError, closest
+from voicecoach.routine.durations import parse_duration
+from voicecoach.routine.reading import LineDict, LineList
+from voicecoach.routine.targets import Athlete
 
 T = TypeVar("T")
 

@@ -13,7 +13,8 @@ from typing import Protocol
 
 import numpy as np
 
-from voicecoach.dsp import SILENT_WINDOW, WINDOW_SAMPLES, sample_at
+from voicecoach.audio.dsp import SILENT_WINDOW, WINDOW_SAMPLES, sample_at
+from voicecoach.audio.loudness import limiter_gain, peak_envelope
 from voicecoach.timeline import Cue
 
 
@@ -148,8 +149,6 @@ def _limit_in_context(
     hot = np.flatnonzero(magnitude >= _NEAR_CEILING)
     if len(hot) == 0:
         return window
-    from voicecoach.loudness import limiter_gain, peak_envelope
-
     breaks = np.flatnonzero(np.diff(hot) > 2 * LIMITER_CONTEXT)
     firsts = np.concatenate([hot[:1], hot[breaks + 1]])
     lasts = np.concatenate([hot[breaks], hot[-1:]])

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from voicecoach.model import Tone
+from voicecoach.routine.model import Tone
 
 TONE_DBFS = -9.0  # sits with espeak's voice, which peaks a few dB below full scale
 _FADE_MS = 8

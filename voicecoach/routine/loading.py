@@ -9,7 +9,8 @@ from types import MappingProxyType
 from typing import Any
 
 from voicecoach import limits
-from voicecoach.checks import (
+from voicecoach.errors import RoutineError
+from voicecoach.routine.checks import (
     At,
     count_of,
     counter,
@@ -23,8 +24,7 @@ from voicecoach.checks import (
     text_of,
     tips_of,
 )
-from voicecoach.errors import RoutineError
-from voicecoach.model import (
+from voicecoach.routine.model import (
     NO_TONES,
     TONE_NAMES,
     AudioSettings,
@@ -38,10 +38,10 @@ from voicecoach.model import (
     Timing,
     Tone,
     Tones,
-    Voice,
     WorkSet,
 )
-from voicecoach.target_keys import (
+from voicecoach.routine.reading import LineDict, LineList, read_yaml
+from voicecoach.routine.target_keys import (
     athlete_of,
     distance_of,
     intensity_value,
@@ -51,9 +51,11 @@ from voicecoach.target_keys import (
     timed_distance,
     units_of,
 )
-from voicecoach.targets import Athlete, Target
-from voicecoach.wording import PLACEHOLDERS, Template, TemplateError, check_template
-from voicecoach.yamlfile import LineDict, LineList, read_yaml
+from voicecoach.routine.targets import Athlete, Target
+from voicecoach.routine.wording import PLACEHOLDERS, Template, TemplateError, check_template
+from voicecoach.speech import Voice
+from voicecoach.speech.clarity import SETTINGS
+from voicecoach.speech.registry import engine_names
 
 TOP_KEYS = (
     "title",
@@ -130,8 +132,6 @@ def _cues(value: Any, at: At) -> Cues:
 
 
 def _engine(value: Any, at: At) -> str:
-    from voicecoach.speech.registry import engine_names
-
     engine = text_of(value, at)
     if engine not in engine_names():
         at.expected("one of " + ", ".join(engine_names()), engine)
@@ -139,8 +139,6 @@ def _engine(value: Any, at: At) -> str:
 
 
 def _clarity(value: Any, at: At) -> str:
-    from voicecoach.speech.clarity import SETTINGS
-
     if value is False:  # YAML 1.1 reads a bare `off` as false
         return "off"
     if value is True:  # and a bare `on` as true
@@ -572,14 +570,7 @@ def _parse_routine(data: Any, source: str, in_programme: bool, where: str) -> Ro
     )
 
 
-def load_routine(
-    path: str | Path, *, in_programme: bool = False, open_step_ms: int | None = None
-) -> Routine:
-    """Read and validate a routine file, or a workout file (FIT, ZWO, intervals.icu text)."""
-    from voicecoach.workouts import DEFAULT_OPEN_STEP_MS, is_workout_file, load_workout
-
+def load_routine(path: str | Path, *, in_programme: bool = False) -> Routine:
+    """Read and validate a routine file (YAML or JSON)."""
     path = Path(path)
-    if is_workout_file(path):
-        routine: Routine = load_workout(path, open_step_ms or DEFAULT_OPEN_STEP_MS)
-        return routine
     return parse_routine(read_yaml(path), str(path), in_programme=in_programme)

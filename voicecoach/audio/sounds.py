@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from voicecoach.dsp import ArrayBank, resample
-from voicecoach.loudness import TONE_OFFSET_DB, gains, leveled, stored_analysis
-from voicecoach.model import AudioSettings
+from voicecoach.audio.dsp import ArrayBank, resample
+from voicecoach.audio.loudness import TONE_OFFSET_DB, gains, leveled, stored_analysis
+from voicecoach.audio.tones import synthesize_tone
+from voicecoach.routine.model import AudioSettings
 from voicecoach.speech.cache import CachedSynthesizer, ClipCache
 from voicecoach.timeline import Cue, Timeline
-from voicecoach.tones import synthesize_tone
 
 SOUND_BUDGET_BYTES = 8_000_000  # leveled sounds kept for reuse while mixing (rep counts, tones)
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach import export, sidecars
-from voicecoach.dsp import to_pcm16
+from voicecoach.audio import encode, sidecars
+from voicecoach.audio.dsp import to_pcm16
+from voicecoach.audio.mix import summed
 from voicecoach.errors import ExportError
-from voicecoach.model import AudioSettings, Routine
-from voicecoach.render import summed
+from voicecoach.routine.model import AudioSettings, Routine
 from voicecoach.timeline import Timeline
 
 
@@ -30,10 +30,10 @@ def write_session(
 
     `windows` is given the temporary name of each of the `stems` to fill while it mixes.
     """
-    audio_format = export.FORMATS[audio.format]
+    audio_format = encode.FORMATS[audio.format]
     files = [out_path] + [out_path.with_suffix(suffix) for suffix in texts] + list(stems)
     with ExitStack() as stack:
-        parts = {final: stack.enter_context(export.staged(final)) for final in files}
+        parts = {final: stack.enter_context(encode.staged(final)) for final in files}
         try:
             with parts[out_path].open("wb") as out:
                 audio_format.write(windows({stem: parts[stem] for stem in stems}), out, audio)
@@ -47,7 +47,7 @@ def write_session(
             ) from None
         # every file is complete: only now replace what was there
         for final, part in parts.items():
-            export.publish(part, final)
+            encode.publish(part, final)
     return files
 
 

@@ -18,10 +18,10 @@ from typing import BinaryIO
 
 import numpy as np
 
-from voicecoach.dsp import to_pcm16
+from voicecoach.audio.dsp import to_pcm16
 from voicecoach.errors import ExportError
-from voicecoach.model import AudioSettings, Routine
-from voicecoach.parts import part_prefix, remove_dead_parts
+from voicecoach.files.parts import part_prefix, remove_dead_parts
+from voicecoach.routine.model import AudioSettings, Routine
 from voicecoach.timeline import Timeline
 
 FRAME_SAMPLES = 1152  # MPEG-1 Layer III, which every supported sample rate uses

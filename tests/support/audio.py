@@ -75,7 +75,7 @@ def check_session(mp3: Path) -> dict[str, Any]:
                 worst_gap_peak, peak(audio, rate, cue["end_ms"] + 25, gap_end - 25)
             )
     lead = peak(audio, rate, 0, cues[0]["start_ms"] - 25) if cues else 0.0
-    from voicecoach.loudness import analyze, session_loudness, true_peak_db
+    from voicecoach.audio.loudness import analyze, session_loudness, true_peak_db
 
     # BS.1770 over the decoded file as one sound: test_loudness checks this meter against
     # pyloudnorm, which is too slow (a Python loop per block) for whole sessions

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voicecoach.checks import (
+from voicecoach.routine.checks import (
     At,
     count_of,
     counter,
@@ -13,8 +13,9 @@ from voicecoach.checks import (
     keys_of,
     text_of,
 )
-from voicecoach.model import Message
-from voicecoach.targets import (
+from voicecoach.routine.model import Message
+from voicecoach.routine.reading import LineDict, LineList
+from voicecoach.routine.targets import (
     INTENSITIES,
     KINDS,
     Athlete,
@@ -26,7 +27,6 @@ from voicecoach.targets import (
     parse_target,
     speed_of,
 )
-from voicecoach.yamlfile import LineDict, LineList
 
 ATHLETE_KEYS = ("threshold_pace", "ftp", "max_heart_rate", "zones")
 UNITS = ("metric", "imperial")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from voicecoach.durations import counted, format_length
 from voicecoach.programme.progression import PlannedSession, values_of
 from voicecoach.programme.publish import describe_values
+from voicecoach.routine.durations import counted, format_length
 from voicecoach.timeline import Timeline
 
 

@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from voicecoach.dsp import ArrayBank, resample
+from voicecoach.audio.dsp import ArrayBank, resample
 
 BLOCK_S = 0.4  # BS.1770 gating block
 STEP_S = 0.1  # 75 % overlap

@@ -10,8 +10,24 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
-from voicecoach import __version__, export, limits, outputs
-from voicecoach.build import (
+from voicecoach import __version__, limits
+from voicecoach.audio import encode
+from voicecoach.errors import ExportError, VoicecoachError, bug_message
+from voicecoach.files import outputs
+from voicecoach.files.outputs import (
+    SIDECAR_SUFFIXES,
+    check_writable,
+    output_files,
+    slugify,
+)
+from voicecoach.music.session import with_files
+from voicecoach.music.tracks import find_tracks
+from voicecoach.programme import cover, publish
+from voicecoach.programme.page import page
+from voicecoach.programme.plan import Programme
+from voicecoach.programme.progression import PlannedSession, plan_sessions, values_of
+from voicecoach.routine.model import AudioSettings, Routine
+from voicecoach.session.build import (
     BuildOptions,
     BuildResult,
     Validation,
@@ -23,22 +39,8 @@ from voicecoach.build import (
     settle_audio,
     validate_routine,
 )
-from voicecoach.errors import ExportError, VoicecoachError, bug_message
-from voicecoach.model import AudioSettings, Routine
-from voicecoach.music.session import with_files
-from voicecoach.music.tracks import find_tracks
-from voicecoach.outputs import (
-    SIDECAR_SUFFIXES,
-    check_writable,
-    output_files,
-    slugify,
-)
-from voicecoach.programme import cover, publish
-from voicecoach.programme.model import Programme
-from voicecoach.programme.page import page
-from voicecoach.programme.progression import PlannedSession, plan_sessions, values_of
+from voicecoach.session.workers import in_processes
 from voicecoach.timeline import Timeline
-from voicecoach.workers import in_processes
 
 SessionProgress = Callable[[int, int], None]  # (sessions done, sessions in all)
 
@@ -154,14 +156,14 @@ def check_run(items: Sequence[tuple[Path, Routine | Programme]], options: BuildO
                     option="output_dir",
                 )
             folders[key] = path
-    routines = [path for path, item in items if not isinstance(item, Programme)]
+    routines = [(path, item) for path, item in items if not isinstance(item, Programme)]
     check_distinct_outputs(routines, options)
 
 
 def _session_options(
     planned: PlannedSession, audio: AudioSettings, folder: Path, options: ProgrammeOptions
 ) -> BuildOptions:
-    suffix = export.FORMATS[audio.format].suffix
+    suffix = encode.FORMATS[audio.format].suffix
     return replace(
         options.build,
         output=folder / f"{planned.stem}{suffix}",

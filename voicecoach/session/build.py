@@ -3,8 +3,9 @@
     settle settings -> speak and lay out (timeline) -> fit to the codec -> gather sounds
     -> level -> mix layers -> encode, tag and write the sidecars
 
-`build_routine` is the library's build; `build` reads a file first. `plan_routine` and
-`validate_routine` run the first stages alone, for the commands of the same names.
+`build_routine` is the library's build (voicecoach.sources opens the file first);
+`plan_routine` and `validate_routine` run the first stages alone, for the commands of the
+same names, and `build_many` builds several routines in worker processes.
 """
 
 from __future__ import annotations
@@ -18,8 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from voicecoach import export, limits, sidecars
-from voicecoach.dsp import sample_at
+from voicecoach import limits
+from voicecoach.audio import encode, sidecars
+from voicecoach.audio.dsp import sample_at
+from voicecoach.audio.mix import CueLayer, mix
+from voicecoach.audio.sounds import SOUND_BUDGET_BYTES, Sounds, level_sounds
+from voicecoach.audio.writer import StemWriter, skip_samples, write_session
 from voicecoach.errors import (
     ExportError,
     LimitError,
@@ -27,10 +32,7 @@ from voicecoach.errors import (
     VoicecoachError,
     bug_message,
 )
-from voicecoach.loader import audio_value, load_routine
-from voicecoach.model import AudioSettings, Routine
-from voicecoach.music.session import check_tracks, measure_tracks, plan_music, with_files
-from voicecoach.outputs import (
+from voicecoach.files.outputs import (
     SIDECAR_SUFFIXES,
     check_folder,
     check_outputs,
@@ -38,16 +40,18 @@ from voicecoach.outputs import (
     slugify,
     stem_paths,
 )
-from voicecoach.render import CueLayer, mix
-from voicecoach.session_file import StemWriter, skip_samples, write_session
-from voicecoach.sounds import SOUND_BUDGET_BYTES, Sounds, level_sounds
+from voicecoach.music.session import check_tracks, measure_tracks, plan_music, with_files
+from voicecoach.routine.durations import format_clock
+from voicecoach.routine.loading import audio_value
+from voicecoach.routine.model import AudioSettings, Routine
+from voicecoach.session.workers import in_processes
 from voicecoach.speech import Synthesizer
 from voicecoach.speech.cache import CachedSynthesizer, CacheStats, ClipCache
 from voicecoach.speech.clarity import Clarifying
 from voicecoach.speech.pronounce import Pronouncing
 from voicecoach.speech.registry import engine
 from voicecoach.timeline import Measure, Timeline, cue_count, expand, minimum_duration_ms
-from voicecoach.workers import in_processes
+from voicecoach.workouts.fit_out import workout_fit
 
 # progress(stage, done, total): stage is "speech" or "audio"
 Progress = Callable[[str, int, int], None]
@@ -69,7 +73,6 @@ class BuildOptions:
     not_music: tuple[Path, ...] = ()  # files a folder or glob of music must skip (a plan's)
     cover: bytes | None = None  # a JPEG embedded in the MP3 (a programme's artwork)
     fit: bool = False  # also write <name>.fit, a FIT workout in step with the session
-    open_step_ms: int | None = None  # an imported workout's steps with no known end
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,7 @@ def plan_routine(
     Its length is what a player will play, the codec's last frame included, as the build's.
     """
     check_length(routine, max_minutes)
-    audio_format = export.FORMATS[routine.audio.format]
+    audio_format = encode.FORMATS[routine.audio.format]
     if estimate:
         timeline = expand(routine, estimate_measure(routine))
     else:
@@ -213,8 +216,6 @@ def plan_routine(
 
 def describe_music(routine: Routine, timeline: Timeline, cache_dir: Path | None) -> list[str]:
     """Where each track of the bed plays, and where the metronome ticks (for `plan`)."""
-    from voicecoach.durations import format_clock
-
     total = sample_at(timeline.duration_ms, routine.audio.sample_rate)
     paths = check_tracks(routine.music, routine.audio)
     tracks = measure_tracks(paths, routine.audio, ClipCache.at(cache_dir), total)
@@ -249,7 +250,7 @@ def with_cache_warning(timeline: Timeline, cache: ClipCache) -> Timeline:
 
 
 def fit_to_codec(
-    timeline: Timeline, audio_format: export.AudioFormat, rate: int
+    timeline: Timeline, audio_format: encode.AudioFormat, rate: int
 ) -> tuple[Timeline, int]:
     """The samples to feed the encoder, and the timeline lengthened to what a player plays.
 
@@ -279,7 +280,7 @@ def describe_audio(audio: AudioSettings, synthesizer: CachedSynthesizer) -> dict
 
 def output_path(routine: Routine, options: BuildOptions, audio: AudioSettings) -> Path:
     """Where the session's audio goes: -o, or the output folder with the title's slug."""
-    suffix = export.FORMATS[audio.format].suffix
+    suffix = encode.FORMATS[audio.format].suffix
     return options.output or options.output_dir / f"{slugify(routine.title)}{suffix}"
 
 
@@ -305,7 +306,7 @@ def build_routine(
         routine_inputs(routine),
     )
     check_folder(out_path.parent)
-    audio_format = export.FORMATS[audio.format]
+    audio_format = encode.FORMATS[audio.format]
     rate = audio.sample_rate
     # the least the session can last already tells whether its file can hold it
     audio_format.check_size(sample_at(minimum_duration_ms(routine.items), rate), audio.channels)
@@ -357,8 +358,6 @@ def build_routine(
                 ".lrc": sidecars.lrc_text(timeline),
             }
         if options.fit:
-            from voicecoach.workouts.fit_out import workout_fit
-
             texts[".fit"] = workout_fit(timeline, routine)
         stems = stem_paths(out_path) if options.stems else []
         files = write_session(
@@ -369,50 +368,42 @@ def build_routine(
     )
 
 
-def build(
-    routine_path: str | Path,
-    options: BuildOptions = BuildOptions(),
-    progress: Progress | None = None,
-) -> BuildResult:
-    """Build the session audio and its sidecars from a routine file."""
-    routine = load_routine(routine_path, open_step_ms=options.open_step_ms)
-    return build_routine(routine, options, progress)
-
-
-def _build_in_worker(path: Path, options: BuildOptions) -> BuildResult | str:
+def _build_in_worker(label: str, routine: Routine, options: BuildOptions) -> BuildResult | str:
     try:
-        return build(path, options)
+        return build_routine(routine, options)
     except VoicecoachError as exc:
         return str(exc)
     except Exception as exc:  # a bug, but one routine's: the run goes on and says which
-        return f"{path}: {bug_message(exc)}"
+        return f"{label}: {bug_message(exc)}"
 
 
 def build_many(
-    paths: Sequence[Path], options: BuildOptions, jobs: int
+    routines: Sequence[tuple[Path, Routine]], options: BuildOptions, jobs: int
 ) -> Generator[tuple[Path, BuildResult | str], None, None]:
     """Build several routines, `jobs` at a time in separate processes, in the given order.
 
-    Yields each routine with its result, or the message of the error that stopped it.
-    Two routines that would write the same file are refused before anything is built.
-    Should the run be stopped (Ctrl-C, SIGTERM, SIGHUP), every worker is stopped too and
-    cleans up its temporary files before the exception goes on.
+    Each routine comes with the path it was read from. Yields each path with its result,
+    or the message of the error that stopped it. Two routines that would write the same
+    file are refused before anything is built. Should the run be stopped (Ctrl-C, SIGTERM,
+    SIGHUP), every worker is stopped too and cleans up its temporary files before the
+    exception goes on.
     """
-    check_distinct_outputs(paths, options)
+    check_distinct_outputs(routines, options)
     if jobs == 1:
-        for path in paths:
-            yield path, _build_in_worker(path, options)
+        for path, routine in routines:
+            yield path, _build_in_worker(str(path), routine, options)
         return
-    arguments = [(path, options) for path in paths]
+    # each worker is handed the routine itself, as read here: nothing is read again
+    arguments = [(str(path), routine, options) for path, routine in routines]
+    paths = [path for path, _routine in routines]
     yield from zip(paths, in_processes(_build_in_worker, arguments, jobs), strict=True)
 
 
-def check_distinct_outputs(paths: Sequence[Path], options: BuildOptions) -> None:
+def check_distinct_outputs(routines: Sequence[tuple[Path, Routine]], options: BuildOptions) -> None:
     """Refuse a run in which one routine would write another's files, or read them."""
     writers: dict[Path, Path] = {}
-    for path in paths:
+    for path, routine in routines:
         try:
-            routine = load_routine(path, open_step_ms=options.open_step_ms)
             audio = settle_audio(routine.audio, options)
         except VoicecoachError:
             continue  # reported when that routine is built
@@ -425,7 +416,7 @@ def check_distinct_outputs(paths: Sequence[Path], options: BuildOptions) -> None
                     option="output",
                 )
             writers[key] = path
-    for path in paths:
+    for path, _routine in routines:
         if path.resolve() in writers:
             raise ExportError(
                 f"{writers[path.resolve()]} would write over {path}, another routine of this run"
@@ -443,11 +434,11 @@ def settle_audio(audio: AudioSettings, options: BuildOptions) -> AudioSettings:
         except ValueError as exc:
             raise VoicecoachError(f"{key}: expected {exc}, found {value!r}", option=key) from None
     if "format" not in changes and options.output is not None:
-        by_suffix = {f.suffix: name for name, f in export.FORMATS.items()}
+        by_suffix = {f.suffix: name for name, f in encode.FORMATS.items()}
         if options.output.suffix.lower() in by_suffix:
             changes["format"] = by_suffix[options.output.suffix.lower()]
     settled = replace(audio, **changes)
-    suffix = export.FORMATS[settled.format].suffix
+    suffix = encode.FORMATS[settled.format].suffix
     given = options.output.suffix.lower() if options.output is not None else suffix
     # a name that is no audio file (-o legs.yaml, -o notes.txt) would replace that file
     if given != suffix and given not in SIDECAR_SUFFIXES and options.output is not None:

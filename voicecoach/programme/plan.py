@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from voicecoach.model import Routine
+from voicecoach.routine.model import Routine
 
 
 def rounded(value: float) -> int:

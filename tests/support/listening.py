@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from tests.audio import decode
+from tests.support.audio import decode
 
 _ONES = [
     "zero",

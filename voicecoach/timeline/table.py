@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from voicecoach.durations import format_clock
-from voicecoach.timeline import Timeline
+from voicecoach.routine.durations import format_clock
+from voicecoach.timeline.cues import Timeline
 
 
 def plan_lines(timeline: Timeline) -> list[str]:

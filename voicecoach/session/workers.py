@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, TypeVar
 
-from voicecoach.errors import VoicecoachError
+from voicecoach.errors import Terminated, VoicecoachError, stop_on_signals
 
 R = TypeVar("R")
 
@@ -47,11 +47,11 @@ def _receive(stream: IO[bytes]) -> Any:
 
 
 class _Worker:
-    """One child interpreter running `python -m voicecoach.workers`."""
+    """One child interpreter running `python -m voicecoach.session.workers`."""
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "voicecoach.workers"],
+            [sys.executable, "-m", "voicecoach.session.workers"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             # its own session: a terminal's Ctrl-C reaches the parent alone, which stops
@@ -144,8 +144,6 @@ def in_processes(
 
 def _serve() -> int:
     """A worker's life: run each task read from stdin, answer on stdout, until EOF."""
-    from voicecoach.errors import Terminated, stop_on_signals
-
     stop_on_signals()
     tasks = os.fdopen(os.dup(0), "rb")
     results = os.fdopen(os.dup(1), "wb")

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from voicecoach.targets import Athlete, Target
-from voicecoach.wording import Template
+from voicecoach.routine.targets import Athlete, Target
+from voicecoach.routine.wording import Template
+from voicecoach.speech import Voice
 
 
 def read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
@@ -21,19 +22,6 @@ def read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
 # A routine is handed whole to a worker process (a session is a task of its inputs), and
 # its read-only mappings must travel with it: pickle them as the dict they wrap.
 copyreg.pickle(MappingProxyType, lambda proxy: (read_only, (dict(proxy),)))
-
-
-@dataclass(frozen=True)
-class Voice:
-    """Which engine speaks, in which voice, how fast and how loud."""
-
-    engine: str = "pyttsx3"
-    name: str | None = None
-    rate: int = 165
-    volume: float = 1.0
-    clarity: str = "standard"  # standard, strong or off: shaped to be heard over noise
-    where: str = ""  # "file:line: voice.name", for messages about the voice
-    folder: str = ""  # the routine file's folder: a voice file's path is relative to it
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,85 @@
+"""One way in: every input a command is given, told apart and opened by one function.
+
+A path is a workout file (FIT, ZWO, intervals.icu text) by its extension; a YAML (or
+JSON) file is a programme when it has `weeks`, a routine otherwise. What it takes to open
+one travels as SourceOptions, an argument, never as state a worker process cannot see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from voicecoach.errors import RoutineError
+from voicecoach.programme.loader import is_programme, parse_programme
+from voicecoach.programme.plan import Programme
+from voicecoach.routine.loading import parse_routine
+from voicecoach.routine.model import Routine
+from voicecoach.routine.reading import read_yaml
+from voicecoach.workouts.reading import is_workout_file, load_workout
+from voicecoach.workouts.steps import DEFAULT_OPEN_STEP_MS
+
+Source = Routine | Programme
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    """What opening an input takes besides its path."""
+
+    open_step_ms: int = DEFAULT_OPEN_STEP_MS  # a workout file's step with no end we can know
+
+
+def open_source(path: str | Path, options: SourceOptions = SourceOptions()) -> Source:
+    """Open a routine, a workout file or a programme, validated, whichever `path` holds."""
+    path = Path(path)
+    if is_workout_file(path):
+        return load_workout(path, options.open_step_ms)
+    data = read_yaml(path)
+    if is_programme(data):
+        return _programme(data, path, options)
+    return parse_routine(data, str(path))
+
+
+def open_routine(
+    path: str | Path, options: SourceOptions = SourceOptions(), *, in_programme: bool = False
+) -> Routine:
+    """Open a routine or a workout file; a programme here is an error that says so."""
+    path = Path(path)
+    if is_workout_file(path):
+        return load_workout(path, options.open_step_ms)
+    data = read_yaml(path)
+    if is_programme(data):
+        raise RoutineError(
+            "expected a routine, found a programme (it has 'weeks'); a programme's routine "
+            "is a routine file or one written inline",
+            source=str(path),
+        )
+    return parse_routine(data, str(path), in_programme=in_programme)
+
+
+def open_programme(path: str | Path, options: SourceOptions = SourceOptions()) -> Programme:
+    """Open a programme and every routine it names (each of which may be a workout file)."""
+    path = Path(path)
+    data = read_yaml(path)
+    if not is_programme(data):
+        raise RoutineError("expected a programme (with 'weeks'), found none", source=str(path))
+    return _programme(data, path, options)
+
+
+def is_programme_file(path: str | Path) -> bool:
+    """Whether `path` holds a programme (False when it cannot be read: opening it says why)."""
+    if is_workout_file(path):
+        return False
+    try:
+        return is_programme(read_yaml(Path(path)))
+    except RoutineError:
+        return False
+
+
+def _programme(data: Any, path: Path, options: SourceOptions) -> Programme:
+    return parse_programme(
+        data,
+        str(path),
+        open_routine=lambda named: open_routine(named, options, in_programme=True),
+    )
