@@ -1,5 +1,7 @@
 """Build the seed routine and programme with this tree and with another revision; compare.
 
+The programme is built twice, the second time with a feed (--base-url).
+
     .venv/bin/python -m bench.same_outputs REV     # e.g. the commit before a restructuring
 
 Both builds share one clip cache and run with --fit. Every file must be the same bytes,
@@ -27,8 +29,11 @@ BUILD_TIMES = re.compile(rb"(DTSTAMP:\d{8}T\d{6}Z|\"built\": \"[^\"]*\")")
 def build(code: Path, out: Path, cache: Path) -> None:
     """Build the seed's routine and programme with the voicecoach found in `code`."""
     env = {**os.environ, "PYTHONPATH": str(code), "VOICECOACH_CACHE_DIR": str(cache)}
-    command = [sys.executable, "-m", "voicecoach", "build", *INPUTS, "--fit", "-q"]
-    subprocess.run([*command, "--output-dir", str(out)], cwd=REPO, env=env, check=True)
+    command = [sys.executable, "-m", "voicecoach", "build", "--fit", "-q"]
+    subprocess.run([*command, *INPUTS, "--output-dir", str(out)], cwd=REPO, env=env, check=True)
+    # and the programme with its feed and chapters files
+    feed = ["--base-url", "https://example.org/legs/", "--output-dir", str(out / "with-feed")]
+    subprocess.run([*command, INPUTS[1], *feed], cwd=REPO, env=env, check=True)
 
 
 def fit_messages(path: Path) -> list[tuple[str, tuple[tuple[str, object], ...]]]:

@@ -91,8 +91,10 @@ def test_seed_session_is_heard_exactly_as_its_timeline_says(seed: BuildResult) -
         "outro",
     } <= kinds
     assert {c["kind"] for c in document["cues"]} == {"speech", "tone"}
-    assert document["cues"][0]["exercise"] is None and document["cues"][-1]["exercise"] is None
-    assert not document["warnings"] and not document["left_out"]
+    assert document["cues"][0]["exercise"] is None
+    assert document["cues"][-1]["exercise"] is None
+    assert not document["warnings"]
+    assert not document["left_out"]
     # the rests are 30 s and the switches 8 s, exactly, from a stop to the next go
     gaps = {b["go_ms"] - a["stop_ms"] for a, b in pairwise(document["blocks"])}
     assert gaps == {30_000, 8_000}
@@ -104,7 +106,8 @@ def test_seed_session_is_heard_exactly_as_its_timeline_says(seed: BuildResult) -
     ]
     vtt = seed.audio_path.with_suffix(".vtt").read_text()
     spoken = [c for c in document["cues"] if c["kind"] == "speech"]
-    assert vtt.startswith("WEBVTT") and vtt.count(" --> ") == len(spoken)
+    assert vtt.startswith("WEBVTT")
+    assert vtt.count(" --> ") == len(spoken)
 
 
 def test_seed_session_chapters_and_tags_read_back(seed: BuildResult) -> None:
@@ -119,14 +122,16 @@ def test_seed_session_chapters_and_tags_read_back(seed: BuildResult) -> None:
     read = chapters_by_ffmpeg(seed.audio_path)
     assert [t for t, _, _ in read] == [c["title"] for c in document["chapters"]]
     for (_, start, end), chapter in zip(read, document["chapters"], strict=True):
-        assert abs(start - chapter["start_ms"]) <= 1 and abs(end - chapter["end_ms"]) <= 1
+        assert abs(start - chapter["start_ms"]) <= 1
+        assert abs(end - chapter["end_ms"]) <= 1
 
 
 def test_second_build_speaks_nothing_and_gives_the_same_timeline(
     seed: BuildResult, tmp_path: Path, clip_cache: Path
 ) -> None:
     again = build(SEED_ROUTINE, BuildOptions(output_dir=tmp_path, cache_dir=clip_cache))
-    assert again.cache.misses == 0 and again.cache.hits > 20
+    assert again.cache.misses == 0
+    assert again.cache.hits > 20
     assert json.loads(again.json_path.read_text()) == json.loads(seed.json_path.read_text())
 
 
@@ -147,7 +152,8 @@ def test_routines_written_from_the_contract_alone(
     for block in document["blocks"]:
         if tones:  # tones may be off
             heard = onset_ms(audio, rate, block["go_ms"] - 40, block["go_ms"] + 200)
-            assert heard is not None and abs(heard - block["go_ms"]) <= ONSET_TOLERANCE_MS
+            assert heard is not None
+            assert abs(heard - block["go_ms"]) <= ONSET_TOLERANCE_MS
 
 
 def test_tabata_keeps_its_twenty_on_ten_off_in_the_decoded_audio(
@@ -180,18 +186,20 @@ def test_run_walk_changes_over_without_a_pause(tmp_path: Path, clip_cache: Path)
     audio, rate = decode(result.audio_path)
     for before, after in pairwise(document["blocks"]):
         assert after["go_ms"] == before["stop_ms"]
-        change = [
+        change = next(
             c for c in document["cues"] if c["cue"] == "change" and c["start_ms"] >= after["go_ms"]
-        ][0]
+        )
         assert change["start_ms"] - before["stop_ms"] <= 300  # after the tone, at once
         heard = onset_ms(audio, rate, after["go_ms"] - 20, after["go_ms"] + 400)
-        assert heard is not None and abs(heard - before["stop_ms"]) <= 20
+        assert heard is not None
+        assert abs(heard - before["stop_ms"]) <= 20
         # nothing waits: no silence longer than a countdown beat from 3 s before the change
         # until the change cue has been said
         lo, hi = before["stop_ms"] - 3_000, change["end_ms"]
         loud = np.abs(audio[lo * rate // 1000 : hi * rate // 1000]) >= SILENCE
         idx = np.flatnonzero(loud)
-        assert len(idx) and np.max(np.diff(idx)) / rate * 1000 <= 1_000
+        assert len(idx)
+        assert np.max(np.diff(idx)) / rate * 1000 <= 1_000
 
 
 def test_output_path_names_every_file_beside_it(
@@ -248,7 +256,7 @@ def test_a_failed_build_leaves_existing_files_untouched(
 
     good = write_routine("title: T\nexercises: [{name: A, reps: 2, tempo: 1s}]\n", "good.yaml")
     monkeypatch.setattr(encode, "write_tags", broken)
-    with pytest.raises(VoicecoachError, match="cannot write .*keep.mp3: disk full"):
+    with pytest.raises(VoicecoachError, match=r"cannot write .*keep\.mp3: disk full"):
         build(good, BuildOptions(output=target, cache_dir=clip_cache))
     assert target.read_bytes() == b"the session I had"
     assert target.with_suffix(".json").read_text() == "{}"
@@ -284,11 +292,13 @@ def test_wav_output_and_stereo_at_the_stereo_target(
     document = json.loads(result.json_path.read_text())
     assert (document["format"], document["channels"], document["bitrate_kbps"]) == ("wav", 2, None)
     lufs, true_peak = ebur128(result.audio_path)
-    assert lufs == pytest.approx(-16.0, abs=1.0) and true_peak <= -1.0
+    assert lufs == pytest.approx(-16.0, abs=1.0)
+    assert true_peak <= -1.0
     import wave
 
     with wave.open(str(result.audio_path)) as wav:
-        assert wav.getnchannels() == 2 and wav.getframerate() == 44100
+        assert wav.getnchannels() == 2
+        assert wav.getframerate() == 44100
         assert round(wav.getnframes() * 1000 / 44100) == document["duration_ms"]
 
 
@@ -317,7 +327,8 @@ def test_a_whole_session_builds_through_a_registered_engine(
     assert [c["title"] for c in document["chapters"]] == ["Intro", "Hop", "Hold", "Outro"]
     spoken = [c["text"] for c in document["cues"] if c["kind"] == "speech"]
     assert set(spoken) <= set(fake_engine.opened[0].calls)
-    assert len(fake_engine.opened) == 1 and fake_engine.closed == 1  # closed after use
+    assert len(fake_engine.opened) == 1
+    assert fake_engine.closed == 1
 
 
 def test_an_engine_the_registry_lacks_is_refused_with_the_known_ones(

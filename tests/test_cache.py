@@ -21,7 +21,8 @@ def test_a_text_is_spoken_once_then_served_from_disk(tmp_path: Path) -> None:
     assert inner.calls == ["Go!"]
     again = CachedSynthesizer(inner, ClipCache(tmp_path))
     served = again.synthesize("Go!")
-    assert inner.calls == ["Go!"] and (again.stats.hits, again.stats.misses) == (1, 0)
+    assert inner.calls == ["Go!"]
+    assert (again.stats.hits, again.stats.misses) == (1, 0)
     assert np.array_equal(served.samples, clip.samples)
     assert served.sample_rate == clip.sample_rate
 
@@ -30,10 +31,12 @@ def test_key_covers_engine_settings_and_text(tmp_path: Path) -> None:
     cache = ClipCache(tmp_path)
     slow, brisk = FakeSynthesizer(40), FakeSynthesizer(20)
     a, b = CachedSynthesizer(slow, cache), CachedSynthesizer(brisk, cache)
-    assert a.key("Go") != b.key("Go") and a.key("Go") != a.key("Go!")
+    assert a.key("Go") != b.key("Go")
+    assert a.key("Go") != a.key("Go!")
     a.synthesize("Go")
     b.synthesize("Go")
-    assert slow.calls == ["Go"] and brisk.calls == ["Go"]
+    assert slow.calls == ["Go"]
+    assert brisk.calls == ["Go"]
 
 
 def test_truncated_or_corrupt_entries_are_spoken_again(tmp_path: Path) -> None:
@@ -56,7 +59,8 @@ def test_no_temporary_files_are_left(tmp_path: Path) -> None:
     for text in ("a", "b", "c"):
         cached.synthesize(text)
     files = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
-    assert len(files) == 3 and all(name.endswith(".clip") for name in files)
+    assert len(files) == 3
+    assert all(name.endswith(".clip") for name in files)
     assert len(cached.cache.entries()) == 3
 
 
@@ -64,7 +68,8 @@ def _fill(folder: str, worker: int) -> int:
     cached = CachedSynthesizer(FakeSynthesizer(), ClipCache(Path(folder)))
     for round_ in range(30):
         clip = cached.synthesize(f"text {round_ % 7}")
-        assert isinstance(clip, Clip) and len(clip.samples) > 0
+        assert isinstance(clip, Clip)
+        assert len(clip.samples) > 0
     return worker
 
 
@@ -96,7 +101,8 @@ def test_loudness_analyses_are_kept_and_checked(tmp_path: Path) -> None:
     assert np.allclose(again.energy_ms, first.energy_ms, rtol=1e-6)
     stored[0].write_bytes(stored[0].read_bytes()[:-8])  # truncated: measured again
     assert stored_analysis(sound, 44100, cache).loudness == pytest.approx(first.loudness)
-    assert cache.clear() == 1 and cache.entries() == []
+    assert cache.clear() == 1
+    assert cache.entries() == []
 
 
 def test_a_cache_that_cannot_be_written_slows_the_build_but_never_stops_it(
@@ -121,7 +127,8 @@ def test_a_cache_that_cannot_be_written_slows_the_build_but_never_stops_it(
     assert result.stderr.startswith(f"Warning: the clip cache at {blocked} cannot be written (")
     assert result.stderr.count("\n") == 1
     measured = check_session(out)
-    assert measured["worst_onset_ms"] <= 20 and measured["true_peak_db"] <= -1.0
+    assert measured["worst_onset_ms"] <= 20
+    assert measured["true_peak_db"] <= -1.0
     assert all(path.read_text() == "in the way" for path in blocked.iterdir())
     odd = tmp_path / "odd"
     (odd / "ab" / ("ab" + "0" * 62 + ".clip")).mkdir(parents=True)  # a folder for an entry
@@ -148,10 +155,13 @@ def test_temporary_entries_of_killed_writers_are_cleaned(tmp_path: Path) -> None
     live = tmp_path / "ab" / f".tmp-{os.getppid()}.xyz.part"  # a process that is running
     live.write_bytes(b"being written")
     summary = cache.summary()
-    assert not dead.exists() and live.exists()
-    assert summary.writing == 1 and summary.size_bytes == len(b"being written")
+    assert not dead.exists()
+    assert live.exists()
+    assert summary.writing == 1
+    assert summary.size_bytes == len(b"being written")
     # a writer sweeps too, once
     dead.write_bytes(b"half an entry")
     cache2 = ClipCache(tmp_path)
     cache2.put("cd" + "0" * 62, Clip(np.zeros(4, dtype=np.float32), 22050))
-    assert not dead.exists() and live.exists()
+    assert not dead.exists()
+    assert live.exists()

@@ -34,7 +34,8 @@ def test_clarity_takes_away_the_low_end_and_lifts_the_consonant_band() -> None:
     sound = sum(a * np.sin(2 * np.pi * hz * t) for hz, a in tones.items()).astype(np.float32)
     for setting, low_cut, lift in (("standard", 6.0, 3.0), ("strong", 15.0, 5.0)):
         shaped = clarified(sound, RATE, setting)
-        assert len(shaped) == len(sound) and shaped.dtype == np.float32
+        assert len(shaped) == len(sound)
+        assert shaped.dtype == np.float32
         middle = slice(RATE // 4, 3 * RATE // 4)  # away from the fades
         change = {hz: _band_db(shaped[middle], hz) - _band_db(sound[middle], hz) for hz in tones}
         # relative to 500 Hz, which the shaping leaves about alone

@@ -41,7 +41,8 @@ def test_the_commands_are_walked() -> None:
 def test_every_command_has_help_with_an_example(runner: CliRunner, command: tuple[str]) -> None:
     result = runner.invoke(main, [*command, "--help"])
     assert result.exit_code == 0
-    assert "Example" in result.output and f"voicecoach {' '.join(command)}" in result.output
+    assert "Example" in result.output
+    assert f"voicecoach {' '.join(command)}" in result.output
 
 
 def test_top_level_help_and_version(runner: CliRunner) -> None:
@@ -54,7 +55,8 @@ def test_top_level_help_and_version(runner: CliRunner) -> None:
 
 def test_validate_ok(runner: CliRunner) -> None:
     result = runner.invoke(main, ["validate", str(SEED_ROUTINE)])
-    assert result.exit_code == 0 and result.stderr == ""
+    assert result.exit_code == 0
+    assert result.stderr == ""
     assert result.stdout.startswith(f"{SEED_ROUTINE}: OK — 'Leg Workout for Runners', 5 exercises")
 
 
@@ -69,7 +71,8 @@ def test_validate_reports_cues_left_out_as_warnings(runner: CliRunner, tmp_path:
     assert result.exit_code == 0
     assert result.stdout.startswith(f"{tight}: OK — 'Tight', 2 exercises, ")
     warnings = result.stderr.splitlines()
-    assert warnings and all(w.startswith("Warning: ") for w in warnings)
+    assert warnings
+    assert all(w.startswith("Warning: ") for w in warnings)
     assert "Sit-ups, set 1: left out the 'tip' cue" in warnings[0]
     assert result.stdout.rstrip().endswith(f"{len(warnings)} warnings")
 
@@ -105,10 +108,12 @@ def test_plan_prints_a_timeline_table(runner: CliRunner, tmp_path: Path) -> None
     assert lines[-2].startswith("Total: ")
     assert lines[-1].startswith("Work 0:04.5 in 1 blocks, gaps 0:00.0, speech only")
     estimate = runner.invoke(main, ["plan", "--estimate", str(routine)])
-    assert estimate.exit_code == 0 and estimate.stdout.splitlines()[-2].startswith("Total: ")
+    assert estimate.exit_code == 0
+    assert estimate.stdout.splitlines()[-2].startswith("Total: ")
     as_json = runner.invoke(main, ["plan", "--json", str(routine)])
     document = json.loads(as_json.stdout)
-    assert [b["reps"] for b in document["blocks"]] == [3] and document["left_out"] == []
+    assert [b["reps"] for b in document["blocks"]] == [3]
+    assert document["left_out"] == []
 
 
 def test_build_writes_and_reports(runner: CliRunner, tmp_path: Path) -> None:
@@ -120,7 +125,8 @@ def test_build_writes_and_reports(runner: CliRunner, tmp_path: Path) -> None:
     assert result.stdout.startswith(f"Wrote {out} (")
     assert "clips spoken" in result.stdout
     document = json.loads(out.with_suffix(".json").read_text())
-    assert document["title"] == "Tiny Hops" and out.stat().st_size > 1000
+    assert document["title"] == "Tiny Hops"
+    assert out.stat().st_size > 1000
 
 
 def test_build_defaults_to_the_scripts_routine_and_output_folder(
@@ -143,7 +149,8 @@ def test_build_defaults_to_the_scripts_routine_and_output_folder(
     lines = shown.stdout.splitlines()
     assert lines[0].split(None, 1) == ["Title:", "Tiny Hops"]
     assert "Chapters (3):" in lines
-    assert lines[-3].endswith("  Intro") and lines[-2].endswith("  Hop")
+    assert lines[-3].endswith("  Intro")
+    assert lines[-2].endswith("  Hop")
     assert lines[-1].endswith("  Outro")
     document = json.loads((tmp_path / "output" / "tiny-hops.json").read_text())
     assert any(line.startswith("Length:") and "44100 Hz mono" in line for line in lines)
@@ -169,9 +176,8 @@ def test_voices_lists_and_filters(runner: CliRunner) -> None:
     assert result.exit_code == 0
     assert "English (America)  (gmw/en-us; engine pyttsx3)" in result.stdout
     missing = runner.invoke(main, ["voices", "--lang", "zz"])
-    assert (
-        missing.exit_code == 1 and missing.stderr == "Error: no voice's language starts with 'zz'\n"
-    )
+    assert missing.exit_code == 1
+    assert missing.stderr == "Error: no voice's language starts with 'zz'\n"
 
 
 def test_python_dash_m_runs_in_a_real_process(tmp_path: Path) -> None:
@@ -204,9 +210,11 @@ def test_cache_info_and_clear(runner: CliRunner, tmp_path: Path) -> None:
     lines = info.stdout.splitlines()
     assert lines[0] == f"Location: {cache}"
     clips = int(lines[1].split()[1])
-    assert clips >= 5 and lines[2].startswith("Size:")
+    assert clips >= 5
+    assert lines[2].startswith("Size:")
     cleared = runner.invoke(main, ["cache", "clear", "--cache-dir", str(cache)])
-    assert cleared.exit_code == 0 and cleared.stdout.startswith("Removed ")
+    assert cleared.exit_code == 0
+    assert cleared.stdout.startswith("Removed ")
     after = runner.invoke(main, ["cache", "info", "--cache-dir", str(cache)])
     assert "Entries:  0 clips, 0 loudness analyses" in after.stdout
 
@@ -271,7 +279,8 @@ def test_an_audio_name_of_the_other_format_is_refused_or_taken_as_that_format(
         f"for mp3 output, found '.wav'; try -o {tmp_path / 'x.mp3'}\n"
     )
     wav = runner.invoke(main, ["build", "-q", str(routine), "-o", str(tmp_path / "x.wav")])
-    assert wav.exit_code == 0 and (tmp_path / "x.wav").read_bytes()[:4] == b"RIFF"
+    assert wav.exit_code == 0
+    assert (tmp_path / "x.wav").read_bytes()[:4] == b"RIFF"
 
 
 # -- programmes and starters --------------------------------------------------------------
@@ -326,9 +335,11 @@ def test_plan_and_validate_take_a_programme(runner: CliRunner, tmp_path: Path) -
     assert [line.split()[-2] for line in lines[1:5]] == ["3", "3", "5", "5"]
     assert lines[5].startswith("4 sessions, ")
     one = runner.invoke(main, ["plan", str(tmp_path / "p.yaml"), "--estimate", "--session", "3"])
-    assert one.exit_code == 0 and "Week 2 of 2, session 1 of 2." in one.stdout
+    assert one.exit_code == 0
+    assert "Week 2 of 2, session 1 of 2." in one.stdout
     wrong = runner.invoke(main, ["plan", str(tmp_path / "p.yaml"), "--session", "9"])
-    assert wrong.exit_code == 2 and "expected a session from 1 to 4, found 9" in wrong.stderr
+    assert wrong.exit_code == 2
+    assert "expected a session from 1 to 4, found 9" in wrong.stderr
     checked = runner.invoke(main, ["validate", str(tmp_path / "p.yaml"), "--estimate"])
     assert checked.exit_code == 0, checked.output
     assert checked.stdout.startswith(
@@ -410,7 +421,8 @@ def test_control_characters_never_reach_the_terminal(runner: CliRunner, tmp_path
     name = str(tmp_path / "\x1b]0;pwned\x07.yaml")
     result = runner.invoke(main, ["validate", name])
     assert result.exit_code == 1
-    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "\x1b" not in result.stderr
+    assert "\x07" not in result.stderr
     assert "\\u001b]0;pwned\\u0007.yaml" in result.stderr
 
 
@@ -432,13 +444,14 @@ cli.run()
 """
 
 
-@pytest.mark.parametrize("name, code", [("SIGINT", 130), ("SIGTERM", 143), ("SIGHUP", 129)])
+@pytest.mark.parametrize(("name", "code"), [("SIGINT", 130), ("SIGTERM", 143), ("SIGHUP", 129)])
 def test_a_stop_as_the_program_ends_gives_its_code_and_no_traceback(name: str, code: int) -> None:
     done = subprocess.run(
         [sys.executable, "-c", LATE_STOP, name], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == code, done.stderr
-    assert done.stdout.startswith("voicecoach, version ") and done.stderr == ""
+    assert done.stdout.startswith("voicecoach, version ")
+    assert done.stderr == ""
 
 
 @pytest.mark.parametrize("command", ["build", "validate", "plan"])
@@ -462,12 +475,15 @@ def test_help_prints_each_guide_for_a_terminal_naming_nothing_a_pip_user_lacks(
     from voicecoach.help import guide
 
     shown = runner.invoke(main, ["help", topic])
-    assert shown.exit_code == 0 and shown.stdout == help_text(topic)
+    assert shown.exit_code == 0
+    assert shown.stdout == help_text(topic)
     title = guide(topic).splitlines()[0].removeprefix("# ")
     assert shown.stdout.startswith(f"{title}\n{'=' * len(title)}\n")
     lines = shown.stdout.splitlines()
     # no Markdown syntax: no fences, heading marks, backticks or bold
-    assert "```" not in shown.stdout and "`" not in shown.stdout and "**" not in shown.stdout
+    assert "```" not in shown.stdout
+    assert "`" not in shown.stdout
+    assert "**" not in shown.stdout
     assert not [line for line in lines if line.startswith("#")]
     assert not [line for line in lines if len(line) > 80], "laid out for 80 columns"
     # nothing a pip-installed voicecoach has not got
@@ -489,13 +505,15 @@ def test_help_lists_every_topic_and_a_command_gives_its_options(runner: CliRunne
         runner.invoke(main, ["build", "--help"]).stdout
     )
     wrong = runner.invoke(main, ["help", "nope"])
-    assert wrong.exit_code == 2 and wrong.stderr.splitlines()[-1].startswith(
+    assert wrong.exit_code == 2
+    assert wrong.stderr.splitlines()[-1].startswith(
         f"Error: expected a topic ({', '.join(HELP_TOPICS)}) or a command"
     )
     # the starters point to it
     for starter in ("leg-workout", "leg-programme"):
         text = (REPO / "voicecoach" / "templates" / f"{starter}.yaml").read_text()
-        assert "voicecoach help cues" in text and "README" not in text
+        assert "voicecoach help cues" in text
+        assert "README" not in text
 
 
 def test_help_cues_shows_the_generated_table_a_block_per_cue(runner: CliRunner) -> None:

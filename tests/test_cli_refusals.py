@@ -68,7 +68,8 @@ def test_new_writes_yaml_names_only(runner: CliRunner, tmp_path: Path) -> None:
         assert not target.exists()
     assert list(tmp_path.iterdir()) == []
     made = runner.invoke(main, ["new", str(tmp_path / "x.yml")])
-    assert made.exit_code == 0 and (tmp_path / "x.yml").is_file()
+    assert made.exit_code == 0
+    assert (tmp_path / "x.yml").is_file()
 
 
 def test_import_writes_yaml_names_only(runner: CliRunner, tmp_path: Path) -> None:
@@ -123,7 +124,8 @@ def test_info_reads_a_wav_session_it_wrote(runner: CliRunner, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "Title: Tiny Hops"
-    assert lines[1].startswith("Length:") and "WAV, 44100 Hz mono, 16-bit PCM" in lines[1]
+    assert lines[1].startswith("Length:")
+    assert "WAV, 44100 Hz mono, 16-bit PCM" in lines[1]
     assert f"Chapters ({len(document['chapters'])}):" in lines
 
 
@@ -263,11 +265,13 @@ def test_a_calendar_title_with_unicode_line_breaks_stays_one_line(
     assert result.exit_code == 0, result.output
     (folder,) = (tmp_path / "o").iterdir()
     raw = (folder / "calendar.ics").read_bytes().decode()
-    assert "\u2028" not in raw and "\u2029" not in raw
+    assert "\u2028" not in raw
+    assert "\u2029" not in raw
     assert "X-WR-CALNAME:Hops and\\; more\\, plan\r\n" in raw
     calendar = icalendar.Calendar.from_ical(raw)
     summaries = [str(event["SUMMARY"]) for event in calendar.walk("VEVENT")]
-    assert summaries and all("Hops and; more, plan" in s for s in summaries)
+    assert summaries
+    assert all("Hops and; more, plan" in s for s in summaries)
 
 
 def test_the_library_names_its_option_and_the_command_line_its_flag(

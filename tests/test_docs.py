@@ -28,7 +28,8 @@ def test_the_readme_is_short() -> None:
 def test_the_readme_keeps_the_two_commands_of_its_quick_start() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     quick = readme[readme.index("## Quick start") :]
-    assert re.search(r"^make build ", quick, re.M) and re.search(r"^make test ", quick, re.M)
+    assert re.search(r"^make build ", quick, re.M)
+    assert re.search(r"^make test ", quick, re.M)
 
 
 def _repository_files() -> list[Path]:
@@ -166,7 +167,8 @@ def test_the_site_builds_with_strict_checks(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "WARNING" not in done.stderr
     cues = (site / "reference" / "cues" / "index.html").read_text(encoding="utf-8")
-    assert "<table>" in cues and "<code>last_outro</code>" in cues
+    assert "<table>" in cues
+    assert "<code>last_outro</code>" in cues
     routines = (site / "guides" / "routines" / "index.html").read_text(encoding="utf-8")
     assert 'href="../../reference/routine-format/"' in routines  # a help: link, made a page's
     commands = (site / "reference" / "commands" / "index.html").read_text(encoding="utf-8")

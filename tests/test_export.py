@@ -29,7 +29,7 @@ def test_decoders_play_delay_then_samples_then_known_padding(
     )
     path = tmp_path / "t.mp3"
     path.write_bytes(out.getvalue())
-    audio, got_rate = decode(path, rate)
+    audio, _rate = decode(path, rate)
     probe = subprocess.run([ffmpeg(), "-i", str(path)], capture_output=True, text=True).stderr
     assert f"{rate} Hz" in probe  # LAME did not resample
     assert len(audio) == decoded_samples(fed)
@@ -89,3 +89,29 @@ def test_an_encoder_that_fails_stops_the_mix_at_once() -> None:
     with pytest.raises(OSError, match="No space"):
         encode_mp3(windows(), Full(), sample_rate=44100, channels=1, bitrate=64)  # type: ignore[arg-type]
     assert fed < 10
+
+
+def test_a_session_of_600_chapters_keeps_its_title_on_the_top_table_of_contents(
+    tmp_path: Path,
+) -> None:
+    from mutagen.id3 import ID3
+
+    from voicecoach.audio.encode import write_tags
+    from voicecoach.routine.model import Routine
+    from voicecoach.timeline import Chapter, Timeline
+
+    chapters = tuple(Chapter(f"Block {n}", n * 1000, (n + 1) * 1000) for n in range(600))
+    path = tmp_path / "long.mp3"
+    path.write_bytes(b"")
+    write_tags(path, Timeline("Long Plan", 600_000, chapters, ()), Routine("Long Plan", ()))
+    tags = ID3(str(path))
+    tocs = {toc.element_id: toc for toc in tags.getall("CTOC")}
+    (top,) = [toc for toc in tocs.values() if toc.flags & 0x02]
+    assert str(top.sub_frames.getall("TIT2")[0].text[0]) == "Long Plan"
+    assert top.child_element_ids == ["toc1", "toc2", "toc3"]  # 255 + 255 + 90 chapters
+    listed = [chap for toc in top.child_element_ids for chap in tocs[toc].child_element_ids]
+    titles = {
+        chap.element_id: str(chap.sub_frames.getall("TIT2")[0].text[0])
+        for chap in tags.getall("CHAP")
+    }
+    assert [titles[chap] for chap in listed] == [c.title for c in chapters]

@@ -90,7 +90,8 @@ def test_k_weighting_is_pyloudnorms(rate: int) -> None:
     meter = pyloudnorm.Meter(rate)
     theirs = [(stage.b, stage.a) for stage in meter._filters.values()]
     for (b, a), (their_b, their_a) in zip(k_filter_coefficients(rate), theirs, strict=True):
-        assert np.allclose(b, their_b, rtol=1e-12) and np.allclose(a, their_a, rtol=1e-12)
+        assert np.allclose(b, their_b, rtol=1e-12)
+        assert np.allclose(a, their_a, rtol=1e-12)
     noise = np.random.default_rng(rate).standard_normal(rate * 3) * 0.1
     expected = noise
     for stage in meter._filters.values():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import wave
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -82,7 +83,7 @@ def test_the_bed_is_down_before_every_cue_and_back_up_after(tmp_path: Path) -> N
     # in the open: a stretch well away from every cue
     gaps = [
         (a[1] + RELEASE_MS + 100, b[0] - ATTACK_MS - 100)
-        for a, b in zip(spans, spans[1:], strict=False)
+        for a, b in pairwise(spans)
         if b[0] - ATTACK_MS - a[1] - RELEASE_MS > 500
     ]
     assert gaps, spans
@@ -166,7 +167,8 @@ def test_ticks_keep_the_cadence_over_twenty_minutes(tmp_path: Path) -> None:
     assert len(heard_ms) > 3000
     assert np.max(np.abs(heard_ms - expected)) <= 1.0
     # nothing ticks outside the block
-    assert heard_ms[0] >= span["start_ms"] and heard_ms[-1] < span["end_ms"]
+    assert heard_ms[0] >= span["start_ms"]
+    assert heard_ms[-1] < span["end_ms"]
 
 
 def test_the_bed_loops_crossfades_and_fades(tmp_path: Path) -> None:
@@ -177,9 +179,10 @@ def test_the_bed_loops_crossfades_and_fades(tmp_path: Path) -> None:
     )
     tracks = document["music"]["tracks"]  # type: ignore[index]
     assert [t["file"] for t in tracks][:4] == ["one.mp3", "two.ogg", "one.mp3", "two.ogg"]
-    for before, after in zip(tracks, tracks[1:], strict=False):
+    for before, after in pairwise(tracks):
         assert before["end_ms"] - after["start_ms"] == 2000  # the crossfade
-    assert tracks[0]["start_ms"] == 0 and tracks[-1]["end_ms"] == document["duration_ms"]
+    assert tracks[0]["start_ms"] == 0
+    assert tracks[-1]["end_ms"] == document["duration_ms"]
     music, rate = read_wav(mp3.with_suffix(".music.wav"))
     # faded in from silence and out to silence
     assert np.max(np.abs(music[: rate // 100])) < 0.002
@@ -196,7 +199,8 @@ def test_shuffle_is_the_same_every_build(tmp_path: Path) -> None:
     _, again = build(tmp_path, text)
     order = [t["file"] for t in first["music"]["tracks"]]  # type: ignore[index]
     assert order == [t["file"] for t in again["music"]["tracks"]]  # type: ignore[index]
-    assert order[:6] != sorted(order[:6]) and sorted(order[:6]) == [f"{n}.wav" for n in range(6)]
+    assert order[:6] != sorted(order[:6])
+    assert sorted(order[:6]) == [f"{n}.wav" for n in range(6)]
 
 
 @pytest.mark.parametrize(
@@ -229,7 +233,8 @@ def test_music_that_cannot_be_read_is_one_error_naming_it(
     )
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: " + message.format(dir=tmp_path)), lines
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("Error: " + message.format(dir=tmp_path)), lines
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
@@ -253,7 +258,8 @@ def test_music_from_the_command_line_and_no_music(tmp_path: Path) -> None:
     document = json.loads((tmp_path / "s.json").read_text())
     assert document["music"]["tracks"][0]["file"] == "cli.wav"
     shown = runner.invoke(main, ["info", str(tmp_path / "s.mp3")])
-    assert "cli.wav" in shown.stdout and "at 160 steps a minute" in shown.stdout
+    assert "cli.wav" in shown.stdout
+    assert "at 160 steps a minute" in shown.stdout
     planned = runner.invoke(main, ["plan", str(routine), "--estimate"])
     assert "Metronome: " in planned.stdout
     routine.write_text(
@@ -328,7 +334,8 @@ def test_a_long_track_is_decoded_only_as_far_as_the_session_plays_it(tmp_path: P
     assert result.exit_code == 0, result.output
     document = json.loads(out.with_suffix(".json").read_text())
     [stretch] = document["music"]["tracks"]
-    assert stretch["file"] == "long.mp3" and stretch["end_ms"] == document["duration_ms"]
+    assert stretch["file"] == "long.mp3"
+    assert stretch["end_ms"] == document["duration_ms"]
 
 
 def test_a_track_longer_than_the_session_is_measured_where_it_plays(tmp_path: Path) -> None:

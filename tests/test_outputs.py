@@ -51,7 +51,8 @@ def test_a_sidecar_never_replaces_a_routine_written_as_json(tmp_path: Path) -> N
         f"{routine}: the build would write over its own input {routine}; choose another "
         "output name (-o)",
     )
-    assert routine.read_bytes() == before and not (tmp_path / "tuesday.mp3").exists()
+    assert routine.read_bytes() == before
+    assert not (tmp_path / "tuesday.mp3").exists()
 
 
 @pytest.mark.parametrize("suffix", [".json", ".vtt", ".lrc"])
@@ -79,7 +80,8 @@ def test_what_is_not_a_regular_file_is_never_replaced(tmp_path: Path) -> None:
     folder = tmp_path / "x.json"  # a folder where a sidecar would go
     folder.mkdir()
     _refused(["build", str(routine), "-o", str(tmp_path / "x.mp3")], f"{folder}: {message}")
-    assert folder.is_dir() and not (tmp_path / "x.mp3").exists()
+    assert folder.is_dir()
+    assert not (tmp_path / "x.mp3").exists()
 
 
 @pytest.mark.parametrize(
@@ -224,7 +226,8 @@ def test_long_titles_and_names_fit_the_file_system(tmp_path: Path) -> None:
 
     assert len(slugify("a" * 300).encode()) == MAX_SLUG_BYTES
     worded = slugify(" ".join(["тренировка"] * 40))
-    assert len(worded.encode()) <= MAX_SLUG_BYTES and not worded.endswith("-")
+    assert len(worded.encode()) <= MAX_SLUG_BYTES
+    assert not worded.endswith("-")
     assert worded.split("-") == ["тренировка"] * len(worded.split("-"))  # cut at a word
     routine = _write(tmp_path / "r.yaml")
     out = tmp_path / ("b" * 240 + ".mp3")  # 244 bytes: its temporary name must be shorter

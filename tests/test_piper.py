@@ -15,7 +15,7 @@ from tests.support.paths import SEED_ROUTINE
 from voicecoach.errors import SpeechError, VoicecoachError
 from voicecoach.routine.loading import load_routine, parse_routine
 from voicecoach.routine.model import Voice
-from voicecoach.routine.reading import read_yaml
+from voicecoach.routine.safe_yaml import read_yaml
 from voicecoach.session.build import BuildOptions, build_routine
 from voicecoach.speech import piper_engine
 from voicecoach.speech.piper_engine import PiperEngine
@@ -232,7 +232,8 @@ def test_pronounce_respells_whole_words_for_the_engine_only(
     assert "shin pools. 1 rep." in spoken
     # what a person reads keeps the words as written
     texts = [c.text for c in result.timeline.cues]
-    assert "TABATA, not tabatas." in texts and "Shin pulls. 1 rep." in texts
+    assert "TABATA, not tabatas." in texts
+    assert "Shin pulls. 1 rep." in texts
     document = json.loads((tmp_path / "t.json").read_text())
     assert document["chapters"][1]["title"] == "Shin pulls"
     assert "ta-BAH-ta" not in (tmp_path / "t.vtt").read_text()

@@ -7,6 +7,7 @@ import json
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -310,7 +311,9 @@ def test_a_base_programme_builds_every_output_and_rebuilds_only_what_changed(
     options = ProgrammeOptions(build=BuildOptions(output_dir=tmp_path / "out"))
     result = build_programme(open_programme(path), options)
     folder = tmp_path / "out" / "tiny-plan"
-    assert result.folder == folder and result.made == (1, 2, 3, 4) and result.kept == ()
+    assert result.folder == folder
+    assert result.made == (1, 2, 3, 4)
+    assert result.kept == ()
     mp3s = sorted(folder.glob("*.mp3"))
     assert [p.name for p in mp3s] == [
         "01-week-1-session-1.mp3",
@@ -376,7 +379,8 @@ def test_a_base_programme_builds_every_output_and_rebuilds_only_what_changed(
     assert feed.feed.itunes_type == "serial"
     assert len(feed.entries) == 4
     third = feed.entries[2]
-    assert third.itunes_season == "2" and third.itunes_episode == "3"
+    assert third.itunes_season == "2"
+    assert third.itunes_episode == "3"
     enclosure = third.enclosures[0]
     assert enclosure.href == "https://example.org/tiny/03-week-2-session-1.mp3"
     assert int(enclosure.length) == mp3s[2].stat().st_size
@@ -394,7 +398,7 @@ def test_a_base_programme_builds_every_output_and_rebuilds_only_what_changed(
     from html.parser import HTMLParser
 
     class Players(HTMLParser):
-        sources: list[str] = []
+        sources: ClassVar[list[str]] = []
 
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
             if tag == "audio":
@@ -407,13 +411,15 @@ def test_a_base_programme_builds_every_output_and_rebuilds_only_what_changed(
     # nothing changed: nothing is made, nothing is touched
     before = _mtimes(folder)
     again = build_programme(open_programme(path), options)
-    assert again.made == () and again.kept == (1, 2, 3, 4)
+    assert again.made == ()
+    assert again.kept == (1, 2, 3, 4)
     assert _mtimes(folder) == before
 
     # the plank's target changes: only the sessions whose plank changed are made again
     write(text.replace("to: 7s", "to: 8s"), "p.yaml")
     changed = build_programme(open_programme(path), options)
-    assert changed.made == (3, 4) and changed.kept == (1, 2)
+    assert changed.made == (3, 4)
+    assert changed.kept == (1, 2)
     after = _mtimes(folder)
     for name in ("01-week-1-session-1.mp3", "02-week-1-session-2.json"):
         assert after[name] == before[name]
@@ -421,7 +427,8 @@ def test_a_base_programme_builds_every_output_and_rebuilds_only_what_changed(
 
     # --session N makes that one again; --force makes them all
     one = build_programme(open_programme(path), ProgrammeOptions(build=options.build, session=2))
-    assert one.made == (2,) and len(one.records) == 4
+    assert one.made == (2,)
+    assert len(one.records) == 4
     forced = build_programme(
         open_programme(path), ProgrammeOptions(build=options.build, force=True)
     )
@@ -507,7 +514,8 @@ def test_a_stopped_force_rebuild_still_lists_every_whole_session_on_disk(
     assert [s["file"] for s in listed] == [r.file for r in complete.records]
     assert (folder / "playlist.m3u8").read_text().count(".mp3") == 4
     again = build_programme(open_programme(path), options)
-    assert again.made == () and again.kept == (1, 2, 3, 4)  # nothing made a third time
+    assert again.made == ()
+    assert again.kept == (1, 2, 3, 4)
 
 
 def test_the_base_url_is_remembered_and_what_the_plan_no_longer_has_is_removed(
@@ -524,7 +532,8 @@ def test_the_base_url_is_remembered_and_what_the_plan_no_longer_has_is_removed(
     ).folder
     (folder / "my-notes.mp3").write_bytes(b"mine")  # not voicecoach's: never removed
     again = build_programme(open_programme(path), ProgrammeOptions(build=build))
-    assert again.made == () and (folder / "feed.xml").is_file()  # the URL was remembered
+    assert again.made == ()
+    assert (folder / "feed.xml").is_file()
     assert feedparser.parse((folder / "feed.xml").read_bytes()).feed.link == url
     # one week now: sessions 3 and 4 go, with their sidecars and chapters
     path.write_text(path.read_text().replace("weeks: 2", "weeks: 1"))
@@ -539,8 +548,10 @@ def test_the_base_url_is_remembered_and_what_the_plan_no_longer_has_is_removed(
     # --no-feed forgets it: the feed and the chapters files go, nothing else
     build_programme(open_programme(path), ProgrammeOptions(build=build, no_feed=True))
     left = sorted(p.name for p in folder.iterdir())
-    assert "feed.xml" not in left and not [n for n in left if n.endswith(".chapters.json")]
-    assert "my-notes.mp3" in left and "01-week-1-session-1.mp3" in left
+    assert "feed.xml" not in left
+    assert not [n for n in left if n.endswith(".chapters.json")]
+    assert "my-notes.mp3" in left
+    assert "01-week-1-session-1.mp3" in left
     assert json.loads((folder / "programme.json").read_text())["base_url"] is None
 
 
@@ -565,7 +576,8 @@ def test_a_programme_json_naming_paths_out_of_its_folder_is_not_trusted(
         "folder; it is made again"
         for n, shown in ((1, '"../../elsewhere.mp3"'), (2, "null"))
     )
-    assert not list(tmp_path.glob("*.chapters.json")) and not (tmp_path / "elsewhere.mp3").exists()
+    assert not list(tmp_path.glob("*.chapters.json"))
+    assert not (tmp_path / "elsewhere.mp3").exists()
     assert "elsewhere" not in (folder / "feed.xml").read_text()
 
 
@@ -584,7 +596,8 @@ def test_music_around_the_programme_folder_never_takes_its_sessions(
         document = json.loads((first.folder / record.file).with_suffix(".json").read_text())
         assert {Path(t["file"]).name for t in document["music"]["tracks"]} == {"beat.wav"}
     again = build_programme(open_programme(path), options)
-    assert again.made == () and again.kept == (1, 2)
+    assert again.made == ()
+    assert again.kept == (1, 2)
 
 
 def test_prose_over_lines_and_markup_reach_every_listing_escaped_and_whole(
@@ -611,13 +624,16 @@ def test_prose_over_lines_and_markup_reach_every_listing_escaped_and_whole(
     assert len(channel.findall("item")) == 1
     # the calendar: one event, the name whole, every line folded and ended by CRLF
     raw = (folder / "calendar.ics").read_bytes()
-    assert b"\r" not in raw.replace(b"\r\n", b"") and b"\n" not in raw.replace(b"\r\n", b"")
+    assert b"\r" not in raw.replace(b"\r\n", b"")
+    assert b"\n" not in raw.replace(b"\r\n", b"")
     calendar = icalendar.Calendar.from_ical(raw)
     assert str(calendar["X-WR-CALNAME"]) == title
     assert len(calendar.walk("VEVENT")) == 1
     # the page: the markup shown as text, never as markup
     page = (folder / "index.html").read_text()
-    assert "<b>" not in page and "<item>" not in page and "&lt;b&gt;two&lt;/b&gt;" in page
+    assert "<b>" not in page
+    assert "<item>" not in page
+    assert "&lt;b&gt;two&lt;/b&gt;" in page
     assert "Legs &amp; &lt;Lungs&gt;" in page
     # programme.json keeps the text itself
     assert json.loads((folder / "programme.json").read_text())["description"] == description
@@ -644,7 +660,8 @@ def test_the_seed_plan_ends_on_its_own_outro_and_says_each_thing_once() -> None:
     # every session but the last says "do it again"; the last knows the plan is done
     assert len(outros) == len(sessions) == 16
     assert all("again" in text for text in outros[:-1])
-    assert outros[-1].startswith("That was the last session") and "again" not in outros[-1]
+    assert outros[-1].startswith("That was the last session")
+    assert "again" not in outros[-1]
 
 
 def test_the_feed_meets_what_podcast_apps_require_with_artwork_and_owner(
@@ -789,5 +806,6 @@ def test_open_step_reaches_sessions_built_in_worker_processes(
             for path in sorted((out / "lap-plan").glob("0*.json"))
         ]
         # the step lasts 5 s, not the default 60 s: each session is well under a minute and a half
-        assert len(lengths[jobs]) == 2 and all(ms < 90_000 for ms in lengths[jobs])
+        assert len(lengths[jobs]) == 2
+        assert all(ms < 90_000 for ms in lengths[jobs])
     assert lengths["1"] == lengths["2"]

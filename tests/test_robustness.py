@@ -76,10 +76,12 @@ def _load_or_refuse(path: Path) -> None:
     try:
         routine = open_routine(path)
         # what loads is a whole routine: a title and at least one exercise to do
-        assert routine.title and routine.exercises()
+        assert routine.title
+        assert routine.exercises()
     except RoutineError as exc:
         message = str(exc)
-        assert message.startswith(str(path)) and "\n" not in message.strip()
+        assert message.startswith(str(path))
+        assert "\n" not in message.strip()
 
 
 @settings(
@@ -142,7 +144,8 @@ def test_bad_routines_never_touch_an_existing_session(
     result = CliRunner().invoke(main, ["build", str(routine), "-o", str(session)])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {routine}")
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
     assert session.read_bytes() == b"my precious session"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "mine.mp3"]
 
@@ -185,7 +188,8 @@ def test_runaway_and_impossible_routines_are_refused_quickly(
     result = CliRunner().invoke(main, ["validate", str(routine)])
     assert time.perf_counter() - started < 5  # generous: refusal is arithmetic, not work
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: {routine}") and expected in result.stderr
+    assert result.stderr.startswith(f"Error: {routine}")
+    assert expected in result.stderr
 
 
 def _long_routine(tmp_path: Path) -> Path:
@@ -290,7 +294,8 @@ def test_sigterm_stops_every_worker_of_a_parallel_build(tmp_path: Path) -> None:
         workers = {pid for pid in _descendants(process.pid) if _alive(pid)}
     time.sleep(1.5)  # both workers are speaking now
     workers |= _descendants(process.pid)  # and whatever else the run started
-    assert process.poll() is None and len(workers) >= 2
+    assert process.poll() is None
+    assert len(workers) >= 2
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 143

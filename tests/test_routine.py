@@ -31,17 +31,23 @@ def test_the_seed_routine_loads_with_every_exercise() -> None:
 
 def test_the_contract_example_loads_as_the_contract_describes() -> None:
     routine = load_routine(REPO / "tests" / "routines" / "contract-example.yaml")
-    assert routine.voice.name == "en-us" and routine.voice.rate == 165
+    assert routine.voice.name == "en-us"
+    assert routine.voice.rate == 165
     calves, lunges, run, block = routine.items
-    assert isinstance(calves, Exercise) and isinstance(block, Repeat)
+    assert isinstance(calves, Exercise)
+    assert isinstance(block, Repeat)
     assert [s.note for s in calves.sets] == ["Legs straight.", "Knees slightly bent."]
-    assert calves.sets[0].rest_ms == 30_000 and calves.sets[0].tempo_ms == 3_000
+    assert calves.sets[0].rest_ms == 30_000
+    assert calves.sets[0].tempo_ms == 3_000
     assert isinstance(lunges, Exercise)
-    assert lunges.sides == ("left", "right") and lunges.switch_ms == 5_000
-    assert isinstance(run, Exercise) and run.sets[0].duration_ms == 240_000
+    assert lunges.sides == ("left", "right")
+    assert lunges.switch_ms == 5_000
+    assert isinstance(run, Exercise)
+    assert run.sets[0].duration_ms == 240_000
     assert block.times == 4
-    jog, walk = block.items
-    assert isinstance(jog, Exercise) and jog.sets[0].duration_ms == 60_000
+    jog, _walk = block.items
+    assert isinstance(jog, Exercise)
+    assert jog.sets[0].duration_ms == 60_000
     assert jog.sets[0].rest_ms == 0
     assert routine.cues.templates["rest"] is not None
     assert routine.cues.templates["rest"].alternatives == ("Rest for {seconds} seconds.",)
@@ -69,8 +75,10 @@ def test_overrides_flow_from_defaults_to_exercise_to_set(write_routine: WriteRou
         """)
     )
     a, b = routine.items
-    assert isinstance(a, Exercise) and isinstance(b, Exercise)
-    assert a.countdown == 0 and a.switch_ms == 4_000
+    assert isinstance(a, Exercise)
+    assert isinstance(b, Exercise)
+    assert a.countdown == 0
+    assert a.switch_ms == 4_000
     assert [(s.reps, s.duration_ms, s.tempo_ms, s.rest_ms, s.note) for s in a.sets] == [
         (10, None, 4_000, 20_000, None),
         (5, None, 1_500, 60_000, "Easy"),
@@ -78,7 +86,8 @@ def test_overrides_flow_from_defaults_to_exercise_to_set(write_routine: WriteRou
     ]
     assert a.cues.templates["go"].alternatives == ("Mine",)  # type: ignore[union-attr]
     assert a.cues.templates["stop"].alternatives == ("Halt",)  # type: ignore[union-attr]
-    assert b.countdown == 5 and [s.duration_ms for s in b.sets] == [90_000, 90_000]
+    assert b.countdown == 5
+    assert [s.duration_ms for s in b.sets] == [90_000, 90_000]
 
 
 def test_silenced_and_alternative_cues(write_routine: WriteRoutine) -> None:
@@ -155,7 +164,8 @@ def test_aliases_within_reason_are_fine(write_routine: WriteRoutine) -> None:
           - *squat
         """)
     )
-    assert len(routine.items) == 2 and routine.items[0] == routine.items[1]
+    assert len(routine.items) == 2
+    assert routine.items[0] == routine.items[1]
 
 
 @pytest.mark.parametrize(

@@ -88,16 +88,19 @@ def test_a_podcast_app_subscribes_and_every_file_downloads_whole(
 
     base, folder, files = served
     feed = feedparser.parse(_get(f"{base}feed.xml")[2])
-    assert not feed.bozo and feed.feed.link == base  # the server's own address
+    assert not feed.bozo
+    assert feed.feed.link == base
     assert len(feed.entries) == 2
     for entry, name in zip(feed.entries, files, strict=True):
         [enclosure] = entry.enclosures
         status, headers, body = _get(enclosure.href)
-        assert status == 200 and headers["Content-Type"] == "audio/mpeg"
+        assert status == 200
+        assert headers["Content-Type"] == "audio/mpeg"
         assert len(body) == int(enclosure.length) == (folder / name).stat().st_size
     status, headers, body = _get(feed.feed.image.href)
     image = Image.open(io.BytesIO(body))
-    assert status == 200 and headers["Content-Type"] == "image/jpeg"
+    assert status == 200
+    assert headers["Content-Type"] == "image/jpeg"
     assert image.size[0] == image.size[1] == 3000
     # the file on disk is not rewritten: it has no feed at all (no --base-url)
     assert not (folder / "feed.xml").exists()
@@ -120,16 +123,19 @@ def test_ranges_head_and_caching_are_answered_as_http_says(
     size = (folder / files[1]).stat().st_size
     whole = (folder / files[1]).read_bytes()
     status, headers, body = _get(url, Range="bytes=100-199")
-    assert status == 206 and body == whole[100:200]
+    assert status == 206
+    assert body == whole[100:200]
     assert headers["Content-Range"] == f"bytes 100-199/{size}"
     status, headers, body = _get(url, Range=f"bytes={size + 10}-")
     assert status == 416
     request = urllib.request.Request(url, method="HEAD")
     with urllib.request.urlopen(request, timeout=10) as answer:
-        assert answer.status == 200 and answer.read() == b""
+        assert answer.status == 200
+        assert answer.read() == b""
         assert int(answer.headers["Content-Length"]) == size
         etag, modified = answer.headers["ETag"], answer.headers["Last-Modified"]
-    assert etag and modified
+    assert etag
+    assert modified
     assert _get(url, **{"If-None-Match": etag})[0] == 304
 
 
@@ -142,7 +148,9 @@ def test_nothing_but_the_programmes_files_is_served(
 ) -> None:
     base, _folder, _files = served
     status, _headers, body = _get(base + path)
-    assert status == 404 and b"outside" not in body and b"not for the network" not in body
+    assert status == 404
+    assert b"outside" not in body
+    assert b"not for the network" not in body
 
 
 def test_ffmpeg_decodes_a_served_session_to_its_full_length(

@@ -31,11 +31,12 @@ def test_vtt_is_well_formed_with_one_cue_per_spoken_cue() -> None:
     assert len(blocks) == 3
     times = []
     for block in blocks:
-        number, timing, words = block.split("\n")
+        _number, timing, words = block.split("\n")
         match = VTT_TIME.match(timing)
         assert match, timing
         times.append((_ms(*match.groups()[:4]), _ms(*match.groups()[4:])))
-        assert "-->" not in words and words
+        assert "-->" not in words
+        assert words
     assert times == [(500, 1_200), (1_540, 2_000), (3_600_010, 3_601_999)]
     assert "NOTE Hops -> fun" in text
 
@@ -57,7 +58,8 @@ def test_json_document_has_the_contract_fields_first() -> None:
         "exercise": "Hop",
         "cue": "go",
     }
-    assert document["sample_rate"] == 44100 and document["warnings"] == []
+    assert document["sample_rate"] == 44100
+    assert document["warnings"] == []
 
 
 def test_a_tip_over_several_lines_is_one_caption_line() -> None:

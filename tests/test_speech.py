@@ -63,7 +63,8 @@ def test_unknown_voice_lists_close_ones() -> None:
         resolve_voice("en-uss")
     message = str(caught.value)
     assert message.startswith("expected a voice that espeak-ng has, found 'en-uss'; close ones: ")
-    assert "en-us" in message and message.endswith("run 'voicecoach voices' to list them all")
+    assert "en-us" in message
+    assert message.endswith("run 'voicecoach voices' to list them all")
 
 
 def test_trim_silence_of_pure_silence_is_empty() -> None:

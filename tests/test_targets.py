@@ -108,7 +108,8 @@ def test_targets_are_said_as_a_person_says_them() -> None:
     assert spoken_distance(1500, "metric") == "1.5 kilometres"
     assert spoken_distance(1609.344, "imperial") == "1 mile"
     assert spoken_distance(400, "imperial") == "400 metres"
-    assert parse_distance("400mtr") == 400 and parse_distance("1mi") == 1609.344
+    assert parse_distance("400mtr") == 400
+    assert parse_distance("1mi") == 1609.344
 
 
 def test_a_distance_takes_its_time_from_the_pace_and_is_announced_once(
@@ -119,7 +120,8 @@ def test_a_distance_takes_its_time_from_the_pace_and_is_announced_once(
     fast = [b for b in timeline.blocks if b.exercise == "Fast"]
     # 800 m at the middle of 4:05 and 4:15 per km (as speeds): 199.9 s, a watch's 200 s
     assert [b.stop_ms - b.go_ms for b in fast] == [200_000, 200_000]
-    assert fast[0].distance_m == 800 and fast[0].target == "4:05-4:15/km"
+    assert fast[0].distance_m == 800
+    assert fast[0].target == "4:05-4:15/km"
     texts = [c.text for c in timeline.cues if c.exercise == "Fast" and c.kind == "speech"]
     estimates = [t for t in texts if "about 3 minutes and 20 seconds" in t]
     assert estimates == [
@@ -153,7 +155,8 @@ def test_say_messages_land_at_their_time_and_win_over_halfway(
             change = next(
                 c for c in timeline.cues if c.name == "change" and c.start_ms > block.go_ms - 1
             )
-            assert said[0].text == "Find your rhythm." and said[0].start_ms - block.go_ms <= 500
+            assert said[0].text == "Find your rhythm."
+            assert said[0].start_ms - block.go_ms <= 500
             assert change.start_ms - said[0].end_ms == 250
             assert (said[1].start_ms - block.go_ms, said[1].text) == (
                 360_000,

@@ -46,9 +46,11 @@ def check_invariants(timeline: Timeline) -> None:
     for before, after in pairwise(cues):
         assert before.end_ms <= after.start_ms, (before, after)
     chapters = timeline.chapters
-    assert chapters[0].start_ms == 0 and chapters[-1].end_ms == timeline.duration_ms
+    assert chapters[0].start_ms == 0
+    assert chapters[-1].end_ms == timeline.duration_ms
     for before, after in pairwise(chapters):
-        assert before.end_ms == after.start_ms and before.start_ms < before.end_ms
+        assert before.end_ms == after.start_ms
+        assert before.start_ms < before.end_ms
 
 
 def of(timeline: Timeline, cue: str, exercise: str | None = None) -> list[int]:
@@ -114,7 +116,8 @@ def test_contract_example_plays_out_in_order() -> None:
         "Left side.",  # a cue begins with a capital
         "Right side.",
     ]
-    assert timeline.cues[0].name == "intro" and timeline.cues[0].start_ms == LEAD_IN_MS
+    assert timeline.cues[0].name == "intro"
+    assert timeline.cues[0].start_ms == LEAD_IN_MS
     assert timeline.cues[-1].name == "outro"
 
 
@@ -125,12 +128,12 @@ def test_reps_are_counted_exactly_on_the_tempo() -> None:
     reps = of(timeline, "rep")
     (block,) = timeline.blocks
     assert [b - a for a, b in pairwise(count)] == [BEAT_MS, BEAT_MS]
-    go_tone = [c for c in timeline.cues if c.kind == "tone" and c.name == "go"][0]
+    go_tone = next(c for c in timeline.cues if c.kind == "tone" and c.name == "go")
     assert go_tone.start_ms == count[-1] + BEAT_MS == block.go_ms
     # the go starts the first repetition; each later one is counted at its start
     assert reps == [block.go_ms + n * 2_500 for n in range(1, 10)]
     assert [c.text for c in timeline.cues if c.name == "rep"] == [str(n) for n in range(2, 11)]
-    stop_tone = [c for c in timeline.cues if c.kind == "tone" and c.name == "stop"][0]
+    stop_tone = next(c for c in timeline.cues if c.kind == "tone" and c.name == "stop")
     assert stop_tone.start_ms == block.stop_ms == block.go_ms + 10 * 2_500
 
 
@@ -161,9 +164,10 @@ def test_a_rest_is_exact_and_holds_what_comes_next() -> None:
     assert len(rest) == 1  # no rest after the last exercise of the session
     assert rest[0].text == "Rest for 30 seconds."
     upcoming = [c for c in timeline.cues if c.name == "next"]
-    assert upcoming[0].text == "Next up: B." and upcoming[0].start_ms > rest[0].end_ms
+    assert upcoming[0].text == "Next up: B."
+    assert upcoming[0].start_ms > rest[0].end_ms
     # the announcement and the countdown are inside the rest, the countdown ending on the go
-    announce_b = [c for c in timeline.cues if c.name == "exercise" and c.exercise == "B"][0]
+    announce_b = next(c for c in timeline.cues if c.name == "exercise" and c.exercise == "B")
     stop_a, go_b = timeline.blocks[0].stop_ms, timeline.blocks[1].go_ms
     assert stop_a < announce_b.start_ms < go_b
     assert of(timeline, "countdown", "B") == [go_b - 3000, go_b - 2000, go_b - 1000]
@@ -183,7 +187,8 @@ def test_tabata_keeps_twenty_on_ten_off() -> None:
     timeline = expand(routine, measure)
     check_invariants(timeline)
     blocks = timeline.blocks
-    assert len(blocks) == 8 and blocks_and_gaps(timeline) == [10_000] * 7
+    assert len(blocks) == 8
+    assert blocks_and_gaps(timeline) == [10_000] * 7
     assert blocks[-1].stop_ms - blocks[0].go_ms == 8 * 20_000 + 7 * 10_000
     assert [b.round for b in blocks] == list(range(1, 9))
     assert [c.text for c in timeline.cues if c.name == "round"][:2] == [
@@ -214,7 +219,8 @@ def test_run_walk_changes_over_without_stopping() -> None:
             for c in timeline.cues
             if c.name == "change" and after.go_ms <= c.start_ms < after.go_ms + 400
         ]
-        assert len(tone) == 1 and len(change) == 1
+        assert len(tone) == 1
+        assert len(change) == 1
     changes = [c.text for c in timeline.cues if c.name == "change"]
     assert changes[:2] == ["Run, a minute and a half.", "Walk, 2 minutes."]
     remaining = [c.text for c in timeline.cues if c.name == "remaining"]
@@ -274,7 +280,8 @@ def test_halfway_never_crowds_a_rep_count_or_ten_seconds_left() -> None:
     for before, after in pairwise(speech):
         assert after.start_ms - before.end_ms >= SPEECH_GAP_MS
     # "Halfway." at 10.5 s and "10 seconds left." at 11 s: only the one that tells more
-    assert not of(timeline, "halfway") and len(of(timeline, "remaining")) == 1
+    assert not of(timeline, "halfway")
+    assert len(of(timeline, "remaining")) == 1
 
 
 @pytest.mark.parametrize(("seconds", "both"), [(30, False), (39, False), (40, True), (60, True)])
@@ -364,7 +371,8 @@ def test_alternatives_are_stable_between_builds() -> None:
     ex = Exercise("A", (WorkSet(2, None, 2_000, 5_000),) * 6, cues=cues)
     first = [c.text for c in expand(simple(ex), measure).cues if c.name == "go"]
     again = [c.text for c in expand(simple(ex), measure).cues if c.name == "go"]
-    assert first == again and len(set(first)) > 1
+    assert first == again
+    assert len(set(first)) > 1
 
 
 # -- properties --------------------------------------------------------------------------

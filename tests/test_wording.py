@@ -42,7 +42,8 @@ def test_every_cue_says_when_it_is_said() -> None:
 def test_the_table_shows_each_default_as_a_reader_sees_it(cue: str) -> None:
     shown = default_wording(cue)
     row = next(line for line in cue_table().splitlines() if line.startswith(f"| `{cue}` |"))
-    assert shown.replace("|", "\\|") in row and WHEN[cue] in row
+    assert shown.replace("|", "\\|") in row
+    assert WHEN[cue] in row
     assert not re.search(r"\{\w+\|", shown)  # no `{n|one|many}` inflection markup
     if cue in DEFAULTS:
         # the default's own words, its placeholders as a routine writes them

@@ -16,7 +16,7 @@ from tests.support.paths import REPO
 from tests.support.workouts import fit_steps, measure, planned, unrolled
 from voicecoach.cli import main
 from voicecoach.errors import RoutineError
-from voicecoach.routine.reading import parse_yaml
+from voicecoach.routine.safe_yaml import parse_yaml
 from voicecoach.session.build import BuildOptions, build_routine
 from voicecoach.sources import SourceOptions, open_routine
 from voicecoach.timeline import Timeline, expand
@@ -35,8 +35,12 @@ EXPECTED: dict[str, list[tuple[str, int]]] = {
     "WorkoutRepeatSteps.fit": [("_A_", 60_000)]
     + [("B1_", 60_000), ("B2_", 60_000)] * 3
     + [("_C_", 60_000)],
-    "WorkoutCustomTargetValues.fit": [("_A_", 60_000), ("B1_", 60_000), ("B2_", 60_000)]
-    + [("_C_", 60_000)],
+    "WorkoutCustomTargetValues.fit": [
+        ("_A_", 60000),
+        ("B1_", 60000),
+        ("B2_", 60000),
+        ("_C_", 60000),
+    ],
     "xp-sample-bike.zwo": [("Warm-up", 900_000)]
     + [(n, 180_000) for n in ("Endurance", "Endurance", "Tempo", "Tempo")]
     + ([("Recovery", 300_000)] + [("Interval", 30_000), ("Recovery", 30_000)] * 10) * 3
@@ -113,7 +117,8 @@ def test_import_writes_yaml_that_builds_to_the_same_timeline(name: str, tmp_path
     assert lengths(again) == lengths(direct)
     # never over a file that is there
     twice = CliRunner().invoke(main, ["import", str(source), "-o", str(written)])
-    assert twice.exit_code == 1 and "is there already" in twice.stderr
+    assert twice.exit_code == 1
+    assert "is there already" in twice.stderr
 
 
 def _cue(cue: Any) -> tuple[int, int, str, str]:
@@ -234,7 +239,8 @@ def test_build_fit_writes_a_watch_workout_in_step_with_the_audio(
         routine, BuildOptions(output_dir=tmp_path, cache_dir=clip_cache, fit=True)
     )
     fit = result.audio_path.with_suffix(".fit")
-    assert fit in result.files and fit.exists()
+    assert fit in result.files
+    assert fit.exists()
     measured = check_session(result.audio_path)
     assert measured["worst_onset_ms"] <= 20
     assert abs(measured["decoded_ms"] - measured["duration_ms"]) <= 1
@@ -259,8 +265,10 @@ def test_build_fit_writes_a_watch_workout_in_step_with_the_audio(
         sum(round(s["duration_time"] * 1000) for s in timed[: i + 1]) for i in range(len(timed))
     ]
     assert starts[:-1] == [b["go_ms"] for b in blocks]
-    assert timed[1]["target_type"] == "heart_rate" and timed[1]["target_hr_zone"] == 2
-    assert timed[2]["target_type"] == "power" and timed[2]["target_power_zone"] == 5
+    assert timed[1]["target_type"] == "heart_rate"
+    assert timed[1]["target_hr_zone"] == 2
+    assert timed[2]["target_type"] == "power"
+    assert timed[2]["target_power_zone"] == 5
     assert [s["intensity"] for s in timed[:3]] == ["rest", "warmup", "active"]
 
 
@@ -369,7 +377,8 @@ def test_spellings_real_files_use_are_read(tmp_path: Path) -> None:
     document = read_workout(forum).document
     pair = document["exercises"][0]["exercises"]
     assert pair[0]["target"] == {"power": "315-330 W"}
-    assert pair[0]["name"] == "not quite all out" and "say" not in pair[0]
+    assert pair[0]["name"] == "not quite all out"
+    assert "say" not in pair[0]
     assert [e["duration"] for e in document["exercises"][1:]] == ["30s", "1m30s", "3m", "2m"]
     assert [e["target"] for e in document["exercises"][1:]] == [
         {"power": "120%"},

@@ -170,7 +170,9 @@ async def serve_forever(folder: Path, host: str, port: int, ready: Callable[[int
             await site.start()
         except OSError as exc:
             raise ExportError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        sockets = getattr(site._server, "sockets", None) or []  # noqa: SLF001
+        sockets = (
+            getattr(site._server, "sockets", None) or []
+        )  # aiohttp keeps the bound sockets there
         ready(sockets[0].getsockname()[1] if sockets else port)
         while True:
             await asyncio.sleep(3600)

@@ -16,7 +16,7 @@ from voicecoach.programme.loader import is_programme, parse_programme
 from voicecoach.programme.plan import Programme
 from voicecoach.routine.loading import parse_routine
 from voicecoach.routine.model import Routine
-from voicecoach.routine.reading import read_yaml
+from voicecoach.routine.safe_yaml import read_yaml
 from voicecoach.workouts.reading import is_workout_file, load_workout
 from voicecoach.workouts.steps import DEFAULT_OPEN_STEP_MS
 

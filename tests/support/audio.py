@@ -118,5 +118,6 @@ def ebur128(path: Path) -> tuple[float, float]:
     summary = err[err.rfind("Summary:") :]
     lufs = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
     peak_db = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
-    assert lufs and peak_db, summary
+    assert lufs, summary
+    assert peak_db, summary
     return float(lufs[1]), float(peak_db[1])

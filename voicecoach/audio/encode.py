@@ -14,7 +14,7 @@ import wave
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -60,14 +60,7 @@ def encode_mp3(
     the next windows are mixed while the last ones are encoded: on two cores a build
     costs little more than its encoding.
     """
-    import lameenc
-
-    encoder = lameenc.Encoder()
-    encoder.set_bit_rate(bitrate)
-    encoder.set_in_sample_rate(sample_rate)
-    encoder.set_out_sample_rate(sample_rate)  # or LAME resamples low bitrates on its own
-    encoder.set_channels(channels)
-    encoder.set_quality(5)  # LAME's own default: 3x faster than 2, no audible loss for speech
+    encoder = _lame(sample_rate, channels, bitrate)
     # Only the main thread hears signals, and an exception a signal raises inside a lock or
     # queue operation can leave it half done, stranding the other thread. So the threads
     # share nothing that locks: a deque (whose appends and pops are atomic) and flags,
@@ -75,28 +68,10 @@ def encode_mp3(
     pcm: collections.deque[bytes] = collections.deque()
     state = _Handoff()
     failure: list[BaseException] = []
-
-    def encode() -> None:
-        try:
-            while True:
-                if pcm:
-                    encoded = encoder.encode(pcm.popleft())
-                elif state.abandoned:
-                    return
-                elif not state.more:
-                    break
-                else:
-                    time.sleep(_POLL_S)
-                    continue
-                out.write(encoded)
-                state.written += len(encoded)
-            tail = encoder.flush()
-            out.write(tail)
-            state.written += len(tail)
-        except BaseException as exc:  # handed to the mixing thread, which raises it
-            failure.append(exc)
-
-    worker = threading.Thread(target=encode, name="voicecoach-encoder", daemon=True)
+    worker = threading.Thread(
+        target=_encode, args=(encoder, pcm, state, out, failure), name="voicecoach-encoder"
+    )
+    worker.daemon = True
     try:
         worker.start()  # inside the try: an interrupt can land while it starts the thread
         for window in windows:
@@ -120,6 +95,47 @@ def encode_mp3(
     return state.written
 
 
+def _lame(sample_rate: int, channels: int, bitrate: int) -> Any:
+    """A LAME encoder for CBR speech at the session's own rate."""
+    import lameenc
+
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(bitrate)
+    encoder.set_in_sample_rate(sample_rate)
+    encoder.set_out_sample_rate(sample_rate)  # or LAME resamples low bitrates on its own
+    encoder.set_channels(channels)
+    encoder.set_quality(5)  # LAME's own default: 3x faster than 2, no audible loss for speech
+    return encoder
+
+
+def _encode(
+    encoder: Any,
+    pcm: collections.deque[bytes],
+    state: _Handoff,
+    out: BinaryIO,
+    failure: list[BaseException],
+) -> None:
+    """The encoding thread: encode what the mixer hands over until told there is no more."""
+    try:
+        while True:
+            if pcm:
+                encoded = encoder.encode(pcm.popleft())
+            elif state.abandoned:
+                return
+            elif not state.more:
+                break
+            else:
+                time.sleep(_POLL_S)
+                continue
+            out.write(encoded)
+            state.written += len(encoded)
+        tail = encoder.flush()
+        out.write(tail)
+        state.written += len(tail)
+    except BaseException as exc:  # handed to the mixing thread, which raises it
+        failure.append(exc)
+
+
 class _Handoff:
     """What the mixing and encoding threads tell each other, by plain assignment."""
 
@@ -137,25 +153,27 @@ def write_tags(
     path: Path, timeline: Timeline, routine: Routine, cover: bytes | None = None
 ) -> None:
     """Write ID3v2.3 tags and one CHAP frame per chapter under an ordered top-level CTOC."""
-    from mutagen.id3 import (
-        APIC,
-        CHAP,
-        COMM,
-        CTOC,
-        ID3,
-        TALB,
-        TCON,
-        TDRC,
-        TIT2,
-        TLEN,
-        TPE1,
-        TRCK,
-        CTOCFlags,
-    )
+    from mutagen import MutagenError
+
+    tags = _id3(timeline, routine, cover)
+    _add_chapters(tags, timeline, routine.tags.title or routine.title)
+    try:
+        tags.save(str(path), v2_version=3)
+    except MutagenError as exc:
+        # mutagen wraps the OSError (a full disk, say) in its own type: unwrap it
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, OSError):
+            raise cause from None
+        raise OSError(str(exc)) from None
+    _put_chapters_in_time_order(path)
+
+
+def _id3(timeline: Timeline, routine: Routine, cover: bytes | None) -> Any:
+    """The session's text tags, length and cover."""
+    from mutagen.id3 import APIC, COMM, ID3, TALB, TCON, TDRC, TIT2, TLEN, TPE1, TRCK
 
     tags = ID3()
-    title = routine.tags.title or routine.title
-    tags.add(TIT2(encoding=3, text=title))
+    tags.add(TIT2(encoding=3, text=routine.tags.title or routine.title))
     if routine.tags.track:
         tags.add(TRCK(encoding=3, text="{}/{}".format(*routine.tags.track)))
     tags.add(TPE1(encoding=3, text=routine.tags.artist))
@@ -167,6 +185,13 @@ def write_tags(
     tags.add(TLEN(encoding=3, text=str(timeline.duration_ms)))
     if cover:
         tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="Cover", data=cover))
+    return tags
+
+
+def _add_chapters(tags: Any, timeline: Timeline, title: str) -> None:
+    """A CHAP frame per chapter, listed in order by the top-level CTOC titled `title`."""
+    from mutagen.id3 import CHAP, CTOC, TIT2, CTOCFlags
+
     ids = [f"chp{index}" for index in range(len(timeline.chapters))]
     # one CTOC lists at most 255 children: beyond that, the top one lists tables of
     # contents of 255 chapters each, as ID3v2 chapters allow (players walk them in order)
@@ -176,13 +201,13 @@ def write_tags(
         top = [f"toc{number}" for number in range(1, len(parts) + 1)]
         for element_id, part in zip(top, parts, strict=True):
             first, last = int(part[0][3:]), int(part[-1][3:])
-            title = f"Chapters {first + 1}-{last + 1}"
+            named = TIT2(encoding=3, text=f"Chapters {first + 1}-{last + 1}")
             tags.add(
                 CTOC(
                     element_id=element_id,
                     flags=CTOCFlags.ORDERED,
                     child_element_ids=part,
-                    sub_frames=[TIT2(encoding=3, text=title)],
+                    sub_frames=[named],
                 )
             )
     tags.add(
@@ -204,17 +229,6 @@ def write_tags(
                 sub_frames=[TIT2(encoding=3, text=chapter.title)],
             )
         )
-    from mutagen import MutagenError
-
-    try:
-        tags.save(str(path), v2_version=3)
-    except MutagenError as exc:
-        # mutagen wraps the OSError (a full disk, say) in its own type: unwrap it
-        cause = exc.__cause__ or exc.__context__
-        if isinstance(cause, OSError):
-            raise cause from None
-        raise OSError(str(exc)) from None
-    _put_chapters_in_time_order(path)
 
 
 def _put_chapters_in_time_order(path: Path) -> None:

@@ -7,7 +7,7 @@ import signal
 import sys
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
@@ -126,7 +126,7 @@ def written() -> list[Path]:
 class Bars:
     """A progress bar on stderr per build stage."""
 
-    labels: dict[str, str] = {
+    labels: ClassVar[dict[str, str]] = {
         "speech": "Speaking cues ",
         "audio": "Encoding audio",
         "sessions": "Sessions      ",

@@ -33,7 +33,7 @@ def import_command(workout: Path, output: Path | None, open_step_ms: int | None)
     """
     from voicecoach.files.outputs import check_yaml_name, write_new_text
     from voicecoach.routine.loading import parse_routine
-    from voicecoach.routine.reading import parse_yaml
+    from voicecoach.routine.safe_yaml import parse_yaml
     from voicecoach.workouts.reading import is_workout_file, read_workout, workout_yaml
 
     if not is_workout_file(workout):

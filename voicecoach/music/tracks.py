@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-from collections.abc import Collection, Generator
+from collections.abc import Callable, Collection, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,29 @@ MEASURE_VERSION = 3
 
 class MusicError(VoicecoachError):
     """A music file cannot be found or read."""
+
+
+def _named(entry: str, base: Path, is_track: Callable[[Path], bool]) -> list[Path]:
+    """The tracks one entry of `files` names: a file, or a folder's or a glob's, sorted."""
+    path = Path(entry).expanduser()
+    if not path.is_absolute():
+        path = base / path
+    if any(char in entry for char in "*?["):
+        tracks = [p for p in _glob(path) if is_track(p)]
+        if not tracks:
+            raise MusicError(f"music: the pattern '{entry}' matches no music file")
+        return tracks
+    if path.is_dir():
+        tracks = [p for p in _walk(path) if is_track(p)]
+        if not tracks:
+            raise MusicError(
+                f"music: the folder {path} holds no music file "
+                f"({', '.join(s.lstrip('.') for s in AUDIO_SUFFIXES[:7])}, ...)"
+            )
+        return tracks
+    if path.is_file():
+        return [path]
+    raise MusicError(f"music: expected a music file, folder or pattern, found no {path}")
 
 
 def find_tracks(music: Music, exclude: Collection[Path] = ()) -> list[Path]:
@@ -54,26 +77,7 @@ def find_tracks(music: Music, exclude: Collection[Path] = ()) -> list[Path]:
 
     found: list[Path] = []
     for entry in music.files:
-        path = Path(entry).expanduser()
-        if not path.is_absolute():
-            path = base / path
-        if any(char in entry for char in "*?["):
-            tracks = [p for p in _glob(path) if is_track(p)]
-            if not tracks:
-                raise MusicError(f"music: the pattern '{entry}' matches no music file")
-            found += tracks
-        elif path.is_dir():
-            tracks = [p for p in _walk(path) if is_track(p)]
-            if not tracks:
-                raise MusicError(
-                    f"music: the folder {path} holds no music file "
-                    f"({', '.join(s.lstrip('.') for s in AUDIO_SUFFIXES[:7])}, ...)"
-                )
-            found += tracks
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise MusicError(f"music: expected a music file, folder or pattern, found no {path}")
+        found += _named(entry, base, is_track)
     distinct = len({track.resolve() for track in found})
     if distinct > limits.MAX_TRACKS:
         raise MusicError(f"music: expected at most {limits.MAX_TRACKS} tracks, found {distinct}")

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 SIZE = 3000
 MAX_BYTES = 500_000  # under Apple's 512 kB, with room to spare
 NAME = "cover.jpg"
-MIME = "image/jpeg"
 
 
 def cover(title: str, artwork: str | None) -> bytes:

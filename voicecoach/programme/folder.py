@@ -119,7 +119,7 @@ PROGRAMME_FILES = ("programme.json", "playlist.m3u8", "calendar.ics", "feed.xml"
 
 def check_folder(programme: Programme, sessions: Sequence[PlannedSession], folder: Path) -> None:
     """Before any audio: the folder can be made, is this programme's, and holds no input."""
-    if folder.is_symlink() and not folder.exists() or folder.exists() and not folder.is_dir():
+    if (folder.is_symlink() and not folder.exists()) or (folder.exists() and not folder.is_dir()):
         raise ExportError(
             f"{folder}: expected a folder for the programme's files (or none), found a file or "
             "a broken link; give the programme another title or use another output folder",
@@ -136,7 +136,7 @@ def check_folder(programme: Programme, sessions: Sequence[PlannedSession], folde
     written = [folder / name for name in PROGRAMME_FILES]
     for planned in sessions:
         audio = folder / f"{planned.stem}.mp3"
-        written += output_files(audio, True) + [audio.with_suffix(".wav")]
+        written += [*output_files(audio, True), audio.with_suffix(".wav")]
         written.append(audio.with_suffix(".chapters.json"))
     check_writable(written, inputs, "choose another output folder", option="output_dir")
     outputs.check_folder(folder)
@@ -229,26 +229,7 @@ def build_programme(
     options = replace(options, build=replace(options.build, cover=artwork))
     before = publish.read_earlier(folder / "programme.json")
     earlier = before.records
-    records: dict[int, publish.Record] = {}
-    wanted: list[tuple[PlannedSession, AudioSettings, str]] = []
-    kept: list[int] = []
-    for planned, audio in sessions:
-        number = planned.slot.number
-        key = session_key(planned.routine, audio, replace(options.build, not_music=(folder,)))
-        if options.session is not None and number != options.session:
-            record = earlier.get(number)
-            if record is not None and (folder / record.file).is_file():
-                records[number] = record  # listed as it was, made or not from this input
-            continue
-        if (
-            not options.force
-            and options.session is None
-            and _still_good(earlier.get(number), key, folder)
-        ):
-            records[number] = replace(earlier[number], exercises=_values(planned))
-            kept.append(number)
-            continue
-        wanted.append((planned, audio, key))
+    records, wanted, kept = _triage(sessions, earlier, folder, options)
     warnings: list[str] = list(before.warnings)
     made: list[int] = []
     total = len(wanted)
@@ -287,6 +268,37 @@ def build_programme(
         tuple(changed),
         tuple(removed),
     )
+
+
+Wanted = list[tuple[PlannedSession, AudioSettings, str]]
+
+
+def _triage(
+    sessions: Sequence[tuple[PlannedSession, AudioSettings]],
+    earlier: dict[int, publish.Record],
+    folder: Path,
+    options: ProgrammeOptions,
+) -> tuple[dict[int, publish.Record], Wanted, list[int]]:
+    """Which sessions to make, which an earlier build made as they are now (kept, listed
+    with today's values), and, with `session`, the others as they were."""
+    records: dict[int, publish.Record] = {}
+    wanted: Wanted = []
+    kept: list[int] = []
+    for planned, audio in sessions:
+        number = planned.slot.number
+        key = session_key(planned.routine, audio, replace(options.build, not_music=(folder,)))
+        if options.session is not None and number != options.session:
+            record = earlier.get(number)
+            if record is not None and (folder / record.file).is_file():
+                records[number] = record  # listed as it was, made or not from this input
+            continue
+        fresh = options.force or options.session is not None
+        if not fresh and _still_good(earlier.get(number), key, folder):
+            records[number] = replace(earlier[number], exercises=_values(planned))
+            kept.append(number)
+            continue
+        wanted.append((planned, audio, key))
+    return records, wanted, kept
 
 
 def _values(planned: PlannedSession) -> dict[str, dict[str, object]]:

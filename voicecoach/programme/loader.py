@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -16,7 +16,7 @@ from voicecoach.programme.plan import Change, Changes, Programme, Progression, S
 from voicecoach.routine.checks import At, count_of, duration_of, keys_of, present, text_of
 from voicecoach.routine.loading import load_routine, parse_routine, title_and_description
 from voicecoach.routine.model import Routine
-from voicecoach.routine.reading import LineDict, LineList, read_yaml
+from voicecoach.routine.safe_yaml import LineDict, LineList, read_yaml
 from voicecoach.routine.wording import TemplateError, check_template
 
 TOP_KEYS = (
@@ -59,6 +59,11 @@ def load_programme(path: str | Path, *, open_routine: OpenRoutine | None = None)
     return parse_programme(read_yaml(path), str(path), open_routine=open_routine)
 
 
+def _yaml_routine(path: Path) -> Routine:
+    """A routine the programme names, when no other opener is given: its YAML."""
+    return load_routine(path, in_programme=True)
+
+
 @dataclass
 class _Reading:
     """What reading one programme file carries along: where it is, and what it named."""
@@ -83,39 +88,14 @@ def parse_programme(
     weeks_value = top["weeks"]
     weeks_at = at.key(top, "weeks")
     start = at.optional(top, "start", _date, None)
-    yaml_only: OpenRoutine = lambda path: load_routine(path, in_programme=True)  # noqa: E731
-    reading = _Reading(source, open_routine or yaml_only, [])
+    reading = _Reading(source, open_routine or _yaml_routine, [])
     inputs = reading.inputs
+    progression: Progression | None = None
     if isinstance(weeks_value, LineList):
-        if "routine" in top:
-            at.key(top, "routine").fail(
-                "expected either 'routine' with a number of weeks, or a list of weeks each "
-                "with its own 'routine', found both"
-            )
-        if "progression" in top:
-            at.key(top, "progression").fail(
-                "expected a progression only with a base 'routine' and a number of weeks; "
-                "a list of weeks gives each week its own routine"
-            )
-        if not 1 <= len(weeks_value) <= limits.MAX_WEEKS:
-            weeks_at.expected(f"a list of 1 to {limits.MAX_WEEKS} weeks", weeks_value)
-        per_week = _per_week(top, at, weeks_value)
-        week_routines = [
-            _week(item, weeks_at.item(weeks_value, index), per_week, reading)
-            for index, item in enumerate(weeks_value)
-        ]
-        weeks = len(weeks_value)
-        progression = None
+        week_routines, per_week = _listed_weeks(top, at, reading)
     else:
-        weeks = count_of(weeks_value, weeks_at, minimum=1, maximum=limits.MAX_WEEKS, what="weeks")
-        per_week = _per_week(top, at, None)
-        if "routine" not in top:
-            at.fail("expected a 'routine' (a file or a routine written inline), found none")
-        base = _routine(top["routine"], at.key(top, "routine"), reading)
-        week_routines = [[base] * per_week for _ in range(weeks)]
-        progression = at.optional(
-            top, "progression", lambda value, where: _progression(value, where, base), None
-        )
+        week_routines, per_week, progression = _counted_weeks(top, at, reading)
+    weeks = len(week_routines)
     if weeks * per_week > limits.MAX_SESSIONS:
         weeks_at.expected(
             f"at most {limits.MAX_SESSIONS} sessions in all",
@@ -129,14 +109,14 @@ def parse_programme(
     author = at.optional(top, "author", text_of, "")
     email = at.optional(top, "email", _email, "")
     rights = at.optional(top, "copyright", text_of, "")
-    slots: list[Slot] = []
-    for week, routines in enumerate(week_routines, start=1):
-        for day, routine in enumerate(routines, start=1):
-            date = _session_date(start, days, per_week, week, day)
-            slots.append(Slot(len(slots) + 1, week, day, date, routine))
+    slots = [
+        Slot(0, week, day, _session_date(start, days, per_week, week, day), routine)
+        for week, routines in enumerate(week_routines, start=1)
+        for day, routine in enumerate(routines, start=1)
+    ]
     programme = Programme(
         title=title,
-        slots=tuple(slots),
+        slots=tuple(replace(slot, number=number) for number, slot in enumerate(slots, start=1)),
         weeks=weeks,
         per_week=per_week,
         description=description,
@@ -153,6 +133,45 @@ def parse_programme(
     if progression is not None:
         _check_lists(progression, programme.steps, at.key(top, "progression"), top["progression"])
     return programme
+
+
+def _listed_weeks(top: LineDict, at: At, reading: _Reading) -> tuple[list[list[Routine]], int]:
+    """`weeks` as a list, each week with its own routine(s): the routines, and per week."""
+    weeks_value, weeks_at = top["weeks"], at.key(top, "weeks")
+    if "routine" in top:
+        at.key(top, "routine").fail(
+            "expected either 'routine' with a number of weeks, or a list of weeks each "
+            "with its own 'routine', found both"
+        )
+    if "progression" in top:
+        at.key(top, "progression").fail(
+            "expected a progression only with a base 'routine' and a number of weeks; "
+            "a list of weeks gives each week its own routine"
+        )
+    if not 1 <= len(weeks_value) <= limits.MAX_WEEKS:
+        weeks_at.expected(f"a list of 1 to {limits.MAX_WEEKS} weeks", weeks_value)
+    per_week = _per_week(top, at, weeks_value)
+    routines = [
+        _week(item, weeks_at.item(weeks_value, index), per_week, reading)
+        for index, item in enumerate(weeks_value)
+    ]
+    return routines, per_week
+
+
+def _counted_weeks(
+    top: LineDict, at: At, reading: _Reading
+) -> tuple[list[list[Routine]], int, Progression | None]:
+    """`weeks` as a number, of one base routine and its progression."""
+    weeks_at = at.key(top, "weeks")
+    weeks = count_of(top["weeks"], weeks_at, minimum=1, maximum=limits.MAX_WEEKS, what="weeks")
+    per_week = _per_week(top, at, None)
+    if "routine" not in top:
+        at.fail("expected a 'routine' (a file or a routine written inline), found none")
+    base = _routine(top["routine"], at.key(top, "routine"), reading)
+    progression = at.optional(
+        top, "progression", lambda value, where: _progression(value, where, base), None
+    )
+    return [[base] * per_week for _ in range(weeks)], per_week, progression
 
 
 def _per_week(top: LineDict, at: At, weeks: LineList | None) -> int:

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from voicecoach.errors import ExportError
+from voicecoach.files.types import CHAPTERS_TYPE, MEDIA_TYPES
 from voicecoach.programme.plan import Programme
 from voicecoach.routine.durations import format_length
 
@@ -37,7 +38,7 @@ def podcast_guid(feed_url: str) -> str:
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
 
 
-MIME = {".mp3": "audio/mpeg", ".wav": "audio/wav"}
+AUDIO_SUFFIXES = (".mp3", ".wav")
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,7 @@ def read_earlier(path: Path) -> Earlier:
 MIME_FILES = (".xml", ".ics", ".m3u8", ".html", ".json", ".jpg")
 
 
-def _plain_name(name: object, suffixes: Sequence[str] = tuple(MIME)) -> bool:
+def _plain_name(name: object, suffixes: Sequence[str] = AUDIO_SUFFIXES) -> bool:
     return (
         isinstance(name, str)
         and name == Path(name).name
@@ -278,74 +279,85 @@ def feed(
     ET.register_namespace("podcast", PODCAST)
     ET.register_namespace("atom", ATOM)
     rss = ET.Element("rss", {"version": "2.0"})
-    channel = ET.SubElement(rss, "channel")
-
-    def add(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> None:
-        element = ET.SubElement(parent, tag, attributes)
-        if text is not None:
-            element.text = text
-
-    feed_url = f"{base_url}feed.xml"
-    author = programme.author or "voicecoach"
     art = f"{base_url}{quote(cover)}" if cover else None
-    add(channel, "title", programme.title)
-    add(channel, "link", base_url)
-    add(channel, f"{{{ATOM}}}link", href=feed_url, rel="self", type="application/rss+xml")
-    add(channel, "description", programme.description or programme.title)
-    add(channel, "language", "en")
-    add(channel, "generator", "voicecoach")
-    if programme.copyright:
-        add(channel, "copyright", programme.copyright)
-    if art:
-        image = ET.SubElement(channel, "image")
-        add(image, "url", art)
-        add(image, "title", programme.title)
-        add(image, "link", base_url)
-        add(channel, f"{{{ITUNES}}}image", href=art)
-    add(channel, f"{{{ITUNES}}}type", "serial")
-    add(channel, f"{{{ITUNES}}}author", author)
-    owner = ET.SubElement(channel, f"{{{ITUNES}}}owner")
-    add(owner, f"{{{ITUNES}}}name", author)
-    if programme.email:
-        add(owner, f"{{{ITUNES}}}email", programme.email)
-    add(channel, f"{{{ITUNES}}}summary", programme.description or programme.title)
-    add(channel, f"{{{ITUNES}}}explicit", "false")
-    ET.SubElement(channel, f"{{{ITUNES}}}category", {"text": "Health & Fitness"})
-    add(channel, f"{{{PODCAST}}}guid", podcast_guid(feed_url))
+    channel = _channel(rss, programme, base_url, art)
     for record in records:
-        item = ET.SubElement(channel, "item")
-        add(item, "title", record.title)
-        add(item, "guid", f"{base_url}{quote(record.file)}#{record.key[:12]}", isPermaLink="false")
-        when = (
-            datetime.datetime.combine(record.date, datetime.time(6), datetime.timezone.utc)
-            if record.date
-            else record.built
-        )
-        add(item, "pubDate", format_datetime(when))
-        lines = [f"{name}: {describe_values(values)}" for name, values in record.exercises.items()]
-        add(item, "description", "; ".join(lines))
-        add(
-            item,
-            "enclosure",
-            url=f"{base_url}{quote(record.file)}",
-            length=str(record.bytes),
-            type=MIME.get(Path(record.file).suffix, "audio/mpeg"),
-        )
-        add(item, f"{{{ITUNES}}}title", record.title)
-        if art:
-            add(item, f"{{{ITUNES}}}image", href=art)
-        add(item, f"{{{ITUNES}}}duration", str(round(record.duration_ms / 1000)))
-        add(item, f"{{{ITUNES}}}season", str(record.week))
-        add(item, f"{{{ITUNES}}}episode", str(record.number))
-        add(item, f"{{{ITUNES}}}episodeType", "full")
-        add(
-            item,
-            f"{{{PODCAST}}}chapters",
-            url=f"{base_url}{quote(record.chapters_file)}",
-            type="application/json+chapters",
-        )
+        _item(channel, record, base_url, art)
     ET.indent(rss)
     return bytes(ET.tostring(rss, encoding="utf-8", xml_declaration=True)) + b"\n"
+
+
+def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> None:
+    element = ET.SubElement(parent, tag, attributes)
+    if text is not None:
+        element.text = text
+
+
+def _channel(rss: ET.Element, programme: Programme, base_url: str, art: str | None) -> ET.Element:
+    """The feed's channel: the programme as a podcast, its artwork and its owner."""
+    channel = ET.SubElement(rss, "channel")
+    feed_url = f"{base_url}feed.xml"
+    author = programme.author or "voicecoach"
+    _add(channel, "title", programme.title)
+    _add(channel, "link", base_url)
+    _add(channel, f"{{{ATOM}}}link", href=feed_url, rel="self", type=MEDIA_TYPES[".xml"])
+    _add(channel, "description", programme.description or programme.title)
+    _add(channel, "language", "en")
+    _add(channel, "generator", "voicecoach")
+    if programme.copyright:
+        _add(channel, "copyright", programme.copyright)
+    if art:
+        image = ET.SubElement(channel, "image")
+        _add(image, "url", art)
+        _add(image, "title", programme.title)
+        _add(image, "link", base_url)
+        _add(channel, f"{{{ITUNES}}}image", href=art)
+    _add(channel, f"{{{ITUNES}}}type", "serial")
+    _add(channel, f"{{{ITUNES}}}author", author)
+    owner = ET.SubElement(channel, f"{{{ITUNES}}}owner")
+    _add(owner, f"{{{ITUNES}}}name", author)
+    if programme.email:
+        _add(owner, f"{{{ITUNES}}}email", programme.email)
+    _add(channel, f"{{{ITUNES}}}summary", programme.description or programme.title)
+    _add(channel, f"{{{ITUNES}}}explicit", "false")
+    ET.SubElement(channel, f"{{{ITUNES}}}category", {"text": "Health & Fitness"})
+    _add(channel, f"{{{PODCAST}}}guid", podcast_guid(feed_url))
+    return channel
+
+
+def _item(channel: ET.Element, record: Record, base_url: str, art: str | None) -> None:
+    """One session as an episode: its audio, when it is for, and its chapters."""
+    item = ET.SubElement(channel, "item")
+    _add(item, "title", record.title)
+    _add(item, "guid", f"{base_url}{quote(record.file)}#{record.key[:12]}", isPermaLink="false")
+    when = (
+        datetime.datetime.combine(record.date, datetime.time(6), datetime.timezone.utc)
+        if record.date
+        else record.built
+    )
+    _add(item, "pubDate", format_datetime(when))
+    lines = [f"{name}: {describe_values(values)}" for name, values in record.exercises.items()]
+    _add(item, "description", "; ".join(lines))
+    _add(
+        item,
+        "enclosure",
+        url=f"{base_url}{quote(record.file)}",
+        length=str(record.bytes),
+        type=MEDIA_TYPES.get(Path(record.file).suffix, MEDIA_TYPES[".mp3"]),
+    )
+    _add(item, f"{{{ITUNES}}}title", record.title)
+    if art:
+        _add(item, f"{{{ITUNES}}}image", href=art)
+    _add(item, f"{{{ITUNES}}}duration", str(round(record.duration_ms / 1000)))
+    _add(item, f"{{{ITUNES}}}season", str(record.week))
+    _add(item, f"{{{ITUNES}}}episode", str(record.number))
+    _add(item, f"{{{ITUNES}}}episodeType", "full")
+    _add(
+        item,
+        f"{{{PODCAST}}}chapters",
+        url=f"{base_url}{quote(record.chapters_file)}",
+        type=CHAPTERS_TYPE,
+    )
 
 
 def _one_line(text: str) -> str:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, NoReturn, TypeVar
 
 from voicecoach import limits
 from voicecoach.errors import RoutineError, closest
 from voicecoach.routine.durations import parse_duration
-from voicecoach.routine.reading import LineDict, LineList
+from voicecoach.routine.safe_yaml import LineDict, LineList
 from voicecoach.routine.targets import Athlete
 
 T = TypeVar("T")
@@ -48,7 +48,8 @@ class At:
     line: int | None
     in_programme: bool = False  # intro and outro may name the session placeholders
     units: str = "metric"  # how a pace without its unit is read
-    athlete: Athlete = Athlete()  # what a relative pace is relative to (a distance's time)
+    # what a relative pace is relative to (a distance's time)
+    athlete: Athlete = field(default_factory=Athlete)
 
     def fail(self, message: str) -> NoReturn:
         raise RoutineError(message, source=self.source, line=self.line, path=self.path or None)

@@ -40,7 +40,7 @@ from voicecoach.routine.model import (
     Tones,
     WorkSet,
 )
-from voicecoach.routine.reading import LineDict, LineList, read_yaml
+from voicecoach.routine.safe_yaml import LineDict, LineList, read_yaml
 from voicecoach.routine.target_keys import (
     athlete_of,
     distance_of,
@@ -331,7 +331,7 @@ def _items(value: Any, at: At, timing: Timing, cues: Cues) -> tuple[Item, ...]:
         elif "name" in raw:
             items.append(_exercise(raw, item_at, timing, cues))
         else:
-            keys_of(raw, item_at, EXERCISE_KEYS + ("repeat",), "an exercise")
+            keys_of(raw, item_at, (*EXERCISE_KEYS, "repeat"), "an exercise")
             found = ", ".join(str(k) for k in raw) or "no keys"
             if any(k in raw for k in EXERCISE_KEYS):
                 item_at.fail(f"expected 'name' on the exercise, found only {found}")
@@ -339,29 +339,28 @@ def _items(value: Any, at: At, timing: Timing, cues: Cues) -> tuple[Item, ...]:
     return tuple(items)
 
 
+# each audio setting's allowed values, and how its error says them
+_AUDIO_CHOICES: dict[str, tuple[tuple[object, ...], str]] = {
+    "sample_rate": (SAMPLE_RATES, "one of " + ", ".join(map(str, SAMPLE_RATES)) + " (Hz)"),
+    "channels": ((1, 2), "1 (mono) or 2 (stereo)"),
+    "bitrate": (BITRATES, "a bitrate in kbit/s, one of " + ", ".join(map(str, BITRATES))),
+    "format": (FORMATS, "one of " + ", ".join(FORMATS)),
+}
+
+
 def audio_value(key: str, value: Any) -> Any:
     """Check one audio setting; raise ValueError with what was expected."""
-    if key == "sample_rate":
-        if isinstance(value, bool) or value not in SAMPLE_RATES:
-            raise ValueError("one of " + ", ".join(map(str, SAMPLE_RATES)) + " (Hz)")
-    elif key == "channels":
-        if isinstance(value, bool) or value not in (1, 2):
-            raise ValueError("1 (mono) or 2 (stereo)")
-    elif key == "bitrate":
-        if isinstance(value, bool) or value not in BITRATES:
-            raise ValueError("a bitrate in kbit/s, one of " + ", ".join(map(str, BITRATES)))
-    elif key == "format":
-        if value not in FORMATS:
-            raise ValueError("one of " + ", ".join(FORMATS))
-    elif key == "loudness":
+    if key == "loudness":
         low, high = limits.LOUDNESS_RANGE
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not low <= value <= high
-        ):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or not low <= value <= high:
             raise ValueError(f"a loudness in LUFS from {low} to {high}, such as -19")
-        value = float(value)
+        return float(value)
+    if key in _AUDIO_CHOICES:
+        allowed, expected = _AUDIO_CHOICES[key]
+        # True == 1: a yes/no is no number of channels
+        if isinstance(value, bool) or value not in allowed:
+            raise ValueError(expected)
     return value
 
 

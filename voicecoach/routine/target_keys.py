@@ -14,7 +14,7 @@ from voicecoach.routine.checks import (
     text_of,
 )
 from voicecoach.routine.model import Message
-from voicecoach.routine.reading import LineDict, LineList
+from voicecoach.routine.safe_yaml import LineDict, LineList
 from voicecoach.routine.targets import (
     INTENSITIES,
     KINDS,

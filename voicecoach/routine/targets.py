@@ -8,6 +8,7 @@ parsers here raise ValueError with what was expected; the loader adds where.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 METRES_PER_MILE = 1609.344
@@ -309,7 +310,7 @@ def spoken_distance(metres: float, units: str) -> str:
     if units == "imperial" and abs(miles * 4 - round(miles * 4)) < 0.002 and miles >= 0.25:
         quarters = round(miles * 4)
         return "1 mile" if quarters == 4 else f"{_number(quarters / 4)} miles"
-    if metres < 1000 or abs(metres - round(metres, -2)) > 0.5 and metres < 3000:
+    if metres < 1000 or (abs(metres - round(metres, -2)) > 0.5 and metres < 3000):
         return f"{round(metres)} metres"
     km = metres / 1000
     return "1 kilometre" if abs(km - 1) < 0.0005 else f"{_number(km)} kilometres"
@@ -322,48 +323,71 @@ def spoken_target(target: Target | None, units: str, athlete: Athlete) -> str:
     """
     if target is None:
         return ""
-    low, high = target.low, target.high
-    if target.kind == "pace":
-        if target.unit == "%":
-            said = f"at {_span(low, high)} percent of threshold pace"
-            if athlete.threshold_pace_s_km:
-                fast = athlete.threshold_pace_s_km * 100 / high
-                slow = athlete.threshold_pace_s_km * 100 / low
-                said += ", " + spoken_pace(fast, slow, units)
-            return said
-        return "at " + spoken_pace(low, high, units)
-    if target.kind == "speed":
-        if units == "imperial":
-            factor = 3600 / METRES_PER_MILE
-            return f"at {_span(low * factor, high * factor)} miles an hour"
-        return f"at {_span(low * 3.6, high * 3.6)} kilometres an hour"
-    if target.kind == "heart_rate":
-        if target.unit == "zone":
-            said = f"in heart rate zone {int(low)}"
-            bounds = athlete.heart_zone(int(low))
-            return said + (f", {bounds[0]} to {bounds[1]}" if bounds else "")
-        if target.unit == "%lthr":
-            return f"at {_span(low, high)} percent of threshold heart rate"
-        if target.unit == "%":
-            said = f"at {_span(low, high)} percent of your maximum heart rate"
-            if athlete.max_heart_rate:
-                top = athlete.max_heart_rate
-                said += f", {_span(top * low / 100, top * high / 100)}"
-            return said
-        return f"at a heart rate of {_span(low, high)}"
-    if target.kind == "power":
-        if target.unit == "zone":
-            return f"in power zone {int(low)}"
-        if target.unit == "%":
-            said = f"at {_span(low, high)} percent of FTP"
-            if athlete.ftp_w:
-                ftp = athlete.ftp_w
-                said += f", {_span(ftp * low / 100, ftp * high / 100)} watts"
-            return said
-        return f"at {_span(low, high)} watts"
+    say = _SAID.get(target.kind)
+    if say is not None:
+        return say(target, units, athlete)
     if target.unit == "rpe":
-        return f"at effort {int(low)} out of 10"
+        return f"at effort {int(target.low)} out of 10"
     return "all out" if target.word == "all out" else f"{target.word}"
+
+
+def _said_pace(target: Target, units: str, athlete: Athlete) -> str:
+    low, high = target.low, target.high
+    if target.unit != "%":
+        return "at " + spoken_pace(low, high, units)
+    said = f"at {_span(low, high)} percent of threshold pace"
+    if athlete.threshold_pace_s_km:
+        fast = athlete.threshold_pace_s_km * 100 / high
+        slow = athlete.threshold_pace_s_km * 100 / low
+        said += ", " + spoken_pace(fast, slow, units)
+    return said
+
+
+def _said_speed(target: Target, units: str, _athlete: Athlete) -> str:
+    low, high = target.low, target.high
+    if units == "imperial":
+        factor = 3600 / METRES_PER_MILE
+        return f"at {_span(low * factor, high * factor)} miles an hour"
+    return f"at {_span(low * 3.6, high * 3.6)} kilometres an hour"
+
+
+def _said_heart_rate(target: Target, _units: str, athlete: Athlete) -> str:
+    low, high = target.low, target.high
+    if target.unit == "zone":
+        bounds = athlete.heart_zone(int(low))
+        return f"in heart rate zone {int(low)}" + (
+            f", {bounds[0]} to {bounds[1]}" if bounds else ""
+        )
+    if target.unit == "%lthr":
+        return f"at {_span(low, high)} percent of threshold heart rate"
+    if target.unit != "%":
+        return f"at a heart rate of {_span(low, high)}"
+    said = f"at {_span(low, high)} percent of your maximum heart rate"
+    if athlete.max_heart_rate:
+        top = athlete.max_heart_rate
+        said += f", {_span(top * low / 100, top * high / 100)}"
+    return said
+
+
+def _said_power(target: Target, _units: str, athlete: Athlete) -> str:
+    low, high = target.low, target.high
+    if target.unit == "zone":
+        return f"in power zone {int(low)}"
+    if target.unit != "%":
+        return f"at {_span(low, high)} watts"
+    said = f"at {_span(low, high)} percent of FTP"
+    if athlete.ftp_w:
+        ftp = athlete.ftp_w
+        said += f", {_span(ftp * low / 100, ftp * high / 100)} watts"
+    return said
+
+
+_SAID: dict[str, Callable[[Target, str, Athlete], str]] = {
+    "pace": _said_pace,
+    "speed": _said_speed,
+    "heart_rate": _said_heart_rate,
+    "power": _said_power,
+}
 
 
 def intensity_of(name: str) -> str:

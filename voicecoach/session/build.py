@@ -294,22 +294,10 @@ def build_routine(
 ) -> BuildResult:
     """Build the session audio and its sidecars from a loaded routine."""
     started = time.perf_counter()
-    check_length(routine, options.max_minutes)
-    audio = settle_audio(routine.audio, options)
-    routine = replace(routine, audio=audio)
-    out_path = output_path(routine, options, audio)
-    fit_path = [out_path.with_suffix(".fit")] if options.fit else []
-    check_outputs(
-        output_files(out_path, options.sidecars)
-        + fit_path
-        + (stem_paths(out_path) if options.stems else []),
-        routine_inputs(routine),
-    )
-    check_folder(out_path.parent)
+    routine, out_path, fit_path = _check_before_audio(routine, options)
+    audio = routine.audio
     audio_format = encode.FORMATS[audio.format]
     rate = audio.sample_rate
-    # the least the session can last already tells whether its file can hold it
-    audio_format.check_size(sample_at(minimum_duration_ms(routine.items), rate), audio.channels)
     music = None if options.no_music else with_files(routine.music, options.music, ".")
     written = (
         output_files(out_path, True) + fit_path + stem_paths(out_path) + list(options.not_music)
@@ -329,34 +317,11 @@ def build_routine(
         tracks = measure_tracks(paths, audio, cache, sample_at(timeline.duration_ms, rate))
         under = plan_music(music, tracks, timeline, audio, routine.title)
         layers = [CueLayer(timeline.cues, sounds, rate), *under.layers]
-
-        def windows(stem_parts: Mapping[Path, Path]) -> Iterator[np.ndarray]:
-            writer = StemWriter(stem_parts, rate, audio.channels) if stem_parts else None
-            mixed = mix(
-                layers,
-                audio_format.delay_samples + fed,
-                sample_rate=rate,
-                on_window=(lambda done, total: progress("audio", done, total))
-                if progress
-                else None,
-                on_parts=writer,
-            )
-            try:
-                # the encoder adds its own delay ahead of what it is fed: feed from there
-                yield from skip_samples(mixed, audio_format.delay_samples)
-            finally:
-                if writer is not None:
-                    writer.close()
-
+        windows = _windows(layers, audio, fed, progress)
         texts: dict[str, str | bytes] = {}
         if options.sidecars:
             extra = {**describe_audio(audio, synthesizer), **under.document}
-            document = sidecars.timeline_document(timeline, extra)
-            texts = {
-                ".json": sidecars.json_text(document),
-                ".vtt": sidecars.vtt_text(timeline),
-                ".lrc": sidecars.lrc_text(timeline),
-            }
+            texts = sidecar_texts(timeline, extra)
         if options.fit:
             texts[".fit"] = workout_fit(timeline, routine)
         stems = stem_paths(out_path) if options.stems else []
@@ -366,6 +331,67 @@ def build_routine(
     return BuildResult(
         out_path, timeline, synthesizer.stats, time.perf_counter() - started, tuple(files)
     )
+
+
+def _check_before_audio(
+    routine: Routine, options: BuildOptions
+) -> tuple[Routine, Path, list[Path]]:
+    """Every check that needs no speech: length, settings, where the files go, their size.
+
+    Returns the routine with its settled audio, the audio's path and the FIT's (if any).
+    """
+    check_length(routine, options.max_minutes)
+    audio = settle_audio(routine.audio, options)
+    routine = replace(routine, audio=audio)
+    out_path = output_path(routine, options, audio)
+    fit_path = [out_path.with_suffix(".fit")] if options.fit else []
+    check_outputs(
+        output_files(out_path, options.sidecars)
+        + fit_path
+        + (stem_paths(out_path) if options.stems else []),
+        routine_inputs(routine),
+    )
+    check_folder(out_path.parent)
+    # the least the session can last already tells whether its file can hold it
+    least = sample_at(minimum_duration_ms(routine.items), audio.sample_rate)
+    encode.FORMATS[audio.format].check_size(least, audio.channels)
+    return routine, out_path, fit_path
+
+
+def _windows(
+    layers: Sequence[Any], audio: AudioSettings, fed: int, progress: Progress | None
+) -> Callable[[Mapping[Path, Path]], Iterator[np.ndarray]]:
+    """The mix as the encoder is fed it, writing the stems to the parts it is given."""
+    audio_format = encode.FORMATS[audio.format]
+    rate = audio.sample_rate
+
+    def windows(stem_parts: Mapping[Path, Path]) -> Iterator[np.ndarray]:
+        writer = StemWriter(stem_parts, rate, audio.channels) if stem_parts else None
+        mixed = mix(
+            layers,
+            audio_format.delay_samples + fed,
+            sample_rate=rate,
+            on_window=(lambda done, total: progress("audio", done, total)) if progress else None,
+            on_parts=writer,
+        )
+        try:
+            # the encoder adds its own delay ahead of what it is fed: feed from there
+            yield from skip_samples(mixed, audio_format.delay_samples)
+        finally:
+            if writer is not None:
+                writer.close()
+
+    return windows
+
+
+def sidecar_texts(timeline: Timeline, extra: dict[str, Any]) -> dict[str, str | bytes]:
+    """The JSON timeline, WebVTT captions and LRC lyrics written beside the audio."""
+    document = sidecars.timeline_document(timeline, extra)
+    return {
+        ".json": sidecars.json_text(document),
+        ".vtt": sidecars.vtt_text(timeline),
+        ".lrc": sidecars.lrc_text(timeline),
+    }
 
 
 def _build_in_worker(label: str, routine: Routine, options: BuildOptions) -> BuildResult | str:

@@ -58,7 +58,8 @@ class _Worker:
             # the workers itself, in order, instead of every process unwinding at once
             start_new_session=True,
         )
-        assert self.process.stdin is not None and self.process.stdout is not None
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
         self.tasks = self.process.stdin
         self.results = self.process.stdout
         self.index: int | None = None  # the task it is working on
@@ -159,7 +160,7 @@ def _serve() -> int:
                 return 0
             try:
                 outcome: tuple[bool, Any] = (True, function(*args))
-            except Exception as exc:  # noqa: BLE001 - handed to the parent, which says it
+            except Exception as exc:  # any: handed to the parent, which says it
                 outcome = (False, f"{type(exc).__name__}: {exc}")
             _send(results, outcome)
     except KeyboardInterrupt:

@@ -17,13 +17,13 @@ from voicecoach.speech.engine import (
 )
 
 __all__ = [
-    "SILENCE_THRESHOLD",
     "FADE_IN_MS",
     "FADE_OUT_MS",
-    "Voice",
+    "SILENCE_THRESHOLD",
     "Clip",
-    "Synthesizer",
-    "VoiceInfo",
     "Engine",
+    "Synthesizer",
+    "Voice",
+    "VoiceInfo",
     "trim_silence",
 ]

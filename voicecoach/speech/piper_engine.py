@@ -107,24 +107,13 @@ def resolve(voice: Voice) -> PiperModel:
         )
     models = installed_models()
     if voice.name is None:
-        if len(models) == 1:
-            return models[0]
-        if not models:
-            raise SpeechError(f"{where}no Piper voice is installed; {INSTALL}")
-        raise SpeechError(
-            f"{where}expected voice.name to pick one of the installed Piper voices, found "
-            f"several: {', '.join(m.name for m in models)}"
-        )
+        return _the_one(models, where)
     name = voice.name.strip()
     path = Path(name).expanduser()
     if not path.is_absolute() and voice.folder:
         path = Path(voice.folder) / path
     if name.endswith(".onnx") or path.suffix == ".onnx":
-        if not path.is_file():
-            raise SpeechError(f"{where}expected a Piper model (.onnx), found no file at {path}")
-        if not Path(f"{path}.json").is_file():
-            raise SpeechError(f"{where}expected the model's config beside it, found no {path}.json")
-        return PiperModel(path.stem, path, _language(path), "path")
+        return _model_file(path, where)
     for model in models:
         if name.lower() in (
             model.name,
@@ -138,6 +127,27 @@ def resolve(voice: Voice) -> PiperModel:
         f"{where}expected a Piper voice (a .onnx path, a voice package or a model in "
         f"{voices_folder()}), found '{name}'; {hint}run 'voicecoach voices' to list them"
     )
+
+
+def _the_one(models: list[PiperModel], where: str) -> PiperModel:
+    """With no voice.name: the one installed voice, or an error that lists them."""
+    if len(models) == 1:
+        return models[0]
+    if not models:
+        raise SpeechError(f"{where}no Piper voice is installed; {INSTALL}")
+    raise SpeechError(
+        f"{where}expected voice.name to pick one of the installed Piper voices, found "
+        f"several: {', '.join(m.name for m in models)}"
+    )
+
+
+def _model_file(path: Path, where: str) -> PiperModel:
+    """A model named by its .onnx path, with its config beside it."""
+    if not path.is_file():
+        raise SpeechError(f"{where}expected a Piper model (.onnx), found no file at {path}")
+    if not Path(f"{path}.json").is_file():
+        raise SpeechError(f"{where}expected the model's config beside it, found no {path}.json")
+    return PiperModel(path.stem, path, _language(path), "path")
 
 
 @lru_cache(maxsize=8)

@@ -82,7 +82,7 @@ class Timeline:
         """The same timeline lengthened (silence at the end) to `duration_ms`."""
         if duration_ms < self.duration_ms:
             raise ValueError("a timeline can only be lengthened")
-        chapters = self.chapters[:-1] + (replace(self.chapters[-1], end_ms=duration_ms),)
+        chapters = (*self.chapters[:-1], replace(self.chapters[-1], end_ms=duration_ms))
         return replace(self, duration_ms=duration_ms, chapters=chapters)
 
     def speech_texts(self) -> list[str]:

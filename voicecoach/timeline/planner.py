@@ -29,7 +29,7 @@ from voicecoach.routine.targets import intensity_of
 from voicecoach.routine.wording import CHANGE_REMAINING, spoken_duration
 from voicecoach.timeline.choreography import Step, Wording, steps
 from voicecoach.timeline.cues import Block, Chapter, Cue, LeftOut, Timeline
-from voicecoach.timeline.leave_out import BEAT_MS, PAUSE_MS, SPEECH_GAP_MS, Say, fit_gap
+from voicecoach.timeline.leave_out import BEAT_MS, PAUSE_MS, SPEECH_GAP_MS, GapPlan, Say, fit_gap
 from voicecoach.timeline.placement import GAP_MS, Candidate, Placer
 
 LEAD_IN_MS = 500  # silence before the first cue; also covers the MP3 encoder's delay
@@ -217,59 +217,66 @@ class _Session:
     def between(self, previous: Step, stop_ms: int, step: Step) -> int:
         """Lay out the gap after `previous` ends at `stop_ms`; return the next go."""
         kind, gap_ms = step.gap_before(previous)
-        cues = previous.exercise.cues
-        switched = ""
         after_tone = self.put_tone(stop_ms, "stop", previous.name) - stop_ms
         start_ms = after_tone if after_tone else SPEECH_GAP_MS
-        called = step.called(previous)
-        seconds = round(gap_ms / 1000)
-        front: list[Say | None] = [
-            self.said("stop", self.words.say(cues, "stop", {"name": previous.name}), previous.name)
-        ]
-        if kind == "rest":
-            rest = self.words.say(
-                cues,
-                "rest",
-                {"seconds": seconds, "duration": spoken_duration(gap_ms), "next": called},
-            )
-            front.append(self.said("rest", rest, previous.name))
-            spoken = start_ms + sum(say.length_ms for say in front if say) + 2 * PAUSE_MS
-            left = max(0, round((gap_ms - spoken) / 1000))
-            upcoming = self.words.say(
-                cues,
-                "next",
-                {
-                    "next": called,
-                    "seconds": left,
-                    "duration": spoken_duration(left * 1000),
-                    "target": self.words.target(step),
-                    "distance": self.words.distance(step.work),
-                },
-            )
-            front.append(self.said("next", upcoming, previous.name))
-        else:
-            switched = self.words.say(
-                cues,
-                "switch",
-                {"side": step.side or "", "seconds": seconds, "duration": spoken_duration(gap_ms)},
-            )
-            front.append(self.said("switch", switched, previous.name))
+        front, switched = self.gap_front(previous, step, kind, gap_ms, start_ms)
         back = self.heading(step)
         counts = self.countdown(step)
         tone = self.tone_ms("rest")
         if kind == "rest" and gap_ms >= REST_TONE_MIN_MS and not counts and tone:
             back.insert(0, Say("rest", "", tone, step.name, kind="tone"))
-        plan = fit_gap(
-            tuple(say for say in front if say),
-            tuple(back),
-            tuple(counts),
-            gap_ms,
-            start_ms=start_ms,
-        )
+        plan = fit_gap(tuple(front), tuple(back), tuple(counts), gap_ms, start_ms=start_ms)
         side = (step.side or "").casefold()
         if side and side in switched.casefold() and any(s.name == "switch" for s in plan.front):
             # the switch that is said names the side: the side is not said again
             plan = replace(plan, back=tuple(say for say in plan.back if say.name != "side"))
+        go_ms = self.place_gap(plan, stop_ms, start_ms, step)
+        why = f"the {kind} is {gap_ms / 1000:g} s"
+        for say in plan.left_out:
+            self.leave_out(say, step if say.exercise == step.name else previous, stop_ms, why)
+        if plan.gap_ms > gap_ms:
+            kept = sorted({say.name for say in plan.back if say.name in _MUST_KEEP} or {"tones"})
+            self.warnings.append(
+                f"{step.name}, set {step.set_number}: the {kind} of {gap_ms / 1000:g} s before it "
+                f"grew by {(plan.gap_ms - gap_ms) / 1000:.1f} s to fit the {', '.join(kept)} "
+                f"cue{'s' * (len(kept) > 1)} at {format_clock(stop_ms)}"
+            )
+        return go_ms
+
+    def gap_front(
+        self, previous: Step, step: Step, kind: str, gap_ms: int, start_ms: int
+    ) -> tuple[list[Say], str]:
+        """What opens a gap: `stop`, then `rest` and `next`, or `switch` (and its text)."""
+        cues, name = previous.exercise.cues, previous.name
+        called = step.called(previous)
+        seconds = round(gap_ms / 1000)
+        front = [self.said("stop", self.words.say(cues, "stop", {"name": name}), name)]
+        if kind != "rest":
+            values = {
+                "side": step.side or "",
+                "seconds": seconds,
+                "duration": spoken_duration(gap_ms),
+            }
+            switched = self.words.say(cues, "switch", values)
+            front.append(self.said("switch", switched, name))
+            return [say for say in front if say], switched
+        values = {"seconds": seconds, "duration": spoken_duration(gap_ms), "next": called}
+        front.append(self.said("rest", self.words.say(cues, "rest", values), name))
+        spoken = start_ms + sum(say.length_ms for say in front if say) + 2 * PAUSE_MS
+        left = max(0, round((gap_ms - spoken) / 1000))
+        values = {
+            "next": called,
+            "seconds": left,
+            "duration": spoken_duration(left * 1000),
+            "target": self.words.target(step),
+            "distance": self.words.distance(step.work),
+        }
+        front.append(self.said("next", self.words.say(cues, "next", values), name))
+        return [say for say in front if say], ""
+
+    def place_gap(self, plan: GapPlan, stop_ms: int, start_ms: int, step: Step) -> int:
+        """Put a fitted gap's cues in time: the front after the stop, the back and the
+        countdown ending on the next go; open the next exercise's chapter. Return the go."""
         go_ms = stop_ms + plan.gap_ms
         now = stop_ms + start_ms
         for say in plan.front:
@@ -285,16 +292,6 @@ class _Session:
         if step.starts_occurrence:
             heading = [cue for cue in placed if cue.exercise == step.name and cue.kind == "speech"]
             self.open_chapter(step.chapter_title, heading[0].start_ms if heading else go_ms)
-        why = f"the {kind} is {gap_ms / 1000:g} s"
-        for say in plan.left_out:
-            self.leave_out(say, step if say.exercise == step.name else previous, stop_ms, why)
-        if plan.gap_ms > gap_ms:
-            kept = sorted({say.name for say in plan.back if say.name in _MUST_KEEP} or {"tones"})
-            self.warnings.append(
-                f"{step.name}, set {step.set_number}: the {kind} of {gap_ms / 1000:g} s before it "
-                f"grew by {(plan.gap_ms - gap_ms) / 1000:.1f} s to fit the {', '.join(kept)} "
-                f"cue{'s' * (len(kept) > 1)} at {format_clock(stop_ms)}"
-            )
         return go_ms
 
     # -- inside a block ------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach import limits
-from voicecoach.routine.reading import read_input
+from voicecoach.routine.safe_yaml import read_input
 from voicecoach.workouts.steps import (
     FIT_GAPS,
     FIT_LEAD_IN,

@@ -48,33 +48,34 @@ def fit_target(target: Target | None, athlete: Athlete) -> tuple[str, int, int, 
     if target is None:
         return _OPEN
     if target.kind in ("pace", "speed"):
-        if target.kind == "speed":
-            slow, fast = target.low, target.high
-        elif target.unit == "%":
-            middle = speed_of(target, athlete)
-            if middle is None:
-                return _OPEN
-            ratio = target.low / target.high
-            fast = middle * 2 / (1 + ratio)
-            slow = fast * ratio
-        else:
-            slow, fast = 1000 / target.high, 1000 / target.low
-        return ("speed", 0, round(slow * 1000), round(fast * 1000))
-    if target.kind == "heart_rate":
-        if target.unit == "zone":
-            return ("heart_rate", int(target.low), 0, 0)
-        if target.unit == "bpm":
-            return ("heart_rate", 0, round(target.low) + 100, round(target.high) + 100)
-        if target.unit == "%":
-            return ("heart_rate", 0, round(target.low), round(target.high))
+        return _fit_speed(target, athlete)
+    # FIT writes a zone as its number, bpm and watts offset by 100 and 1000, % as they are
+    offsets = {"heart_rate": {"bpm": 100, "%": 0}, "power": {"W": 1000, "%": 0}}
+    kinds = offsets.get(target.kind)
+    if kinds is None:
         return _OPEN
-    if target.kind == "power":
-        if target.unit == "zone":
-            return ("power", int(target.low), 0, 0)
-        if target.unit == "W":
-            return ("power", 0, round(target.low) + 1000, round(target.high) + 1000)
-        return ("power", 0, round(target.low), round(target.high))
-    return _OPEN
+    if target.unit == "zone":
+        return (target.kind, int(target.low), 0, 0)
+    offset = kinds.get(target.unit)
+    if offset is None:
+        return _OPEN
+    return (target.kind, 0, round(target.low) + offset, round(target.high) + offset)
+
+
+def _fit_speed(target: Target, athlete: Athlete) -> tuple[str, int, int, int]:
+    """A pace or speed as FIT's speed range in mm/s (a relative pace needs the athlete's)."""
+    if target.kind == "speed":
+        slow, fast = target.low, target.high
+    elif target.unit == "%":
+        middle = speed_of(target, athlete)
+        if middle is None:
+            return _OPEN
+        ratio = target.low / target.high
+        fast = middle * 2 / (1 + ratio)
+        slow = fast * ratio
+    else:
+        slow, fast = 1000 / target.high, 1000 / target.low
+    return ("speed", 0, round(slow * 1000), round(fast * 1000))
 
 
 def workout_steps(timeline: Timeline, routine: Routine) -> list[FitStep]:

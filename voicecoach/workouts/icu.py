@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach import limits
-from voicecoach.routine.reading import read_input
+from voicecoach.routine.safe_yaml import read_input
 from voicecoach.routine.targets import POWER_ZONES, Athlete, Target, parse_target, speed_of
 from voicecoach.workouts.steps import (
     Steps,
@@ -157,12 +157,8 @@ def _target(token: str, found: _Parsed, where: str, steps: Steps) -> bool:
     """Take a target (or a value waiting for its kind) from `token`, when it is one."""
     lower = token.lower()
     if match := _ANY_RPE.match(lower):
-        if not 1 <= int(match[1]) <= 10:
-            raise steps.fail(f"{where}: expected an effort from RPE1 to RPE10, found {token!r}")
-        if found.target is not None:
-            return False
-        found.target, found.written = f"RPE {int(match[1])}", token
-    elif match := _PERCENT.match(token):
+        return _take_rpe(int(match[1]), token, found, where, steps)
+    if match := _PERCENT.match(token):
         value = f"{match[1]}-{match[2]}%" if match[2] else f"{match[1]}%"
         found.pending = ("percent", value, token)
     elif _NEGATIVE.match(token):
@@ -181,6 +177,16 @@ def _target(token: str, found: _Parsed, where: str, steps: Steps) -> bool:
         found.target, found.written = {"pace": _pace(match[1], match[2], unit)}, token
     else:
         return False
+    return True
+
+
+def _take_rpe(rpe: int, token: str, found: _Parsed, where: str, steps: Steps) -> bool:
+    """Take an RPE as the step's target, unless it has one already."""
+    if not 1 <= rpe <= 10:
+        raise steps.fail(f"{where}: expected an effort from RPE1 to RPE10, found {token!r}")
+    if found.target is not None:
+        return False
+    found.target, found.written = f"RPE {rpe}", token
     return True
 
 

@@ -17,7 +17,7 @@ import yaml
 
 from voicecoach.routine.loading import parse_routine
 from voicecoach.routine.model import Routine
-from voicecoach.routine.reading import as_lines
+from voicecoach.routine.safe_yaml import as_lines
 from voicecoach.workouts.fit_in import read_fit
 from voicecoach.workouts.icu import read_icu
 from voicecoach.workouts.steps import DEFAULT_OPEN_STEP_MS, SUFFIXES, Workout

@@ -18,7 +18,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from voicecoach.routine.reading import read_input
+from voicecoach.routine.safe_yaml import read_input
 from voicecoach.workouts.steps import (
     Steps,
     Workout,
