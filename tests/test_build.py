@@ -64,6 +64,7 @@ def assert_sounds_right(mp3: Path, measured: dict[str, Any] | None = None) -> di
     return measured["document"]  # type: ignore[no-any-return]
 
 
+@pytest.mark.slow
 def test_seed_session_is_heard_exactly_as_its_timeline_says(seed: BuildResult) -> None:
     assert seed.audio_path.name == "leg-workout-for-runners.mp3"
     assert seed.json_path == seed.audio_path.with_suffix(".json")
@@ -126,6 +127,7 @@ def test_seed_session_chapters_and_tags_read_back(seed: BuildResult) -> None:
         assert abs(end - chapter["end_ms"]) <= 1
 
 
+@pytest.mark.slow
 def test_second_build_speaks_nothing_and_gives_the_same_timeline(
     seed: BuildResult, tmp_path: Path, clip_cache: Path
 ) -> None:
@@ -138,6 +140,7 @@ def test_second_build_speaks_nothing_and_gives_the_same_timeline(
 @pytest.mark.parametrize(
     "routine", sorted((REPO / "tests" / "routines").glob("*.yaml")), ids=lambda p: p.stem
 )
+@pytest.mark.slow
 def test_routines_written_from_the_contract_alone(
     routine: Path, tmp_path: Path, clip_cache: Path
 ) -> None:
@@ -156,6 +159,7 @@ def test_routines_written_from_the_contract_alone(
             assert abs(heard - block["go_ms"]) <= ONSET_TOLERANCE_MS
 
 
+@pytest.mark.slow
 def test_tabata_keeps_its_twenty_on_ten_off_in_the_decoded_audio(
     tmp_path: Path, clip_cache: Path
 ) -> None:
@@ -177,6 +181,7 @@ def test_tabata_keeps_its_twenty_on_ten_off_in_the_decoded_audio(
         assert abs(after - before - 30_000) <= 20  # type: ignore[operator]
 
 
+@pytest.mark.slow
 def test_run_walk_changes_over_without_a_pause(tmp_path: Path, clip_cache: Path) -> None:
     result = build(
         REPO / "tests" / "routines" / "run-walk.yaml",
@@ -302,6 +307,7 @@ def test_wav_output_and_stereo_at_the_stereo_target(
         assert round(wav.getnframes() * 1000 / 44100) == document["duration_ms"]
 
 
+@pytest.mark.slow
 def test_a_whole_session_builds_through_a_registered_engine(
     fake_engine: FakeEngine, write_routine: WriteRoutine, tmp_path: Path
 ) -> None:
@@ -342,6 +348,7 @@ def test_an_engine_the_registry_lacks_is_refused_with_the_known_ones(
     )
 
 
+@pytest.mark.slow
 def test_more_chapters_than_one_table_of_contents_holds_all_read_back(
     fake_engine: FakeEngine, write_routine: WriteRoutine, tmp_path: Path
 ) -> None:

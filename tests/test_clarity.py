@@ -18,6 +18,9 @@ from voicecoach.routine.model import Voice
 from voicecoach.speech.clarity import SHAPES, Clarifying, clarified, processed
 from voicecoach.speech.pyttsx3_engine import Pyttsx3Synthesizer
 
+# Piper, the listening test or decoded audio in every test here
+pytestmark = pytest.mark.slow
+
 RATE = 22050
 
 

@@ -219,6 +219,7 @@ def test_cache_info_and_clear(runner: CliRunner, tmp_path: Path) -> None:
     assert "Entries:  0 clips, 0 loudness analyses" in after.stdout
 
 
+@pytest.mark.slow
 def test_several_routines_in_parallel_match_one_at_a_time(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -291,6 +292,7 @@ PROGRAMME = (
 )
 
 
+@pytest.mark.slow
 def test_a_programme_builds_in_parallel_as_it_does_alone_and_rebuilds_nothing(
     runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -160,6 +160,7 @@ def test_a_write_cut_short_leaves_no_file_to_block_the_retry(tmp_path: Path, com
     assert target.stat().st_size > 100
 
 
+@pytest.mark.slow
 def test_estimate_crowds_as_the_build_does(runner: CliRunner, tmp_path: Path) -> None:
     says = "\n".join(f"      - {{at: {i}s, text: Message number {i}}}" for i in range(600))
     routine = tmp_path / "says.yaml"
@@ -201,6 +202,7 @@ def test_bare_voicecoach_shows_the_help_and_exits_0(runner: CliRunner) -> None:
     assert result.stdout.startswith("Usage: voicecoach [OPTIONS] COMMAND")
 
 
+@pytest.mark.slow
 def test_one_session_again_and_no_feed_say_what_they_did(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "r.yaml").write_text(TINY)
     (tmp_path / "p.yaml").write_text(PROGRAMME)
@@ -220,6 +222,7 @@ def test_one_session_again_and_no_feed_say_what_they_did(runner: CliRunner, tmp_
     assert not (folder / "feed.xml").exists()
 
 
+@pytest.mark.slow
 def test_a_programme_that_fails_midway_names_what_it_wrote(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -251,6 +254,7 @@ def test_a_programme_that_fails_midway_names_what_it_wrote(
     )
 
 
+@pytest.mark.slow
 def test_a_calendar_title_with_unicode_line_breaks_stays_one_line(
     runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -63,6 +63,7 @@ print(sorted(t.name for t in threading.enumerate()))
 """
 
 
+@pytest.mark.slow
 def test_an_interrupt_at_any_moment_of_an_encode_ends_it_and_its_thread() -> None:
     import sys
 

@@ -19,6 +19,9 @@ from voicecoach.music.bed import ATTACK_MS, RELEASE_MS
 from voicecoach.routine.loading import load_routine
 from voicecoach.session.build import BuildOptions, build_routine
 
+# Piper, the listening test or decoded audio in every test here
+pytestmark = pytest.mark.slow
+
 ROUTINE = """title: Bed Test
 defaults: {{rest: 6s, countdown: 2}}
 music: {{files: {files}, duck: 12, level: -12, crossfade: 2s, fade: {fade}}}

@@ -20,6 +20,9 @@ from voicecoach.session.build import BuildOptions, build_routine
 from voicecoach.speech import piper_engine
 from voicecoach.speech.piper_engine import PiperEngine
 
+# Piper, the listening test or decoded audio in every test here
+pytestmark = pytest.mark.slow
+
 
 def _seed_with(folder: Path, voice: str) -> Path:
     text = SEED_ROUTINE.read_text()

@@ -286,6 +286,7 @@ def _mtimes(folder: Path) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in sorted(folder.iterdir())}
 
 
+@pytest.mark.slow
 def test_a_base_programme_builds_every_output_and_rebuilds_only_what_changed(
     write: Callable[[str, str], Path], tmp_path: Path
 ) -> None:
@@ -435,6 +436,7 @@ def test_a_base_programme_builds_every_output_and_rebuilds_only_what_changed(
     assert forced.made == (1, 2, 3, 4)
 
 
+@pytest.mark.slow
 def test_a_list_of_weeks_builds_a_routine_per_week_or_per_session(
     write: Callable[[str, str], Path], tmp_path: Path
 ) -> None:
@@ -490,6 +492,7 @@ def test_the_seed_programme_reaches_the_top_and_says_so_once() -> None:
     assert milestones == [15]
 
 
+@pytest.mark.slow
 def test_a_stopped_force_rebuild_still_lists_every_whole_session_on_disk(
     write: Callable[[str, str], Path], tmp_path: Path
 ) -> None:
@@ -518,6 +521,7 @@ def test_a_stopped_force_rebuild_still_lists_every_whole_session_on_disk(
     assert again.kept == (1, 2, 3, 4)
 
 
+@pytest.mark.slow
 def test_the_base_url_is_remembered_and_what_the_plan_no_longer_has_is_removed(
     write: Callable[[str, str], Path], tmp_path: Path
 ) -> None:
@@ -555,6 +559,7 @@ def test_the_base_url_is_remembered_and_what_the_plan_no_longer_has_is_removed(
     assert json.loads((folder / "programme.json").read_text())["base_url"] is None
 
 
+@pytest.mark.slow
 def test_a_programme_json_naming_paths_out_of_its_folder_is_not_trusted(
     write: Callable[[str, str], Path], tmp_path: Path
 ) -> None:
@@ -581,6 +586,7 @@ def test_a_programme_json_naming_paths_out_of_its_folder_is_not_trusted(
     assert "elsewhere" not in (folder / "feed.xml").read_text()
 
 
+@pytest.mark.slow
 def test_music_around_the_programme_folder_never_takes_its_sessions(
     write: Callable[[str, str], Path], tmp_path: Path
 ) -> None:
@@ -785,6 +791,7 @@ def test_artwork_that_cannot_be_read_is_one_line_before_any_audio(
     assert not list((tmp_path / "out").rglob("*.mp3"))
 
 
+@pytest.mark.slow
 def test_open_step_reaches_sessions_built_in_worker_processes(
     write: Callable[[str, str], Path], tmp_path: Path
 ) -> None:

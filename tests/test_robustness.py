@@ -88,6 +88,7 @@ def _load_or_refuse(path: Path) -> None:
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(ROUTINES)
+@pytest.mark.slow
 def test_random_routines_load_or_get_a_routine_error(tmp_path: Path, data: dict) -> None:  # type: ignore[type-arg]
     path = tmp_path / "fuzz.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -118,6 +119,7 @@ def test_random_bytes_get_a_routine_error(tmp_path: Path, data: bytes) -> None:
         max_size=4,
     )
 )
+@pytest.mark.slow
 def test_mutated_seed_routines_load_or_get_a_routine_error(tmp_path: Path, edits: list) -> None:  # type: ignore[type-arg]
     text = SEED_ROUTINE.read_text()
     for position, action, char in edits:
@@ -206,6 +208,7 @@ def _long_routine(tmp_path: Path) -> Path:
     [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL],
     ids=["ctrl-c", "term", "hup", "kill"],
 )
+@pytest.mark.slow
 def test_an_interrupted_build_leaves_the_previous_session_as_it_was(
     tmp_path: Path, how: signal.Signals
 ) -> None:
@@ -277,6 +280,7 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has stopped
 
 
+@pytest.mark.slow
 def test_sigterm_stops_every_worker_of_a_parallel_build(tmp_path: Path) -> None:
     first = _long_routine(tmp_path)
     second = tmp_path / "second.yaml"
@@ -328,6 +332,7 @@ def test_a_routine_given_as_a_command_suggests_build() -> None:
     )
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_a_programme_names_the_sessions_already_written(tmp_path: Path) -> None:
     routine = _long_routine(tmp_path)
     (tmp_path / "p.yaml").write_text(f"title: Long Plan\nroutine: {routine.name}\nweeks: 3\n")

@@ -414,6 +414,7 @@ routines = st.builds(
 
 @settings(max_examples=60, deadline=None)
 @given(routines, st.integers(20, 120))
+@pytest.mark.slow
 def test_any_routine_expands_to_a_sound_timeline(routine: Routine, ms_per_char: int) -> None:
     timeline = expand(routine, lambda text: ms_per_char * len(text))
     check_invariants(timeline)

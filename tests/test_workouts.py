@@ -230,6 +230,7 @@ def test_a_fit_file_that_is_not_a_workout_is_refused(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_build_fit_writes_a_watch_workout_in_step_with_the_audio(
     tmp_path: Path, clip_cache: Path
 ) -> None:

@@ -270,6 +270,7 @@ def test_a_fit_string_holding_nul_keeps_its_words(tmp_path: Path) -> None:
 # -- 5, 6. `build --fit` writes what FIT holds, and reads back as the routine -------------
 
 
+@pytest.mark.slow
 def test_a_session_fit_cannot_number_is_refused_not_written(
     tmp_path: Path, write_routine: WriteRoutine
 ) -> None:
@@ -288,6 +289,7 @@ def test_a_session_fit_cannot_number_is_refused_not_written(
     )
 
 
+@pytest.mark.slow
 def test_our_own_fit_reads_back_as_the_routine_without_lead_in(
     tmp_path: Path, write_routine: WriteRoutine
 ) -> None:
