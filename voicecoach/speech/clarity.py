@@ -47,8 +47,8 @@ class Shape:
 # tuned with the listening test (tests/listening.py) on the seed and two starters with both
 # engines: shaping with 2.5:1 compression lifts every kind of noise most (speech-shaped
 # noise at 5 dB most of all) and costs the quiet room nothing (the proxy misses espeak-ng's
-# "seven" there with any setting: docs/performance.md, "Heard over noise"); `strong` compresses harder
-# still
+# "seven" there with any setting: docs/performance.md, "Heard over noise"); `strong`
+# compresses harder still
 SHAPES = {
     "standard": Shape(250.0, 8.0, 2500.0, 2.2, -22.0, 2.5, -45.0),
     "strong": Shape(250.0, 8.0, 2500.0, 2.2, -25.0, 4.0, -45.0),
