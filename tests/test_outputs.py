@@ -48,7 +48,8 @@ def test_a_sidecar_never_replaces_a_routine_written_as_json(tmp_path: Path) -> N
     before = routine.read_bytes()
     _refused(
         ["build", str(routine), "-o", str(tmp_path / "tuesday.mp3")],
-        f"{routine}: the build would write over its own input {routine}; choose another output name (-o)",
+        f"{routine}: the build would write over its own input {routine}; choose another "
+        "output name (-o)",
     )
     assert routine.read_bytes() == before and not (tmp_path / "tuesday.mp3").exists()
 
