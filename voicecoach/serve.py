@@ -1,38 +1,45 @@
 """`voicecoach serve`: a built programme's folder over HTTP, for a phone on the same network.
 
-Built on aiohttp's server (asyncio, well kept, and its FileResponse already answers byte
-ranges with 206 or 416, HEAD, ETag and Last-Modified, and sends files with sendfile), not
-on http.server, which does none of that. It serves only what the build published: the
+Built on aiohttp's low-level server (asyncio, well kept), not on http.server. It serves
+only what the folder's programme.json lists now (re-read when a rebuild replaces it): the
 sessions, their sidecars and chapters, the playlist, calendar, cover, page and feed; never
-a path out of the folder, a dotfile, a `.part` file or a folder listing. The feed and the
-page carry the server's own address (from the request's Host) as their base URL; the
-files on disk are not rewritten.
+a path out of the folder, a dotfile, a `.part` file or a folder listing. It answers only
+for the addresses it listens on (serve_host.py), and off this computer only under a
+secret path. The feed and the page carry the server's own checked address as their base
+URL, rendered once per change of programme.json; the files on disk are not rewritten.
+What is served comes from serve_folder.py; byte ranges and revalidation follow
+serve_http.py; slow and idle clients are closed by serve_connections.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Callable
-from dataclasses import dataclass
+import hmac
+import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voicecoach.errors import ExportError
+from voicecoach.serve_connections import Guard, Limits, QuietLog, Tally, loop_errors
+from voicecoach.serve_folder import TYPES, Document, Folder, Published
+from voicecoach.serve_host import Hosts
+from voicecoach.serve_http import (
+    Part,
+    file_etag,
+    http_date,
+    range_still_applies,
+    unchanged,
+    wanted_part,
+)
 
-TYPES = {
-    ".mp3": "audio/mpeg",
-    ".wav": "audio/wav",
-    ".xml": "application/rss+xml; charset=utf-8",
-    ".ics": "text/calendar; charset=utf-8",
-    ".m3u8": "audio/x-mpegurl; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
-    ".jpg": "image/jpeg",
-    ".png": "image/png",
-    ".vtt": "text/vtt; charset=utf-8",
-    ".lrc": "text/plain; charset=utf-8",
-    ".json": "application/json; charset=utf-8",
-}
-CHAPTERS_TYPE = "application/json+chapters; charset=utf-8"
+if TYPE_CHECKING:
+    from aiohttp import web
+
+# A copy may be kept but is checked (by its ETag) before each use: the folder is rebuilt
+# in place, and the next programme served on this port has files of the same names.
+CACHE_CONTROL = "no-cache"
+_CHUNK = 64 * 1024
 
 
 def find_folder(given: Path | None) -> Path:
@@ -56,126 +63,209 @@ def find_folder(given: Path | None) -> Path:
     )
 
 
-@dataclass(frozen=True)
-class Published:
-    """What the folder's programme.json says was built, read once when the server starts."""
-
-    folder: Path
-    document: dict[str, object]
-
-    @classmethod
-    def read(cls, folder: Path) -> Published:
-        try:
-            document = json.loads((folder / "programme.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ExportError(f"{folder / 'programme.json'}: cannot read it: {exc}") from None
-        if not isinstance(document, dict):
-            raise ExportError(f"{folder / 'programme.json'}: expected a JSON object")
-        return cls(folder, document)
-
-    def names(self) -> set[str]:
-        """Every file of the folder the server may send, by name."""
-        from voicecoach.programme import publish
-
-        earlier = publish.read_earlier(self.folder / "programme.json")
-        names = {"index.html", "feed.xml", "playlist.m3u8", "calendar.ics", "cover.jpg"}
-        for record in earlier.records.values():
-            stem = Path(record.file)
-            names |= {record.file, record.chapters_file}
-            names |= {stem.with_suffix(s).name for s in (".json", ".vtt", ".lrc")}
-        return names
-
-    def rendered(self, name: str, base_url: str) -> bytes | None:
-        """The feed, page or a chapters file made for `base_url`; None for any other file."""
-        from voicecoach.programme import publish
-        from voicecoach.programme.model import Programme
-        from voicecoach.programme.page import page
-
-        if name not in ("feed.xml", "index.html") and not name.endswith(".chapters.json"):
-            return None  # a file as it is on disk
-        earlier = publish.read_earlier(self.folder / "programme.json")
-        records = [earlier.records[n] for n in sorted(earlier.records)]
-        text = self.document
-
-        def string(key: str) -> str:
-            value = text.get(key)
-            return value if isinstance(value, str) else ""
-
-        def whole(key: str) -> int:
-            value = text.get(key)
-            return value if isinstance(value, int) and not isinstance(value, bool) else 1
-
-        programme = Programme(
-            title=string("title") or "voicecoach",
-            slots=(),
-            weeks=whole("weeks"),
-            per_week=whole("per_week"),
-            description=string("description"),
-            author=string("author"),
-            email=string("email"),
-            copyright=string("copyright"),
-        )
-        cover = "cover.jpg" if (self.folder / "cover.jpg").is_file() else None
-        if name == "feed.xml":
-            return publish.feed(programme, records, base_url, cover)
-        if name == "index.html":
-            calendar = (self.folder / "calendar.ics").is_file()
-            html = page(programme, records, calendar=calendar, feed=True, cover=cover)
-            return html.encode("utf-8")
-        for record in records:
-            if name == record.chapters_file:
-                return publish.chapters_json(record).encode("utf-8")
-        return None
-
-
-def make_app(folder: Path) -> object:
-    """The aiohttp application serving `folder`."""
+def _text(status: int, text: str, **headers: str) -> web.Response:
     from aiohttp import web
 
-    published = Published.read(folder)
-    allowed = published.names()
-    root = folder.resolve()
+    return web.Response(status=status, text=text + "\n", headers=headers)
 
-    async def handle(request: web.Request) -> web.StreamResponse:
-        name = request.match_info.get("name") or "index.html"
-        if name not in allowed or name.startswith(".") or name.endswith(".part"):
-            raise web.HTTPNotFound(text="not one of this programme's files\n")
-        base_url = f"{request.scheme}://{request.host}/"
-        made = published.rendered(name, base_url)
-        if made is not None:
-            kind = CHAPTERS_TYPE if name.endswith(".chapters.json") else TYPES[Path(name).suffix]
-            return web.Response(body=made, content_type=kind.split(";")[0], charset="utf-8")
-        path = (folder / name).resolve()
-        if path.parent != root or not path.is_file():  # a link out of the folder, or gone
-            raise web.HTTPNotFound(text="not one of this programme's files\n")
-        response = web.FileResponse(path)
-        response.content_type = TYPES.get(path.suffix, "application/octet-stream").split(";")[0]
+
+def _not_found() -> web.Response:
+    return _text(404, "not one of this programme's files")
+
+
+def _name(path: str, secret: str | None) -> str | None:
+    """The file a request's path names ("" for the page), or None if it names none."""
+    if secret is not None:
+        head, slash, path = path.lstrip("/").partition("/")
+        if not hmac.compare_digest(head.encode(), secret.encode()):
+            return None
+        if not slash:
+            return "/"  # the secret without its slash: the page's relative links need it
+        path = "/" + path
+    name = path[1:]
+    return None if "/" in name else name
+
+
+def make_handler(
+    folder: Folder,
+    hosts: Hosts,
+    *,
+    secret: str | None,
+    guard: Guard,
+    tally: Tally,
+    limits: Limits,
+) -> Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]:
+    """The request handler serving `folder`."""
+
+    async def handle(request: web.BaseRequest) -> web.StreamResponse:
+        with guard.serving(request.protocol):
+            return await answer(request)
+
+    async def answer(request: web.BaseRequest) -> web.StreamResponse:
+        where = request.transport.get_extra_info("sockname") if request.transport else None
+        header = request.headers.get("Host")
+        if header is None and request.version >= (1, 1):
+            status, authority = 400, "a request without a Host"
+        else:
+            status, authority = hosts.authority(header, where[0] if where else None)
+        if status != 200:
+            if status == 421:
+                tally.misdirected += 1
+            else:
+                tally.malformed += 1
+            refused = _text(status, f"refused: {authority}")
+            refused.force_close()  # a client that sent one such request may send more
+            return refused
+        if request.method not in ("GET", "HEAD"):
+            return _text(405, "only GET and HEAD", Allow="GET, HEAD")
+        name = _name(request.path, secret)
+        if name == "/":
+            return _text(308, "moved", Location=f"/{secret}/")
+        if name is None:
+            return _not_found()
+        name = name or "index.html"
+        published = await folder.now()
+        if name not in published.names or name.startswith(".") or name.endswith(".part"):
+            return _not_found()
+        base_url = f"http://{authority}/" + (f"{secret}/" if secret else "")
+        document = await folder.document(published, name, base_url)
+        if document is not None:
+            return _send_document(request, document)
+        return await _send_file(request, published.folder / name, limits, tally)
+
+    return handle
+
+
+def _common(etag: str) -> dict[str, str]:
+    return {
+        "ETag": etag,
+        "Cache-Control": CACHE_CONTROL,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",  # a secret path stays out of other sites' logs
+    }
+
+
+def _send_document(request: web.BaseRequest, document: Document) -> web.StreamResponse:
+    from aiohttp import web
+
+    headers = _common(document.etag)
+    if unchanged(request.headers.get("If-None-Match"), None, document.etag, None):
+        return web.Response(status=304, headers=headers)
+    headers["Content-Type"] = document.kind
+    return web.Response(body=document.body, headers=headers)
+
+
+async def _send_file(
+    request: web.BaseRequest, path: Path, limits: Limits, tally: Tally
+) -> web.StreamResponse:
+    """The file whole or the part asked for, as it is on disk; closed if the client stalls."""
+    from aiohttp import web
+
+    root = path.parent.resolve()
+    try:
+        if path.resolve().parent != root:  # a link out of the folder
+            return _not_found()
+        file = path.open("rb")
+    except OSError:
+        return _not_found()
+    with file:
+        stat = os.fstat(file.fileno())
+        size = stat.st_size
+        etag = file_etag(stat)
+        headers = _common(etag) | {
+            "Last-Modified": http_date(stat.st_mtime),
+            "Accept-Ranges": "bytes",
+        }
+        asked = request.headers
+        if unchanged(
+            asked.get("If-None-Match"), asked.get("If-Modified-Since"), etag, stat.st_mtime
+        ):
+            return web.Response(status=304, headers=headers)
+        part = wanted_part(asked.get("Range"), size)
+        if part.status != 200 and not range_still_applies(
+            asked.get("If-Range"), etag, stat.st_mtime
+        ):
+            part = Part(200, 0, size)
+        if part.status == 416:
+            return web.Response(status=416, headers=headers | {"Content-Range": f"bytes */{size}"})
+        if part.status == 206:
+            headers["Content-Range"] = f"bytes {part.start}-{part.stop - 1}/{size}"
+        headers["Content-Type"] = TYPES.get(path.suffix, "application/octet-stream")
+        response = web.StreamResponse(status=part.status, headers=headers)
+        response.content_length = part.stop - part.start
+        await response.prepare(request)
+        if request.method == "HEAD":
+            return response
+        file.seek(part.start)
+        left = part.stop - part.start
+        while left > 0:
+            # local files are read here, in the loop: a 64 kB read from the page cache takes
+            # microseconds, less than a hop to a thread and back
+            chunk = file.read(min(_CHUNK, left))
+            if not chunk:  # the file was cut short under us: the length sent is a lie now
+                _drop(request)
+                break
+            try:
+                await asyncio.wait_for(response.write(chunk), limits.stall_s)
+            except asyncio.TimeoutError:
+                tally.stalled += 1
+                _drop(request)
+                break
+            except ConnectionError:
+                break
+            left -= len(chunk)
         return response
 
-    app = web.Application()
-    app.router.add_get("/", handle)
-    app.router.add_get("/{name}", handle)
-    return app
+
+def _drop(request: web.BaseRequest) -> None:
+    if request.transport is not None:
+        request.transport.abort()
 
 
-async def serve_forever(folder: Path, host: str, port: int, ready: Callable[[int], None]) -> None:
-    """Serve until cancelled (a stop); `ready` hears the port, once listening."""
+async def serve_forever(
+    folder: Path,
+    host: str,
+    port: int,
+    ready: Callable[[int], None],
+    *,
+    secret: str | None = None,
+    limits: Limits | None = None,
+    tally: Tally | None = None,
+) -> None:
+    """Serve until cancelled (a stop); `ready` hears the port, once listening.
+
+    With a `secret`, every file is under `/<secret>/` and any other path is 404. `tally`
+    counts what was refused or closed along the way.
+    """
     from aiohttp import web
 
-    runner = web.AppRunner(make_app(folder), access_log=None)  # type: ignore[arg-type]
-    await runner.setup()
+    limits = limits or Limits()
+    tally = tally if tally is not None else Tally()
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(loop_errors(tally))
+    served = Folder(Published.read(folder))
+    server = web.Server(
+        lambda request: handle(request),
+        keepalive_timeout=limits.idle_s + 5,  # a backstop: the guard closes idle ones first
+        logger=QuietLog.logger(tally),
+        access_log=None,
+    )
+    guard = Guard(server, limits, tally)
+    handle = make_handler(
+        served, Hosts.for_listening(host), secret=secret, guard=guard, tally=tally, limits=limits
+    )
     try:
-        site = web.TCPSite(runner, host, port, reuse_address=True)
-        try:
-            await site.start()
-        except OSError as exc:
-            raise ExportError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        sockets = getattr(site._server, "sockets", None) or []  # noqa: SLF001
-        ready(sockets[0].getsockname()[1] if sockets else port)
-        while True:
-            await asyncio.sleep(3600)
+        listening = await loop.create_server(guard, host or None, port, reuse_address=True)
+    except OSError as exc:
+        raise ExportError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sweeper = asyncio.create_task(guard.sweep())
+    try:
+        ready(listening.sockets[0].getsockname()[1] if listening.sockets else port)
+        await asyncio.Event().wait()
     finally:
-        await runner.cleanup()
+        sweeper.cancel()
+        listening.close()
+        guard.close_all()
 
 
 def network_address() -> str | None:

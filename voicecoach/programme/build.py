@@ -35,7 +35,7 @@ from voicecoach.outputs import (
 )
 from voicecoach.programme import cover, publish
 from voicecoach.programme.model import Programme
-from voicecoach.programme.page import page
+from voicecoach.programme.page import page, programme_identity
 from voicecoach.programme.progression import PlannedSession, plan_sessions, values_of
 from voicecoach.timeline import Timeline
 from voicecoach.workers import in_processes
@@ -370,6 +370,7 @@ def _publish(
         calendar=dated,
         feed=bool(base_url),
         cover=cover.NAME if options.build.cover else None,
+        identity=programme_identity(programme.title, base_url),
     )
     published = [path.name for path in written if path.parent == folder and not _is_chapters(path)]
     written[folder / "programme.json"] = publish.programme_json(
