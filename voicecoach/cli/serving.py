@@ -11,6 +11,8 @@ import click
 from voicecoach.cli.base import echo, main
 from voicecoach.errors import Terminated
 
+WILDCARDS = ("0.0.0.0", "::", "")
+
 
 @main.command()
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
@@ -23,12 +25,20 @@ from voicecoach.errors import Terminated
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="0: any free."
 )
-def serve(folder: Path | None, host: str, port: int) -> None:
+@click.option(
+    "--no-secret",
+    is_flag=True,
+    help="Off this computer, serve at / rather than under a random secret path.",
+)
+def serve(folder: Path | None, host: str, port: int, no_secret: bool) -> None:
     """Serve a built programme's FOLDER (default: the one under output/) over HTTP.
 
     A phone on the same network opens the page or subscribes to the feed, with no web
     host: the feed and page carry this server's address. Only the programme's published
-    files are served (with byte ranges, for seeking). Ctrl-C stops it.
+    files are served (with byte ranges, for seeking), as programme.json lists them now,
+    so a rebuild is served as it lands. Listening beyond this computer, everything is
+    under a random secret path, printed and in the QR code, so others on the network
+    (a café's Wi-Fi) cannot read the plan. Ctrl-C stops it.
 
     \b
     Examples:
@@ -37,16 +47,22 @@ def serve(folder: Path | None, host: str, port: int) -> None:
     """
     import asyncio
 
-    from voicecoach.serve import find_folder, network_address, serve_forever
+    from voicecoach.serve.app import find_folder, network_address, serve_forever
+    from voicecoach.serve.connections import Tally
+    from voicecoach.serve.hosts import is_loopback, new_secret, url_host
 
     where = find_folder(folder)
+    secret = None if no_secret or is_loopback(host) else new_secret()
+    tally = Tally()
 
     def ready(bound: int) -> None:
-        shown = network_address() if host in ("0.0.0.0", "::", "") else host
-        base = f"http://{shown or host}:{bound}/"
+        shown = (network_address() or "127.0.0.1") if host in WILDCARDS else host
+        base = f"http://{url_host(shown)}:{bound}/" + (f"{secret}/" if secret else "")
         echo(f"Serving {where} at {base} (Ctrl-C stops)")
         echo(f"  page: {base}\n  feed: {base}feed.xml")
-        if host in ("0.0.0.0", "::", ""):
+        if is_loopback(host):
+            echo("Only this computer can open it; for a phone on your network: --host 0.0.0.0")
+        elif host in WILDCARDS:
             import segno
 
             echo("Scan the feed's address with the phone's camera:")
@@ -54,8 +70,9 @@ def serve(folder: Path | None, host: str, port: int) -> None:
         sys.stdout.flush()
 
     try:
-        asyncio.run(serve_forever(where, host, port, ready))
+        asyncio.run(serve_forever(where, host, port, ready, secret=secret, tally=tally))
     except (KeyboardInterrupt, Terminated) as exc:
         signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
-        echo("Stopped.", err=True)
+        summary = tally.summary()
+        echo(f"Stopped. {summary}." if summary else "Stopped.", err=True)
         click.get_current_context().exit(128 + signum)

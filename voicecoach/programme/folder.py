@@ -23,7 +23,7 @@ from voicecoach.files.outputs import (
 from voicecoach.music.session import with_files
 from voicecoach.music.tracks import find_tracks
 from voicecoach.programme import cover, publish
-from voicecoach.programme.page import page
+from voicecoach.programme.page import page, programme_identity
 from voicecoach.programme.plan import Programme
 from voicecoach.programme.progression import PlannedSession, plan_sessions, values_of
 from voicecoach.routine.model import AudioSettings, Routine
@@ -384,6 +384,7 @@ def _publish(
         calendar=dated,
         feed=bool(base_url),
         cover=cover.NAME if options.build.cover else None,
+        identity=programme_identity(programme.title, base_url),
     )
     published = [path.name for path in written if path.parent == folder and not _is_chapters(path)]
     written[folder / "programme.json"] = publish.programme_json(

@@ -6,13 +6,26 @@ the page works from a file and from any static host.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from html import escape
 from string import Template
+from urllib.parse import quote
 
 from voicecoach.programme.plan import Programme
-from voicecoach.programme.publish import Record, describe_values
+from voicecoach.programme.publish import (
+    PODCAST_GUID_NAMESPACE,
+    Record,
+    describe_values,
+    podcast_guid,
+)
 from voicecoach.routine.durations import format_length
+
+# a small icon drawn inline, so the browser asks no server for /favicon.ico
+_ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+    '<circle cx="8" cy="8" r="8" fill="#2a7"/><path d="M6 4.5v7l5.5-3.5z" fill="#fff"/></svg>'
+)
 
 _PAGE = Template("""<!DOCTYPE html>
 <html lang="en">
@@ -20,34 +33,52 @@ _PAGE = Template("""<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="voicecoach">
+<meta name="color-scheme" content="light dark">
 <title>$title</title>
+<link rel="icon" href="$icon">
 <style>
+:root { color-scheme: light dark; }
 body { font: 16px/1.5 system-ui, sans-serif; max-width: 48rem; margin: 0 auto; padding: 1rem;
        color: #1a1a1a; background: #fafafa; }
 h1 { margin-bottom: 0.2rem; }
 section.session { border-top: 1px solid #ddd; padding: 0.8rem 0; }
 section.session h2 { font-size: 1.1rem; margin: 0; }
 .when { color: #555; font-size: 0.9rem; }
+p.when { margin: 0.4rem 0; }
 audio { width: 100%; min-height: 44px; margin: 0.4rem 0; }
 img.cover { width: 160px; height: 160px; border-radius: 8px; }
 ol.chapters { columns: 2; margin: 0; padding-left: 1.4rem; font-size: 0.9rem; }
-ol.chapters a, p.when a { display: inline-block; min-height: 44px; line-height: 44px;
-                          text-decoration: none; }
-section.session.done h2::after { content: " \2713 done"; color: #2a7; font-size: 0.9rem; }
+p.when a { display: inline-block; min-height: 44px; line-height: 44px; text-decoration: none; }
+p.when .link { white-space: nowrap; }
+/* a flex box, not an inline block: the list's number sits beside a wrapped title's first
+   line (an inline block's baseline is its last), and a line is 1.35, not 44px, tall */
+ol.chapters a { display: flex; align-items: center; min-height: 44px; line-height: 1.35;
+                text-decoration: none; }
+section.session.done h2::after { content: " ✓ done"; color: #2a7; font-size: 0.9rem; }
 section.session.next { background: rgba(80, 160, 255, 0.12); border-radius: 6px; }
-.wide { overflow-x: auto; max-width: 100%; }
-table { border-collapse: collapse; font-size: 0.85rem; margin-top: 1rem; }
-th, td { border: 1px solid #ccc; padding: 0.2rem 0.4rem; text-align: left; }
+.wide { overflow-x: auto; max-width: 100%; margin-top: 1rem; }
+/* a shadow on the side where more of the table is, scrolled out of sight */
+.wide.more-right { box-shadow: inset -14px 0 10px -10px rgba(0, 0, 0, 0.45); }
+.wide.more-left { box-shadow: inset 14px 0 10px -10px rgba(0, 0, 0, 0.45); }
+.wide.more-left.more-right { box-shadow: inset 14px 0 10px -10px rgba(0, 0, 0, 0.45),
+                                         inset -14px 0 10px -10px rgba(0, 0, 0, 0.45); }
+table { border-collapse: collapse; font-size: 0.85rem; }
+th, td { border: 1px solid #ccc; padding: 0.2rem 0.4rem; text-align: left; white-space: nowrap; }
 @media (prefers-color-scheme: dark) {
   body { color: #eee; background: #161616; } a { color: #8cf; }
   th, td, section.session { border-color: #444; } .when { color: #aaa; }
+  .wide.more-right { box-shadow: inset -14px 0 10px -10px rgba(255, 255, 255, 0.4); }
+  .wide.more-left { box-shadow: inset 14px 0 10px -10px rgba(255, 255, 255, 0.4); }
+  .wide.more-left.more-right { box-shadow: inset 14px 0 10px -10px rgba(255, 255, 255, 0.4),
+                                           inset -14px 0 10px -10px rgba(255, 255, 255, 0.4); }
 }
 </style>
 </head>
-<body>
+<body data-programme="$identity">
 $cover<h1>$title</h1>
 <p>$description</p>
-<p class="when">$summary · <a href="playlist.m3u8">playlist</a>$extra_links</p>
+<p class="when">$summary</p>
+<p class="when">$links</p>
 $sessions
 <h2 id="progression">Progression</h2>
 <div class="wide">
@@ -91,7 +122,18 @@ function showOnLockScreen(player) {
     artwork: cover ? [{src: cover.src, sizes: "3000x3000", type: "image/jpeg"}] : []
   });
 }
-var key = "voicecoach:" + location.pathname + ":";
+// progress is this programme's, wherever it is served from: every programme served at
+// "/" shares location.pathname, not its identity
+var key = "voicecoach:" + document.body.dataset.programme + ":";
+var wide = document.querySelector(".wide");
+function showWhereTableScrolls() {
+  var left = wide.scrollLeft, more = wide.scrollWidth - wide.clientWidth - left;
+  wide.classList.toggle("more-left", left > 1);
+  wide.classList.toggle("more-right", more > 1);
+}
+wide.addEventListener("scroll", showWhereTableScrolls, {passive: true});
+window.addEventListener("resize", showWhereTableScrolls);
+showWhereTableScrolls();
 function markNext() {
   var next = null;
   players.forEach(function (player) {
@@ -136,23 +178,30 @@ def page(
     calendar: bool,
     feed: bool,
     cover: str | None = None,
+    identity: str | None = None,
 ) -> str:
-    """The page's HTML."""
+    """The page's HTML; `identity` keys the runner's progress (see programme_identity)."""
     names = list(dict.fromkeys(name for record in records for name in record.exercises))
     sessions = "\n".join(_session(record) for record in records)
     rows = "\n".join(_row(record, names) for record in records)
     total = sum(record.duration_ms for record in records)
-    extra = (' · <a href="calendar.ics">calendar</a>' if calendar else "") + (
-        ' · <a href="feed.xml">podcast feed</a>' if feed else ""
-    )
+    links = [("playlist.m3u8", "playlist")]
+    links += [("calendar.ics", "calendar")] if calendar else []
+    links += [("feed.xml", "podcast feed")] if feed else []
     return _PAGE.substitute(
         title=escape(programme.title),
+        identity=escape(identity or programme_identity(programme.title, programme.base_url)),
+        icon=escape("data:image/svg+xml," + quote(_ICON)),
         description=escape(programme.description),
         summary=escape(
             f"{programme.weeks} week{'s' * (programme.weeks != 1)}, {programme.per_week} "
             f"a week, {len(records)} sessions, {format_length(total)} in all"
         ),
-        extra_links=extra,
+        # each "·" is bound to the link after it, so a line never ends with one
+        links=" ".join(
+            f'<span class="link">{"·&nbsp;" * (n > 0)}<a href="{href}">{text}</a></span>'
+            for n, (href, text) in enumerate(links)
+        ),
         cover=(
             f'<img class="cover" src="{escape(cover)}" alt="" width="160" height="160">'
             if cover
@@ -162,6 +211,16 @@ def page(
         heads="".join(f"<th>{escape(name)}</th>" for name in names),
         rows=rows,
     )
+
+
+def programme_identity(title: str, base_url: str | None) -> str:
+    """The programme's own identity: its published feed's GUID, else a UUID of its title.
+
+    Not the served address: every programme served at a port's "/" shares that.
+    """
+    if base_url:
+        return podcast_guid(base_url.rstrip("/") + "/feed.xml")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, f"voicecoach:{title}"))
 
 
 def _session(record: Record) -> str:
