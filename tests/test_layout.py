@@ -179,3 +179,11 @@ def test_tests_and_benchmarks_import_helpers_never_each_other(folder: str) -> No
             if isinstance(value, ast.Name) and (value.id, node.attr) == ("sys", "path"):  # type: ignore[attr-defined]
                 wrong.append(f"{path.name}: edits sys.path")
     assert wrong == []
+
+
+def test_the_formats_a_session_is_written_in_are_one_list() -> None:
+    from voicecoach.audio.encode import FORMATS
+    from voicecoach.files.types import AUDIO_FORMATS, MEDIA_TYPES
+
+    assert tuple(FORMATS) == AUDIO_FORMATS
+    assert {fmt.suffix for fmt in FORMATS.values()} <= set(MEDIA_TYPES)

@@ -22,6 +22,8 @@ from voicecoach.cli.base import (
 )
 from voicecoach.cli.programmes import make_programme, parse_base_url
 from voicecoach.errors import one_line
+from voicecoach.files.outputs import DEFAULT_OUTPUT_DIR
+from voicecoach.files.types import AUDIO_FORMATS
 
 
 @main.command()
@@ -43,7 +45,7 @@ from voicecoach.errors import one_line
 @click.option(
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
+    default=DEFAULT_OUTPUT_DIR,
     show_default=True,
     help="The folder sessions go into (a programme gets a folder of its own inside it).",
 )
@@ -65,7 +67,7 @@ from voicecoach.errors import one_line
 @click.option(
     "--format",
     "audio_format",
-    type=click.Choice(["mp3", "wav"]),
+    type=click.Choice(AUDIO_FORMATS),
     help="mp3 (default), or 16-bit wav for post-processing. [routine: audio.format]",
 )
 @click.option("--sample-rate", type=int, help="32000, 44100 (default) or 48000 Hz.")

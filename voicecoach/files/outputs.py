@@ -12,6 +12,7 @@ from pathlib import Path
 from voicecoach.errors import ExportError, VoicecoachError
 
 SIDECAR_SUFFIXES = (".json", ".vtt", ".lrc")
+DEFAULT_OUTPUT_DIR = Path("output")  # where sessions go unless told
 
 
 def slugify(title: str) -> str:

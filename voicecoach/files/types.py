@@ -3,6 +3,8 @@ and a server sends."""
 
 from __future__ import annotations
 
+# the formats a session can be written in (audio.format, --format)
+AUDIO_FORMATS = ("mp3", "wav")
 # by suffix; a text type's charset is added where it is served
 MEDIA_TYPES = {
     ".mp3": "audio/mpeg",

@@ -10,6 +10,7 @@ from typing import Any
 
 from voicecoach import limits
 from voicecoach.errors import RoutineError
+from voicecoach.files.types import AUDIO_FORMATS
 from voicecoach.routine.checks import (
     At,
     count_of,
@@ -99,7 +100,7 @@ AUDIO_KEYS = ("sample_rate", "channels", "bitrate", "format", "loudness", "tones
 TAG_KEYS = ("artist", "album", "genre", "year")
 
 SAMPLE_RATES = (32000, 44100, 48000)
-FORMATS = ("mp3", "wav")
+FORMATS = AUDIO_FORMATS
 BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from voicecoach.errors import ExportError
+from voicecoach.files.outputs import DEFAULT_OUTPUT_DIR
 from voicecoach.files.types import media_type
 from voicecoach.serve.connections import Guard, Limits, QuietLog, Tally, loop_errors
 from voicecoach.serve.hosts import Hosts
@@ -45,7 +46,7 @@ _CHUNK = 64 * 1024
 
 def find_folder(given: Path | None) -> Path:
     """The programme folder to serve: `given`, or the one built programme under output/."""
-    where = given if given is not None else Path("output")
+    where = given if given is not None else DEFAULT_OUTPUT_DIR
     if (where / "programme.json").is_file():
         return where
     if not where.is_dir():

@@ -33,6 +33,7 @@ from voicecoach.errors import (
     bug_message,
 )
 from voicecoach.files.outputs import (
+    DEFAULT_OUTPUT_DIR,
     SIDECAR_SUFFIXES,
     check_folder,
     check_outputs,
@@ -62,7 +63,7 @@ class BuildOptions:
     """What a build is asked for besides the routine."""
 
     output: Path | None = None  # the audio's path; default output/<slug>.mp3
-    output_dir: Path = Path("output")
+    output_dir: Path = DEFAULT_OUTPUT_DIR
     cache_dir: Path | None = None
     max_minutes: int = limits.DEFAULT_MAX_MINUTES
     sidecars: bool = True  # the .json timeline and .vtt/.lrc captions beside the audio
