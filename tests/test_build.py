@@ -111,6 +111,7 @@ def test_seed_session_is_heard_exactly_as_its_timeline_says(seed: BuildResult) -
     assert vtt.count(" --> ") == len(spoken)
 
 
+@pytest.mark.slow
 def test_seed_session_chapters_and_tags_read_back(seed: BuildResult) -> None:
     from mutagen.id3 import ID3
 
@@ -270,6 +271,7 @@ def test_a_failed_build_leaves_existing_files_untouched(
     )
 
 
+@pytest.mark.slow
 def test_ffmpegs_ebu_r128_meter_agrees(tmp_path: Path, clip_cache: Path) -> None:
     # the shortest-cue routine, measured by a second, independent meter
     routine = REPO / "tests" / "routines" / "counts-only.yaml"

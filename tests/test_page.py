@@ -15,7 +15,9 @@ from voicecoach.programme.folder import ProgrammeOptions, build_programme
 from voicecoach.session.build import BuildOptions
 from voicecoach.sources import open_programme
 
-pytestmark = needs_chromium
+
+# every test here opens the page in a real browser
+pytestmark = [needs_chromium, pytest.mark.slow]
 
 
 def test_the_page_plays_every_session_and_jumps_to_chapters_offline(tmp_path: Path) -> None:

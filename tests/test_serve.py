@@ -202,6 +202,7 @@ def test_twenty_clients_at_once_get_every_answer_right(
 
 
 @needs_chromium
+@pytest.mark.slow
 def test_a_browser_plays_the_served_page_and_seeks_by_range(
     served: tuple[str, Path, list[str]],
 ) -> None:
@@ -515,6 +516,7 @@ def test_under_a_secret_path_the_page_and_feed_work_and_nothing_else_is_served(
 
 
 @needs_chromium
+@pytest.mark.slow
 def test_a_browser_never_plays_the_programme_served_before_on_that_port(tmp_path: Path) -> None:
     """Two programmes, one after the other on one port, with files of the same names."""
     import time
