@@ -15,7 +15,6 @@ from voicecoach.programme.folder import ProgrammeOptions, build_programme
 from voicecoach.session.build import BuildOptions
 from voicecoach.sources import open_programme
 
-
 # every test here opens the page in a real browser
 pytestmark = [needs_chromium, pytest.mark.slow]
 
