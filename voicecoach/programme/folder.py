@@ -27,6 +27,7 @@ from voicecoach.programme.page import page, programme_identity
 from voicecoach.programme.plan import Programme
 from voicecoach.programme.progression import PlannedSession, plan_sessions, values_of
 from voicecoach.routine.model import AudioSettings, Routine
+from voicecoach.routine.targets import figures_said
 from voicecoach.session.build import (
     BuildOptions,
     BuildResult,
@@ -55,6 +56,7 @@ class ProgrammeOptions:
     jobs: int = 1
     base_url: str | None = None  # over the programme's own base_url
     no_feed: bool = False  # forget the remembered base URL: no feed.xml, no chapters files
+    folder: Path | None = None  # the folder itself, over <output_dir>/<programme-slug>
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,9 @@ class ProgrammeResult:
 
 
 def programme_folder(programme: Programme, options: ProgrammeOptions) -> Path:
-    """Where the programme's files go: output/<programme-slug>/."""
+    """Where the programme's files go: output/<programme-slug>/, unless given."""
+    if options.folder is not None:
+        return options.folder
     return options.build.output_dir / slugify(programme.title)
 
 
@@ -83,8 +87,15 @@ def session_key(routine: Routine, audio: AudioSettings, options: BuildOptions) -
     The routine after its progression, the audio settings, the music asked for on the
     command line, and each music file's size and time (a track replaced is a change).
     """
-    # where the routine was read from is not what it says: moving a line changes no sound
-    bare = replace(routine, source="", voice=replace(routine.voice, where=""), audio=audio)
+    # where the routine was read from is not what it says: moving a line changes no sound;
+    # nor does an athlete's figure its targets never say (a new FTP, in a run by pace)
+    bare = replace(
+        routine,
+        source="",
+        voice=replace(routine.voice, where=""),
+        audio=audio,
+        athlete=figures_said(routine.athlete, (e.target for e in routine.exercises())),
+    )
     music = None if options.no_music else with_files(routine.music, options.music, ".")
     tracks = []
     if music is not None:

@@ -28,7 +28,7 @@ from voicecoach.routine.targets import (
     speed_of,
 )
 
-ATHLETE_KEYS = ("threshold_pace", "ftp", "max_heart_rate", "zones")
+ATHLETE_KEYS = ("threshold_pace", "ftp", "max_heart_rate", "lthr", "zones")
 UNITS = ("metric", "imperial")
 
 
@@ -118,7 +118,7 @@ def units_of(value: Any, at: At) -> str:
 
 def athlete_of(value: Any, at: At) -> Athlete:
     mapping = keys_of(
-        value, at, ATHLETE_KEYS, "a mapping with threshold_pace, ftp, max_heart_rate or zones"
+        value, at, ATHLETE_KEYS, "a mapping with threshold_pace, ftp, max_heart_rate, lthr or zones"
     )
 
     def pace(v: Any, a: At) -> float:
@@ -147,4 +147,5 @@ def athlete_of(value: Any, at: At) -> Athlete:
         ftp_w=at.optional(mapping, "ftp", counter(30, 2000, "watts"), None),
         max_heart_rate=at.optional(mapping, "max_heart_rate", counter(100, 240, "bpm"), None),
         zones=at.optional(mapping, "zones", zones, ()),
+        lthr=at.optional(mapping, "lthr", counter(80, 220, "bpm"), None),
     )

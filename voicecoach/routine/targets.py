@@ -8,8 +8,9 @@ parsers here raise ValueError with what was expected; the loader adds where.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 METRES_PER_MILE = 1609.344
 KINDS = ("pace", "speed", "heart_rate", "power", "effort")
@@ -47,6 +48,7 @@ class Athlete:
     ftp_w: int | None = None
     max_heart_rate: int | None = None
     zones: tuple[int, ...] = ()  # six bpm bounds of zones 1-5, when given
+    lthr: int | None = None  # lactate-threshold heart rate, bpm
 
     def heart_zone(self, zone: int) -> tuple[int, int] | None:
         """The bpm range of heart-rate zone 1-5, when it is known."""
@@ -282,6 +284,11 @@ def _span(low: float, high: float) -> str:
     return _number(low) if round(low) == round(high) else f"{_number(low)} to {_number(high)}"
 
 
+def _whole_span(low: float, high: float) -> str:
+    """Watts and beats a minute worked out from a percentage: said whole, as a watch shows."""
+    return _span(round(low), round(high))
+
+
 def _pace_words(seconds: float) -> str:
     """4:05 as "4 oh 5", 4:15 as "4 15", 5:00 as "5 minutes"."""
     whole = round(seconds)
@@ -359,13 +366,16 @@ def _said_heart_rate(target: Target, _units: str, athlete: Athlete) -> str:
             f", {bounds[0]} to {bounds[1]}" if bounds else ""
         )
     if target.unit == "%lthr":
-        return f"at {_span(low, high)} percent of threshold heart rate"
+        said = f"at {_span(low, high)} percent of threshold heart rate"
+        if athlete.lthr:
+            said += f", {_whole_span(athlete.lthr * low / 100, athlete.lthr * high / 100)}"
+        return said
     if target.unit != "%":
         return f"at a heart rate of {_span(low, high)}"
     said = f"at {_span(low, high)} percent of your maximum heart rate"
     if athlete.max_heart_rate:
         top = athlete.max_heart_rate
-        said += f", {_span(top * low / 100, top * high / 100)}"
+        said += f", {_whole_span(top * low / 100, top * high / 100)}"
     return said
 
 
@@ -378,7 +388,7 @@ def _said_power(target: Target, _units: str, athlete: Athlete) -> str:
     said = f"at {_span(low, high)} percent of FTP"
     if athlete.ftp_w:
         ftp = athlete.ftp_w
-        said += f", {_span(ftp * low / 100, ftp * high / 100)} watts"
+        said += f", {_whole_span(ftp * low / 100, ftp * high / 100)} watts"
     return said
 
 
@@ -388,6 +398,29 @@ _SAID: dict[str, Callable[[Target, str, Athlete], str]] = {
     "heart_rate": _said_heart_rate,
     "power": _said_power,
 }
+
+
+def figures_said(athlete: Athlete, targets: Iterable[Target | None]) -> Athlete:
+    """The athlete's figures that saying these targets uses; the others left out.
+
+    A distance's time is worked out when the routine is read, so it is in the routine
+    already: what is left is what the spoken words take from the athlete.
+    """
+    kept: dict[str, Any] = {}
+    for target in targets:
+        if target is None:
+            continue
+        if target.kind == "pace" and target.unit == "%":
+            kept["threshold_pace_s_km"] = athlete.threshold_pace_s_km
+        elif target.kind == "power" and target.unit == "%":
+            kept["ftp_w"] = athlete.ftp_w
+        elif target.kind == "heart_rate" and target.unit == "%lthr":
+            kept["lthr"] = athlete.lthr
+        elif target.kind == "heart_rate" and target.unit in ("%", "zone"):
+            kept["max_heart_rate"] = athlete.max_heart_rate
+            if target.unit == "zone":
+                kept["zones"] = athlete.zones
+    return Athlete(**kept)
 
 
 def intensity_of(name: str) -> str:
