@@ -24,6 +24,7 @@ LAYERS = (
     "workouts",
     "session",
     "programme",
+    "squad",
     "sources",
     "serve",
     "templates",

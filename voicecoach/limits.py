@@ -34,6 +34,9 @@ MAX_WEEKS = 104
 MAX_PER_WEEK = 14
 MAX_SESSIONS = 500
 
+# a squad
+MAX_ATHLETES = 10_000
+
 # music and cadence
 CADENCE_RANGE = (100, 220)  # steps a minute
 MUSIC_LEVEL_RANGE = (-40.0, 0.0)  # LU relative to the speech

@@ -1,7 +1,8 @@
 """One way in: every input a command is given, told apart and opened by one function.
 
 A path is a workout file (FIT, ZWO, intervals.icu text) by its extension; a YAML (or
-JSON) file is a programme when it has `weeks`, a routine otherwise. What it takes to open
+JSON) file is a squad when it has `athletes`, a programme when it has `weeks`, a routine
+otherwise. What it takes to open
 one travels as SourceOptions, an argument, never as state a worker process cannot see.
 """
 
@@ -17,10 +18,11 @@ from voicecoach.programme.plan import Programme
 from voicecoach.routine.loading import parse_routine
 from voicecoach.routine.model import Routine
 from voicecoach.routine.safe_yaml import read_yaml
+from voicecoach.squad.roster import Squad, is_squad, parse_squad
 from voicecoach.workouts.reading import is_workout_file, load_workout
 from voicecoach.workouts.steps import DEFAULT_OPEN_STEP_MS
 
-Source = Routine | Programme
+Source = Routine | Programme | Squad
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,13 @@ class SourceOptions:
 
 
 def open_source(path: str | Path, options: SourceOptions = SourceOptions()) -> Source:
-    """Open a routine, a workout file or a programme, validated, whichever `path` holds."""
+    """Open a routine, a workout file, a programme or a squad, validated, as `path` holds."""
     path = Path(path)
     if is_workout_file(path):
         return load_workout(path, options.open_step_ms)
     data = read_yaml(path)
+    if is_squad(data):
+        return parse_squad(data, str(path))
     if is_programme(data):
         return _programme(data, path, options)
     return parse_routine(data, str(path))
@@ -67,12 +71,14 @@ def open_programme(path: str | Path, options: SourceOptions = SourceOptions()) -
     return _programme(data, path, options)
 
 
-def is_programme_file(path: str | Path) -> bool:
-    """Whether `path` holds a programme (False when it cannot be read: opening it says why)."""
+def writes_a_folder(path: str | Path) -> bool:
+    """Whether `path` holds a programme or a squad (False when it cannot be read: opening
+    it says why)."""
     if is_workout_file(path):
         return False
     try:
-        return is_programme(read_yaml(Path(path)))
+        data = read_yaml(Path(path))
+        return is_programme(data) or is_squad(data)
     except RoutineError:
         return False
 

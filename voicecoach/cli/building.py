@@ -20,7 +20,7 @@ from voicecoach.cli.base import (
     source_options,
     written,
 )
-from voicecoach.cli.programmes import make_programme, parse_base_url
+from voicecoach.cli.programmes import make_programme, make_squad, parse_base_url
 from voicecoach.errors import one_line
 from voicecoach.files.outputs import DEFAULT_OUTPUT_DIR
 from voicecoach.files.types import AUDIO_FORMATS
@@ -127,23 +127,29 @@ def build(routines: tuple[Path, ...], jobs: int, quiet: bool, **flags: Any) -> N
       voicecoach build threshold.zwo --fit          # and threshold.fit for the watch
     """
     from voicecoach.programme.plan import Programme
-    from voicecoach.sources import is_programme_file, open_source
+    from voicecoach.sources import open_source, writes_a_folder
+    from voicecoach.squad.roster import Squad
 
     paths = routines or (default_routine(),)
     opening = source_options(flags.pop("open_step_ms"))
     options = _build_options(flags)
     _check_flags(paths, flags)
-    if len(paths) > 1 and not any(is_programme_file(path) for path in paths):
+    if len(paths) > 1 and not any(writes_a_folder(path) for path in paths):
         # routines alone: each reports its own error and the others go on
         _build_routines(paths, opening, options, jobs, quiet)
         return
     items = [(path, open_source(path, opening)) for path in paths]
+    squads = [path for path, item in items if isinstance(item, Squad)]
+    if squads and len(items) > 1:
+        raise click.UsageError(f"{squads[0]} is a squad: build it on its own")
     if len(items) > 1:
         from voicecoach.programme.folder import check_run
 
-        check_run(items, options)
+        check_run(items, options)  # type: ignore[arg-type]
     for _path, item in items:
-        if isinstance(item, Programme):
+        if isinstance(item, Squad):
+            make_squad(item, _programme_options(options, flags, jobs), opening, quiet)
+        elif isinstance(item, Programme):
             make_programme(item, _programme_options(options, flags, jobs), quiet)
         else:
             _build_one(item, options, quiet)
@@ -184,13 +190,13 @@ def _programme_options(options: Any, flags: dict[str, Any], jobs: int) -> Any:
 
 def _check_flags(paths: tuple[Path, ...], flags: dict[str, Any]) -> None:
     """Refuse flags that cannot go together, before anything is read."""
-    from voicecoach.sources import is_programme_file
+    from voicecoach.sources import writes_a_folder
 
     if flags["output"] is not None and len(paths) > 1:
         raise click.UsageError("-o names one output file; give one routine with it")
     if flags["base_url"] is not None and flags["no_feed"]:
         raise click.UsageError("--base-url writes a feed and --no-feed removes it")
-    programmes = [path for path in paths if is_programme_file(path)]
+    programmes = [path for path in paths if writes_a_folder(path)]
     if programmes and flags["output"] is not None:
         raise click.UsageError(
             "-o names one session file; a programme writes a folder (use --output-dir)"

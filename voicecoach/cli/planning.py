@@ -61,9 +61,15 @@ def plan(
     from voicecoach.programme.plan import Programme
     from voicecoach.session.build import plan_routine
     from voicecoach.sources import open_source
+    from voicecoach.squad.roster import Squad
 
     routine = routine or default_routine()
     loaded = open_source(routine, source_options(open_step_ms))
+    if isinstance(loaded, Squad):
+        raise click.UsageError(
+            f"{routine} is a squad: plan its programme ({loaded.programme}), or check every "
+            f"athlete's with voicecoach validate {routine}"
+        )
     if isinstance(loaded, Programme):
         from voicecoach.programme.progression import plan_sessions
 
@@ -144,8 +150,16 @@ def _validate_one(
     from voicecoach.programme.plan import Programme
     from voicecoach.session.build import validate_routine
     from voicecoach.sources import open_source
+    from voicecoach.squad.personal import personal_programme
+    from voicecoach.squad.roster import Squad
 
-    loaded = open_source(path, source_options(open_step))
+    opening = source_options(open_step)
+    loaded = open_source(path, opening)
+    if isinstance(loaded, Squad):
+        for member in loaded.members:
+            programme = personal_programme(loaded, member, opening.open_step_ms)
+            check_programme(Path(member.name), programme, max_minutes, cache_dir, estimate)
+        return
     if isinstance(loaded, Programme):
         check_programme(path, loaded, max_minutes, cache_dir, estimate)
         return

@@ -80,6 +80,29 @@ def make_programme(programme: Any, options: Any, quiet: bool) -> None:
     echo(f"{result.seconds:.1f} s")
 
 
+def make_squad(squad: Any, options: Any, opening: Any, quiet: bool) -> None:
+    """Build every athlete's folder, a line each; then where the manifest and overview are."""
+    from voicecoach.squad.team import SquadOptions, build_squad
+
+    def done(member: Any, result: Any) -> None:
+        written().extend(result.folder / record.file for record in result.records)
+        for warning in result.warnings:
+            echo(f"Warning: {member.name}: {warning}", err=True)
+        if not quiet:
+            echo(f"{member.name}: {programme_summary(result, options.session)}")
+
+    result = build_squad(squad, SquadOptions(options, opening.open_step_ms), on_athlete=done)
+    if quiet:
+        return
+    sessions = sum(len(r.records) for _m, _n, r in result.athletes)
+    made = sum(len(r.made) for _m, _n, r in result.athletes)
+    echo(
+        f"Squad {result.folder}/: {counted(len(result.athletes), 'athlete')}, "
+        f"{counted(sessions, 'session')} ({made} made, {sessions - made} unchanged); "
+        f"manifest {result.manifest}, overview {result.overview}; {result.seconds:.1f} s"
+    )
+
+
 def check_programme(
     path: Path, programme: Any, max_minutes: int, cache_dir: Path | None, estimate: bool
 ) -> None:
