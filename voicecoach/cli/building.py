@@ -97,6 +97,14 @@ from voicecoach.files.types import AUDIO_FORMATS
     is_flag=True,
     help="Also write <name>.fit: a FIT workout for a Garmin watch, in step with the audio.",
 )
+@click.option(
+    "--scheduler",
+    envvar="DASK_SCHEDULER_ADDRESS",
+    metavar="ADDRESS",
+    help="Programme or squad: build each session as a task on a Dask cluster: its "
+    "scheduler's address (tcp://HOST:8786), or 'local' for a cluster on this machine "
+    "[env: DASK_SCHEDULER_ADDRESS].",
+)
 @open_step_option
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
 def build(routines: tuple[Path, ...], jobs: int, quiet: bool, **flags: Any) -> None:
@@ -125,8 +133,10 @@ def build(routines: tuple[Path, ...], jobs: int, quiet: bool, **flags: Any) -> N
       voicecoach build long-run.yaml --music ~/Music/running/ --stems
       voicecoach build scripts/programme.yaml --session 3 --base-url https://example.org/legs/
       voicecoach build threshold.zwo --fit          # and threshold.fit for the watch
+      voicecoach build squad.yaml --scheduler local  # each athlete's plan, on Dask
     """
     from voicecoach.programme.plan import Programme
+    from voicecoach.session.runners import runner_for
     from voicecoach.sources import open_source, writes_a_folder
     from voicecoach.squad.roster import Squad
 
@@ -146,13 +156,18 @@ def build(routines: tuple[Path, ...], jobs: int, quiet: bool, **flags: Any) -> N
         from voicecoach.programme.folder import check_run
 
         check_run(items, options)  # type: ignore[arg-type]
-    for _path, item in items:
-        if isinstance(item, Squad):
-            make_squad(item, _programme_options(options, flags, jobs), opening, quiet)
-        elif isinstance(item, Programme):
-            make_programme(item, _programme_options(options, flags, jobs), quiet)
-        else:
-            _build_one(item, options, quiet)
+    runner = runner_for(flags["scheduler"], jobs)
+    try:
+        for _path, item in items:
+            folders = _programme_options(options, flags, jobs, runner)
+            if isinstance(item, Squad):
+                make_squad(item, folders, opening, quiet)
+            elif isinstance(item, Programme):
+                make_programme(item, folders, quiet)
+            else:
+                _build_one(item, options, quiet)
+    finally:
+        runner.close()
 
 
 def _build_options(flags: dict[str, Any]) -> Any:
@@ -174,7 +189,7 @@ def _build_options(flags: dict[str, Any]) -> Any:
     )
 
 
-def _programme_options(options: Any, flags: dict[str, Any], jobs: int) -> Any:
+def _programme_options(options: Any, flags: dict[str, Any], jobs: int, runner: Any) -> Any:
     """A programme build's options: the session's, and those only a programme has."""
     from voicecoach.programme.folder import ProgrammeOptions
 
@@ -185,6 +200,7 @@ def _programme_options(options: Any, flags: dict[str, Any], jobs: int) -> Any:
         jobs=jobs,
         base_url=flags["base_url"],
         no_feed=flags["no_feed"],
+        runner=runner,
     )
 
 
@@ -204,6 +220,8 @@ def _check_flags(paths: tuple[Path, ...], flags: dict[str, Any]) -> None:
     only = flags["force"] or flags["session"] is not None or flags["base_url"] or flags["no_feed"]
     if only and len(programmes) < len(paths):
         raise click.UsageError("--force, --session, --base-url and --no-feed are for programmes")
+    if flags["scheduler"] and len(programmes) < len(paths):
+        raise click.UsageError("--scheduler is for programmes and squads")
 
 
 def _build_one(routine: Any, options: Any, quiet: bool) -> None:

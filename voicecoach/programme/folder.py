@@ -40,7 +40,7 @@ from voicecoach.session.build import (
     settle_audio,
     validate_routine,
 )
-from voicecoach.session.workers import in_processes
+from voicecoach.session.runners import PoolRunner, Runner
 from voicecoach.timeline import Timeline
 
 SessionProgress = Callable[[int, int], None]  # (sessions done, sessions in all)
@@ -57,6 +57,7 @@ class ProgrammeOptions:
     base_url: str | None = None  # over the programme's own base_url
     no_feed: bool = False  # forget the remembered base URL: no feed.xml, no chapters files
     folder: Path | None = None  # the folder itself, over <output_dir>/<programme-slug>
+    runner: Runner | None = None  # where sessions are built (a Dask cluster); else `jobs`
 
 
 @dataclass(frozen=True)
@@ -322,8 +323,9 @@ def _make(
     folder: Path,
     options: ProgrammeOptions,
 ) -> Iterator[tuple[PlannedSession, str, BuildResult]]:
-    """Build the wanted sessions, in order, `jobs` at a time: each with its key and result."""
-    if options.jobs == 1 or len(wanted) <= 1:
+    """Build the wanted sessions, in order, `jobs` at a time (or on the runner given): each
+    with its key and result."""
+    if options.runner is None and (options.jobs == 1 or len(wanted) <= 1):
         for planned, audio, key in wanted:
             session_options = _session_options(planned, audio, folder, options)
             try:
@@ -338,7 +340,8 @@ def _make(
         (planned.routine, _session_options(planned, audio, folder, options))
         for planned, audio, _key in wanted
     ]
-    outcomes = in_processes(_build_in_worker, arguments, options.jobs)
+    runner = options.runner or PoolRunner(options.jobs)
+    outcomes = runner.map(_build_in_worker, arguments)
     for (planned, _audio, key), outcome in zip(wanted, outcomes, strict=True):
         if isinstance(outcome, str):
             raise VoicecoachError(f"{planned.title}: {outcome}")

@@ -1,0 +1,123 @@
+"""A squad built on a real Dask cluster (a LocalCluster of two worker processes on
+loopback): the same bytes as this machine's pool, and a worker killed mid-run costs only
+its task."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.support.outputs import differences
+from voicecoach.programme.folder import ProgrammeOptions, ProgrammeResult
+from voicecoach.session.build import BuildOptions
+from voicecoach.session.runners import DaskRunner
+from voicecoach.squad.roster import Member, load_squad
+from voicecoach.squad.team import SquadOptions, SquadResult, build_squad
+
+pytest.importorskip("distributed")
+pytestmark = pytest.mark.slow
+
+ROUTINE = """
+title: Tempo
+defaults: {rest: 2s, countdown: 0}
+cues: {halfway: "", rep: ""}
+exercises:
+  - {name: Warm up, duration: 4s, target: easy}
+  - {name: Tempo, duration: 5s, target: {pace: "95%"}}
+"""
+PLAN = "title: Tempo Plan\nroutine: r.yaml\nweeks: 2\nper_week: 2\nstart: 2027-03-01\n"
+SQUAD = """
+title: Track Club
+programme: plan.yaml
+athletes:
+  - {name: Ana, athlete: {threshold_pace: "4:00/km"}}
+  - {name: Bo, athlete: {threshold_pace: "4:30/km"}}
+  - {name: Cy, athlete: {threshold_pace: "5:00/km"}}
+"""
+
+
+@pytest.fixture
+def squad_file(tmp_path: Path) -> Path:
+    for name, text in (("r.yaml", ROUTINE), ("plan.yaml", PLAN), ("squad.yaml", SQUAD)):
+        (tmp_path / name).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return tmp_path / "squad.yaml"
+
+
+def _options(out: Path, runner: object = None, jobs: int = 1) -> SquadOptions:
+    build = BuildOptions(output_dir=out)
+    return SquadOptions(ProgrammeOptions(build=build, jobs=jobs, runner=runner))  # type: ignore[arg-type]
+
+
+def _same_folders(one: SquadResult, other: SquadResult) -> None:
+    for (member, first, _), (_, second, _) in zip(one.athletes, other.athletes, strict=True):
+        assert differences(one.folder / first, other.folder / second) == [], member.name
+
+
+def test_a_squad_on_a_local_cluster_is_the_same_bytes_as_on_one_process(
+    squad_file: Path, tmp_path: Path
+) -> None:
+    alone = build_squad(load_squad(squad_file), _options(tmp_path / "alone"))
+    runner = DaskRunner("local")
+    try:
+        clustered = build_squad(load_squad(squad_file), _options(tmp_path / "cluster", runner))
+    finally:
+        runner.close()
+    assert sum(len(r.made) for _m, _n, r in clustered.athletes) == 12
+    _same_folders(alone, clustered)
+
+
+def test_a_worker_killed_mid_run_costs_only_its_task(squad_file: Path, tmp_path: Path) -> None:
+    alone = build_squad(load_squad(squad_file), _options(tmp_path / "alone"))
+    runner = DaskRunner("local")
+    killed: list[int] = []
+
+    def kill_one_once(member: Member, _result: ProgrammeResult) -> None:
+        # after the first athlete, while the others' sessions run: SIGKILL a worker
+        if killed:
+            return
+        pids = runner.client.run(os.getpid)
+        victim = sorted(pids.values())[0]
+        threading.Timer(0.3, os.kill, (victim, signal.SIGKILL)).start()
+        killed.append(victim)
+
+    try:
+        clustered = build_squad(
+            load_squad(squad_file), _options(tmp_path / "cluster", runner), kill_one_once
+        )
+        survivors = runner.client.run(os.getpid)
+    finally:
+        runner.close()
+    assert killed
+    assert killed[0] not in survivors.values()  # the worker really died
+    _same_folders(alone, clustered)
+    # nothing half written was published: no .part file anywhere
+    assert not list((tmp_path / "cluster").rglob("*.part"))
+    manifest = json.loads((tmp_path / "cluster" / "track-club.squad.json").read_text())
+    assert [len(a["sessions"]) for a in manifest["athletes"]] == [4, 4, 4]
+
+
+def test_the_command_line_takes_a_scheduler_for_a_squad_only(
+    squad_file: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from voicecoach.cli import main
+
+    routine = tmp_path / "r.yaml"
+    refused = CliRunner().invoke(main, ["build", str(routine), "--scheduler", "local"])
+    assert refused.exit_code == 2
+    assert "--scheduler is for programmes and squads" in refused.stderr
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["build", str(squad_file), "--scheduler", "local", "--output-dir", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].startswith(
+        f"Squad {out / 'track-club'}/: 3 athletes, 12 sessions (12 made, 0 unchanged)"
+    )
