@@ -42,6 +42,7 @@ bench: $(TESTED)
 	$(BIN)/python -m bench.bench
 	$(BIN)/python -m bench.serve
 	$(BIN)/python -m bench.workouts
+	$(BIN)/python -m bench.squad
 	$(BIN)/python -m bench.listening
 
 listen: $(TESTED)

@@ -181,3 +181,49 @@ def test_a_bad_row_is_one_error_naming_the_file_line_and_column(
     line = result.stderr.strip()
     assert line.startswith("Error: ")
     assert message in line.replace(str(tmp_path) + "/", ""), line
+
+
+def _fetch(url: str) -> tuple[int, str, bytes]:
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request("GET", parts.path)
+        answer = connection.getresponse()
+        return answer.status, answer.getheader("Location") or "", answer.read()
+    finally:
+        connection.close()
+
+
+def test_serve_gives_each_athlete_their_folder_and_lists_nothing(
+    squad: Path, tmp_path: Path
+) -> None:
+    from tests.support.serving import running
+    from voicecoach.serve.app import find_folder, squad_links
+
+    out = tmp_path / "out"
+    built = CliRunner().invoke(main, ["build", str(squad), "--output-dir", str(out), "-q"])
+    assert built.exit_code == 0, built.output
+    folder = out / "thursday-club"
+    assert find_folder(folder) == folder
+    links = squad_links(folder, ["Bo Lind"])
+    assert links is not None
+    bo = links["Bo Lind"]
+    ana = next(p.name for p in folder.iterdir() if p.name != bo)
+    with running(folder) as (base, _tally):
+        assert _fetch(base)[0] == 404  # the squad's folder lists nothing
+        assert _fetch(f"{base}{bo}")[:2] == (308, f"/{bo}/")
+        status, _where, page = _fetch(f"{base}{bo}/")
+        assert status == 200
+        assert b"Club Plan" in page
+        assert ana.encode() not in page
+        status, _where, feed = _fetch(f"{base}{bo}/feed.xml")
+        assert status == 200
+        assert f"{base}{bo}/01-week-1-session-1.mp3".encode() in feed
+        assert _fetch(f"{base}{bo}/01-week-1-session-1.mp3")[0] == 200
+        assert _fetch(f"{base}{bo}/../{ana}/index.html")[0] == 404
+        assert _fetch(f"{base}nobody-x/index.html")[0] == 404
+    with pytest.raises(Exception, match="expected an athlete of the squad"):
+        squad_links(folder, ["Nobody"])

@@ -30,7 +30,16 @@ WILDCARDS = ("0.0.0.0", "::", "")
     is_flag=True,
     help="Off this computer, serve at / rather than under a random secret path.",
 )
-def serve(folder: Path | None, host: str, port: int, no_secret: bool) -> None:
+@click.option(
+    "--athlete",
+    "athletes",
+    multiple=True,
+    metavar="NAME",
+    help="A squad's folder: print this athlete's link and its QR code (repeatable).",
+)
+def serve(
+    folder: Path | None, host: str, port: int, no_secret: bool, athletes: tuple[str, ...]
+) -> None:
     """Serve a built programme's FOLDER (default: the one under output/) over HTTP.
 
     A phone on the same network opens the page or subscribes to the feed, with no web
@@ -40,26 +49,40 @@ def serve(folder: Path | None, host: str, port: int, no_secret: bool) -> None:
     under a random secret path, printed and in the QR code, so others on the network
     (a café's Wi-Fi) cannot read the plan. Ctrl-C stops it.
 
+    A squad's folder serves each athlete's folder at its own (secret) name, and nothing
+    at the top; --athlete NAME prints an athlete's link.
+
     \b
     Examples:
       voicecoach serve                                  # http://127.0.0.1:8000/
       voicecoach serve output/stronger-legs-for-runners --host 0.0.0.0
+      voicecoach serve output/thursday-club --host 0.0.0.0 --athlete "Ana Ruiz"
     """
     import asyncio
 
-    from voicecoach.serve.app import find_folder, network_address, serve_forever
+    from voicecoach.serve.app import find_folder, network_address, serve_forever, squad_links
     from voicecoach.serve.connections import Tally
     from voicecoach.serve.hosts import is_loopback, new_secret, url_host
 
     where = find_folder(folder)
+    links = squad_links(where, athletes)
     secret = None if no_secret or is_loopback(host) else new_secret()
     tally = Tally()
 
     def ready(bound: int) -> None:
         shown = (network_address() or "127.0.0.1") if host in WILDCARDS else host
-        base = f"http://{url_host(shown)}:{bound}/" + (f"{secret}/" if secret else "")
-        echo(f"Serving {where} at {base} (Ctrl-C stops)")
-        echo(f"  page: {base}\n  feed: {base}feed.xml")
+        top = f"http://{url_host(shown)}:{bound}/" + (f"{secret}/" if secret else "")
+        echo(f"Serving {where} at {top} (Ctrl-C stops)")
+        if links is None:
+            show(top, "")
+        elif not links:
+            echo(f"  a squad: each athlete's link with --athlete NAME ({where} lists nothing)")
+        for name, athlete_folder in (links or {}).items():
+            show(f"{top}{athlete_folder}/", f"{name}: ")
+        sys.stdout.flush()
+
+    def show(base: str, who: str) -> None:
+        echo(f"  {who}page: {base}\n  {who}feed: {base}feed.xml")
         if is_loopback(host):
             echo("Only this computer can open it; for a phone on your network: --host 0.0.0.0")
         elif host in WILDCARDS:
@@ -67,7 +90,6 @@ def serve(folder: Path | None, host: str, port: int, no_secret: bool) -> None:
 
             echo("Scan the feed's address with the phone's camera:")
             segno.make(f"{base}feed.xml", error="m").terminal(compact=True)
-        sys.stdout.flush()
 
     try:
         asyncio.run(serve_forever(where, host, port, ready, secret=secret, tally=tally))

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -44,10 +45,55 @@ CACHE_CONTROL = "no-cache"
 _CHUNK = 64 * 1024
 
 
+def squad_folders(where: Path) -> dict[str, Path] | None:
+    """A squad's folder: each athlete's folder (by its name) as its manifest lists them;
+    None when `where` is no squad's folder."""
+    manifest = where.parent / f"{where.name}.squad.json"
+    if (where / "programme.json").exists() or not manifest.is_file():
+        return None
+    try:
+        athletes = json.loads(manifest.read_text(encoding="utf-8"))["athletes"]
+        names = [str(athlete["folder"]) for athlete in athletes]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ExportError(f"{manifest}: expected a squad's manifest, could not read it") from None
+    return {
+        name: where / name
+        for name in names
+        if "/" not in name
+        and not name.startswith(".")
+        and (where / name / "programme.json").is_file()
+    }
+
+
+def squad_links(where: Path, athletes: Sequence[str]) -> dict[str, str] | None:
+    """For a squad's folder, the folder of each athlete named (ExportError for a name it
+    lacks); None for a programme's folder."""
+    folders = squad_folders(where)
+    if folders is None:
+        if athletes:
+            raise ExportError(
+                f"{where}: athletes are named in a squad's folder; this is a programme's",
+                option="athletes",
+            )
+        return None
+    manifest = json.loads((where.parent / f"{where.name}.squad.json").read_text(encoding="utf-8"))
+    by_name = {str(a["name"]): str(a["folder"]) for a in manifest["athletes"]}
+    found = {}
+    for name in athletes:
+        if by_name.get(name) not in folders:
+            known = ", ".join(by_name)
+            raise ExportError(
+                f"{where}: expected an athlete of the squad ({known}), found '{name}'"
+            )
+        found[name] = by_name[name]
+    return found
+
+
 def find_folder(given: Path | None) -> Path:
-    """The programme folder to serve: `given`, or the one built programme under output/."""
+    """The folder to serve: `given` (a programme's or a squad's), or the one built
+    programme under output/."""
     where = given if given is not None else DEFAULT_OUTPUT_DIR
-    if (where / "programme.json").is_file():
+    if (where / "programme.json").is_file() or squad_folders(where):
         return where
     if not where.is_dir():
         raise ExportError(f"{where}: expected a built programme's folder, found no such folder")
@@ -76,7 +122,10 @@ def _not_found() -> web.Response:
 
 
 def _name(path: str, secret: str | None) -> str | None:
-    """The file a request's path names ("" for the page), or None if it names none."""
+    """The file a request's path names ("" for the page), or None if it names none.
+
+    "/" stands for a path that needs its closing slash (the page's relative links do).
+    """
     if secret is not None:
         head, slash, path = path.lstrip("/").partition("/")
         if not hmac.compare_digest(head.encode(), secret.encode()):
@@ -84,12 +133,35 @@ def _name(path: str, secret: str | None) -> str | None:
         if not slash:
             return "/"  # the secret without its slash: the page's relative links need it
         path = "/" + path
-    name = path[1:]
-    return None if "/" in name else name
+    return path[1:]
+
+
+def _route(
+    path: str, secret: str | None, folders: Mapping[str, Folder]
+) -> tuple[str, Folder | None, str] | None:
+    """Where a request's path points, or None for nowhere (see _place)."""
+    name = _name(path, secret)
+    if name is None:
+        return None
+    return ("", None, "") if name == "/" else _place(name, folders)
+
+
+def _place(name: str, folders: Mapping[str, Folder]) -> tuple[str, Folder | None, str] | None:
+    """(the athlete's folder or "", its Folder, the file) a name is in; None if no place.
+
+    A programme is served at the top; a squad's athletes each under their folder's name,
+    and the squad's folder itself lists nothing. Folder None asks for the closing slash.
+    """
+    if "" in folders:
+        return None if "/" in name else ("", folders[""], name)
+    athlete, slash, rest = name.partition("/")
+    if athlete not in folders or "/" in rest:
+        return None
+    return (athlete, folders[athlete], rest) if slash else (athlete, None, "")
 
 
 def make_handler(
-    folder: Folder,
+    folders: Mapping[str, Folder],
     hosts: Hosts,
     *,
     secret: str | None,
@@ -97,7 +169,7 @@ def make_handler(
     tally: Tally,
     limits: Limits,
 ) -> Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]:
-    """The request handler serving `folder`."""
+    """The request handler serving `folders` (a programme's at "", or a squad's athletes')."""
 
     async def handle(request: web.BaseRequest) -> web.StreamResponse:
         with guard.serving(request.protocol):
@@ -115,16 +187,18 @@ def make_handler(
             return refused
         if request.method not in ("GET", "HEAD"):
             return _text(405, "only GET and HEAD", Allow="GET, HEAD")
-        name = _name(request.path, secret)
-        if name == "/":
-            return _text(308, "moved", Location=f"/{secret}/")
-        if name is None:
+        top = f"/{secret}/" if secret else "/"
+        place = _route(request.path, secret, folders)
+        if place is None:
             return _not_found()
+        athlete, folder, name = place
+        if folder is None:  # the page's relative links need the closing slash
+            return _text(308, "moved", Location=top + (f"{athlete}/" if athlete else ""))
         name = name or "index.html"
         published = await folder.now()
         if name not in published.names or name.startswith(".") or name.endswith(".part"):
             return _not_found()
-        base_url = f"http://{authority}/" + (f"{secret}/" if secret else "")
+        base_url = f"http://{authority}{top}" + (f"{athlete}/" if athlete else "")
         document = await folder.document(published, name, base_url)
         if document is not None:
             return _send_document(request, document)
@@ -265,7 +339,9 @@ async def serve_forever(
     tally = tally if tally is not None else Tally()
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(loop_errors(tally))
-    served = Folder(Published.read(folder))
+    squad = squad_folders(folder)
+    places = squad if squad is not None else {"": folder}
+    served = {name: Folder(Published.read(path)) for name, path in places.items()}
     server = web.Server(
         lambda request: handle(request),
         keepalive_timeout=limits.idle_s + 5,  # a backstop: the guard closes idle ones first

@@ -1,0 +1,142 @@
+"""A squad's speed on this machine: one process, the --jobs pool and a Dask LocalCluster.
+
+    .venv/bin/python -m bench.squad                 # 50 athletes x 4 sessions (make bench)
+    .venv/bin/python -m bench.squad --athletes 10   # quicker
+
+Each athlete has their own threshold pace and maximum heart rate; the plan is the seed's
+leg workout and a track session with pace and heart-rate targets, twice over two weeks.
+It prints sessions a minute for each runner, the clip cache's hits after the first
+athlete, each Dask worker's memory, whether the outputs are the same bytes, the time of
+a rebuild with nothing changed, and what one athlete's new figure makes again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from tests.support.outputs import differences
+from voicecoach.programme.folder import ProgrammeOptions
+from voicecoach.session.build import BuildOptions
+from voicecoach.session.runners import DaskRunner, PoolRunner
+from voicecoach.squad.roster import load_squad
+from voicecoach.squad.team import SquadOptions, SquadResult, build_squad
+
+REPO = Path(__file__).resolve().parent.parent
+TRACK = """
+title: Track Session
+defaults: {rest: 20s}
+athlete: {threshold_pace: "4:30/km"}
+exercises:
+  - {name: Warm-up jog, duration: 2m, target: {heart_rate: zone 2}}
+  - repeat: 3
+    exercises:
+      - {name: Fast, duration: 45s, target: {pace: "95-100%"}}
+      - {name: Jog, duration: 45s, target: {heart_rate: zone 1}}
+  - {name: Cool-down, duration: 1m, target: easy}
+"""
+PLAN = """
+title: Club Plan
+start: 2027-01-04
+days: [tue, sat]
+weeks:
+  - sessions: [legs.yaml, track.yaml]
+  - sessions: [legs.yaml, track.yaml]
+"""
+
+
+def write_squad(root: Path, athletes: int) -> Path:
+    """The plan, and a CSV of athletes each with their own pace and heart rate."""
+    (root / "legs.yaml").write_text((REPO / "scripts" / "routine.yaml").read_text())
+    (root / "track.yaml").write_text(TRACK)
+    (root / "plan.yaml").write_text(PLAN)
+    rows = ["name,threshold_pace,max_heart_rate,ftp"]
+    for n in range(athletes):
+        pace = 210 + (n * 7) % 120  # 3:30 to 5:30 a kilometre
+        rows.append(f"Athlete {n + 1},{pace // 60}:{pace % 60:02d}/km,{170 + n % 30},{200 + n}")
+    (root / "members.csv").write_text("\n".join(rows) + "\n")
+    squad = root / "squad.yaml"
+    squad.write_text("title: Bench Club\nprogramme: plan.yaml\nathletes: members.csv\n")
+    return squad
+
+
+def timed(squad: Path, out: Path, runner: object, jobs: int) -> tuple[SquadResult, float]:
+    options = SquadOptions(
+        ProgrammeOptions(build=BuildOptions(output_dir=out), jobs=jobs, runner=runner)  # type: ignore[arg-type]
+    )
+    began = time.perf_counter()
+    result = build_squad(load_squad(squad), options)
+    return result, time.perf_counter() - began
+
+
+def sessions(result: SquadResult) -> int:
+    return sum(len(r.made) for _m, _n, r in result.athletes)
+
+
+def cache_hits(cache: Path, squad: Path, out: Path) -> float:
+    """Clips found in the cache after the first athlete, as a share of those asked for."""
+    loaded = load_squad(squad)
+    first = loaded.__class__(**{**loaded.__dict__, "members": loaded.members[:1]})
+    options = SquadOptions(ProgrammeOptions(build=BuildOptions(output_dir=out, cache_dir=cache)))
+    build_squad(first, options)
+    before = len(list(cache.rglob("*.clip")))
+    result = build_squad(loaded, options)
+    after = len(list(cache.rglob("*.clip")))
+    asked = 0
+    for _member, _name, built in result.athletes[1:]:
+        for record in built.records:
+            document = json.loads((built.folder / record.file).with_suffix(".json").read_text())
+            asked += len({c["text"] for c in document["cues"] if c["kind"] == "speech"})
+    return 1 - (after - before) / max(1, asked)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--athletes", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="voicecoach-bench-squad-") as scratch:
+        root = Path(scratch)
+        squad = write_squad(root, args.athletes)
+        os.environ["VOICECOACH_CACHE_DIR"] = str(root / "cache")
+        hits = cache_hits(root / "hits-cache", squad, root / "hits")
+        one, one_s = timed(squad, root / "one", None, 1)  # also fills the shared cache
+        pool, pool_s = timed(squad, root / "pool", PoolRunner(2), 2)
+        cluster = DaskRunner("local")
+        try:
+            dask, dask_s = timed(squad, root / "dask", cluster, 1)
+            memory = cluster.client.run(lambda: __import__("psutil").Process().memory_info().rss)
+        finally:
+            cluster.close()
+        same = all(
+            not differences(one.folder / x, other.folder / y)
+            for other in (pool, dask)
+            for (_m, x, _r), (_o, y, _s) in zip(one.athletes, other.athletes, strict=True)
+        )
+        _again, again_s = timed(squad, root / "pool", PoolRunner(2), 2)
+        lines = (root / "members.csv").read_text().splitlines()
+        name, pace, heart, ftp = lines[1].split(",")
+        lines[1] = f"{name},{pace},{int(heart) + 5},{ftp}"
+        (root / "members.csv").write_text("\n".join(lines) + "\n")
+        changed, _ = timed(squad, root / "pool", PoolRunner(2), 2)
+    count = sessions(one)
+    print(f"{args.athletes} athletes x 4 sessions = {count} sessions, warm clip cache")
+    print(f"  one process:        {one_s:7.1f} s  {count / one_s * 60:6.1f} sessions a minute")
+    print(f"  --jobs 2 pool:      {pool_s:7.1f} s  {count / pool_s * 60:6.1f} sessions a minute")
+    print(
+        f"  --scheduler local:  {dask_s:7.1f} s  {count / dask_s * 60:6.1f} sessions a minute "
+        f"({pool_s / dask_s:.2f}x the pool)"
+    )
+    print(f"  clip cache hits after the first athlete: {hits:.1%}")
+    print(f"  Dask workers' memory: {', '.join(f'{m / 1e6:.0f} MB' for m in memory.values())}")
+    print(f"  outputs the same bytes in all three: {'yes' if same else 'NO'}")
+    print(f"  rebuild with nothing changed: {again_s:.2f} s for {count} sessions")
+    made = {m.name: len(r.made) for m, _n, r in changed.athletes if r.made}
+    print(f"  Athlete 1's maximum heart rate changed: sessions made again {made}")
+
+
+if __name__ == "__main__":
+    main()
