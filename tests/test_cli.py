@@ -528,3 +528,41 @@ def test_help_cues_shows_the_generated_table_a_block_per_cue(runner: CliRunner) 
         said = " ".join(block.split())  # unwrapped
         assert f"placeholders: {', '.join(names)} default: " in said
         assert WHEN[cue].replace("`", "") in said
+
+
+STOP_IN_A_CALLBACK = """
+import gc, os, signal, sys, time, weakref
+from voicecoach.errors import Terminated, stop_on_signals
+
+stop_on_signals()
+
+class Thing:
+    pass
+
+def collected(_ref):  # the garbage collector runs this anywhere: a stop lands in it
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(0.05)  # the handler runs here, inside the callback
+
+thing = Thing()
+ref = weakref.ref(thing, collected)
+try:
+    del thing
+    gc.collect()
+    for _ in range(200):  # the stop is raised again at the next safe point
+        time.sleep(0.01)
+    print("the stop was lost")
+except Terminated as stop:
+    print("stopped", stop.signum)
+"""
+
+
+def test_a_stop_that_lands_in_a_weakref_callback_is_not_lost() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", STOP_IN_A_CALLBACK],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.strip() == "stopped 15"
+    assert "Exception ignored" not in done.stderr
+    assert "Traceback" not in done.stderr

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import signal
+import sys
 from collections.abc import Sequence
+from typing import Any
 
 
 class VoicecoachError(Exception):
@@ -99,6 +101,32 @@ def stop_on_signals() -> None:
 
     for number in handled:
         signal.signal(number, stop)
+    if not isinstance(sys.unraisablehook, _StopAgain):
+        sys.unraisablehook = _StopAgain(sys.unraisablehook)
+
+
+class _StopAgain:
+    """A stop that lands in a weakref callback or a __del__ (the garbage collector runs
+    them anywhere) is dropped by Python with an "Exception ignored" and a traceback; this
+    raises it again instead, at the next safe point, from a SIGALRM a millisecond on."""
+
+    def __init__(self, previous: Any) -> None:
+        self.previous = previous
+
+    def __call__(self, unraisable: Any) -> None:
+        stop = unraisable.exc_value
+        if not isinstance(stop, (KeyboardInterrupt, Terminated)) or not hasattr(
+            signal, "setitimer"
+        ):
+            self.previous(unraisable)
+            return
+
+        def again(_signum: int, _frame: object) -> None:
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            raise stop
+
+        signal.signal(signal.SIGALRM, again)
+        signal.setitimer(signal.ITIMER_REAL, 0.001)
 
 
 STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
