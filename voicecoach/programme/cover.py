@@ -8,6 +8,7 @@ page. Pillow does the imaging.
 from __future__ import annotations
 
 import colorsys
+import functools
 import hashlib
 import io
 import textwrap
@@ -25,18 +26,23 @@ NAME = "cover.jpg"
 
 def cover(title: str, artwork: str | None) -> bytes:
     """The cover as JPEG bytes: `artwork` fitted to a square, or one drawn from `title`."""
+    if artwork is None:
+        return _drawn_jpeg(title)
     from PIL import Image, ImageOps
 
-    if artwork is not None:
-        try:
-            with Image.open(artwork) as opened:
-                image = ImageOps.exif_transpose(opened).convert("RGB")
-        except (OSError, ValueError, Image.DecompressionBombError) as exc:
-            raise ExportError(f"{artwork}: cannot read the artwork: {exc}") from None
-        image = ImageOps.fit(image, (SIZE, SIZE), Image.Resampling.LANCZOS)
-    else:
-        image = drawn(title)
+    try:
+        with Image.open(artwork) as opened:
+            image = ImageOps.exif_transpose(opened).convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise ExportError(f"{artwork}: cannot read the artwork: {exc}") from None
+    image = ImageOps.fit(image, (SIZE, SIZE), Image.Resampling.LANCZOS)
     return _jpeg(image)
+
+
+@functools.lru_cache(maxsize=4)
+def _drawn_jpeg(title: str) -> bytes:
+    # drawing takes a tenth of a second: a squad's athletes share one programme's title
+    return _jpeg(drawn(title))
 
 
 def drawn(title: str) -> Image:

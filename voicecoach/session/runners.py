@@ -63,6 +63,9 @@ class DaskRunner:
         self.cluster: Any = None
         try:
             if address == LOCAL:
+                # a cluster of our own: its scheduler's and nannies' news is not the user's
+                for name in ("distributed", "distributed.nanny", "distributed.scheduler"):
+                    logging.getLogger(name).setLevel(logging.ERROR)
                 self.cluster = LocalCluster(
                     n_workers=LOCAL_WORKERS,
                     threads_per_worker=1,  # a session's encoder has a thread of its own

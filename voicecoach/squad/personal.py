@@ -4,6 +4,7 @@ and every distance timed at their own pace."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ def personal_programme(squad: Squad, member: Member, open_step_ms: int) -> Progr
     """The squad's plan as `member` will hear it."""
     path = squad.programme
     if not is_workout_file(path):
-        data = read_yaml(path)
+        data = _read(path)
         if is_programme(data):
             return parse_programme(
                 _programme_data(data, member),
@@ -42,7 +43,19 @@ def _routine(path: Path, member: Member, open_step_ms: int) -> Routine:
         data = _with_member(as_lines(workout.document), member)
         routine = parse_routine(data, str(path), in_programme=True)
         return replace(routine, warnings=tuple(workout.warnings))
-    return parse_routine(_with_member(read_yaml(path), member), str(path), in_programme=True)
+    return parse_routine(_with_member(_read(path), member), str(path), in_programme=True)
+
+
+def _read(path: Path) -> Any:
+    """A YAML file as read_yaml reads it, once per version of the file: every athlete's
+    plan reads the same files, and no reading changes what it is given."""
+    stat = path.stat()
+    return _read_version(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_version(path: str, _mtime_ns: int, _size: int) -> Any:
+    return read_yaml(Path(path))
 
 
 def _programme_data(data: LineDict, member: Member) -> LineDict:
