@@ -52,4 +52,4 @@ stops: $(BUILT)
 	$(BIN)/python -m bench.stops
 
 clean:
-	rm -rf $(VENV) output/*.mp3 output/*.json output/*.vtt output/*.lrc .pytest_cache site
+	rm -rf $(VENV) output/leg-workout-for-runners.* .pytest_cache site

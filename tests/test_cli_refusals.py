@@ -293,3 +293,43 @@ def test_the_library_names_its_option_and_the_command_line_its_flag(
     result = runner.invoke(main, ["build", str(tmp_path / "p.yaml"), "--session", "9"])
     assert result.exit_code == 1
     assert result.stderr == "Error: --session: expected a session from 1 to 4, found 9\n"
+
+
+def test_a_routine_in_yaml_named_txt_is_not_read_as_a_workout(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    routine = tmp_path / "my-run.txt"
+    routine.write_text("# my run\ntitle: My run\nexercises:\n  - {name: Walk, duration: 5m}\n")
+    result = runner.invoke(main, ["validate", "--estimate", str(routine)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {routine}: line 2: expected an intervals.icu workout, found YAML ('title:'); "
+        "a routine, programme or squad is read from a .yaml file\n"
+    )
+
+
+def test_a_programme_with_a_typo_in_weeks_names_the_typo(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(TINY)
+    plan = tmp_path / "p.yaml"
+    plan.write_text("title: P\nroutine: r.yaml\nweek: 8\n")
+    result = runner.invoke(main, ["validate", "--estimate", str(plan)])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {plan}:3: unknown key 'week' — did you mean 'weeks'?\n"
+
+
+def test_help_takes_a_plural_and_suggests_a_topic(runner: CliRunner) -> None:
+    assert runner.invoke(main, ["help", "routines"]).stdout.startswith("Writing a routine")
+    wrong = runner.invoke(main, ["help", "cue"])
+    assert wrong.exit_code == 2
+    assert "found 'cue' — did you mean 'cues'?" in wrong.stderr
+
+
+def test_warnings_of_several_files_name_their_file(runner: CliRunner, tmp_path: Path) -> None:
+    lap = tmp_path / "lap.txt"
+    lap.write_text("- 30s Z2 HR\n- Z1 HR press lap\n- 30s Z4 HR\n")
+    (tmp_path / "r.yaml").write_text(TINY)
+    result = runner.invoke(main, ["validate", "--estimate", str(lap), str(tmp_path / "r.yaml")])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
+    assert warnings
+    assert all(line.startswith(f"Warning: {lap}: ") for line in warnings)

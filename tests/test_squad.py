@@ -154,7 +154,11 @@ def test_a_squad_can_voice_one_routine(squad: Path, tmp_path: Path) -> None:
             "name,ftp\nAna,9000\n",
             "members.csv:2: ftp: expected a whole number from 30 to 2000 (watts), found 9000",
         ),
-        ("name,fpt\nAna,200\n", "members.csv:1: unknown column 'fpt' — the columns are "),
+        ("name,fpt\nAna,200\n", "members.csv:1: unknown column 'fpt' — did you mean 'ftp'?"),
+        (
+            "name,kilograms\nAna,70\n",
+            "members.csv:1: unknown column 'kilograms' — the columns are ",
+        ),
         ("ftp\n200\n", "members.csv:1: expected a 'name' column, found none"),
         (
             "name,language\nAna,es\n",
@@ -227,3 +231,14 @@ def test_serve_gives_each_athlete_their_folder_and_lists_nothing(
         assert _fetch(f"{base}nobody-x/index.html")[0] == 404
     with pytest.raises(Exception, match="expected an athlete of the squad"):
         squad_links(folder, ["Nobody"])
+
+
+def test_a_spreadsheets_csv_is_read_with_its_own_separator_and_headings(
+    squad: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "members.csv").write_text("Name;FTP\nAna Ruiz;240\nBo Lind;180\n")
+    loaded = load_squad(squad)
+    assert [(m.name, dict(m.athlete)) for m in loaded.members] == [
+        ("Ana Ruiz", {"ftp": 240}),
+        ("Bo Lind", {"ftp": 180}),
+    ]

@@ -19,6 +19,7 @@ from voicecoach.cli.base import (
 )
 from voicecoach.cli.programmes import check_programme, print_programme_plan
 from voicecoach.errors import VoicecoachError
+from voicecoach.routine.durations import counted
 
 
 @main.command()
@@ -134,7 +135,7 @@ def validate(
     failed = 0
     for path in paths:
         try:
-            _validate_one(path, max_minutes, estimate, cache_dir, open_step_ms)
+            _validate_one(path, max_minutes, estimate, cache_dir, open_step_ms, len(paths) > 1)
         except VoicecoachError as exc:
             if len(paths) == 1:
                 raise
@@ -145,7 +146,12 @@ def validate(
 
 
 def _validate_one(
-    path: Path, max_minutes: int, estimate: bool, cache_dir: Path | None, open_step: int | None
+    path: Path,
+    max_minutes: int,
+    estimate: bool,
+    cache_dir: Path | None,
+    open_step: int | None,
+    several: bool,
 ) -> None:
     from voicecoach.programme.plan import Programme
     from voicecoach.session.build import validate_routine
@@ -171,10 +177,11 @@ def _validate_one(
     echo(
         f"{path}: OK — '{checked.routine.title}', {count} exercise{'s' * (count != 1)}, "
         f"{clock(timeline.duration_ms)} long"
-        + (f", {len(timeline.warnings)} warnings" if timeline.warnings else "")
+        + (f", {counted(len(timeline.warnings), 'warning')}" if timeline.warnings else "")
     )
     for warning in timeline.warnings:
-        echo(f"Warning: {warning}", err=True)
+        # several files checked at once: each warning says which it is about
+        echo(f"Warning: {path}: {warning}" if several else f"Warning: {warning}", err=True)
 
 
 @main.command()

@@ -125,7 +125,7 @@ def help_text(topic: str) -> str:
 @main.command(name="help")
 @click.argument("topic", required=False)
 def help_command(topic: str | None) -> None:
-    """Print a guide or a reference: routines, cues, timing, programmes, formats, limits...
+    """Print a guide or a reference: routine, cues, timing, programme, squad, limits...
 
     With a command's name, that command's options (as --help gives them).
 
@@ -144,14 +144,20 @@ def help_command(topic: str | None) -> None:
         echo("\nand voicecoach help COMMAND (or COMMAND --help) for any command:")
         echo("  " + ", ".join(sorted(main.commands)))
         return
-    if topic in HELP_TOPICS:
-        echo(help_text(topic), nl=False)
+    # "routines", "programmes": the plural is what people type
+    named = topic if topic in HELP_TOPICS else topic.lower().removesuffix("s")
+    if named in HELP_TOPICS:
+        echo(help_text(named), nl=False)
         return
     command = main.get_command(context, topic)
     if command is None:
+        from voicecoach.errors import closest
+
+        close = closest(topic, [*HELP_TOPICS, *main.commands])
+        hint = f" — did you mean '{close}'?" if close else ""
         raise click.UsageError(
             f"expected a topic ({', '.join(HELP_TOPICS)}) or a command "
-            f"({', '.join(sorted(main.commands))}), found '{topic}'"
+            f"({', '.join(sorted(main.commands))}), found '{topic}'{hint}"
         )
     with click.Context(command, info_name=topic, parent=context.parent) as sub:
         echo(command.get_help(sub))

@@ -41,9 +41,14 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
+# keys only a programme has: with any of them, a file with a typo in `weeks` is still
+# read as a programme, and the typo is named ("unknown key 'week' — did you mean 'weeks'?")
+_PROGRAMME_ONLY = ("weeks", "routine", "per_week", "days", "progression", "base_url")
+
+
 def is_programme(data: Any) -> bool:
-    """A programme is told from a routine by its `weeks` key."""
-    return isinstance(data, dict) and "weeks" in data
+    """A programme is told from a routine by its `weeks` key (or another only it has)."""
+    return isinstance(data, dict) and any(key in data for key in _PROGRAMME_ONLY)
 
 
 OpenRoutine = Callable[[Path], Routine]

@@ -103,7 +103,7 @@ def find_folder(given: Path | None) -> Path:
     if not found:
         raise ExportError(
             f"{where}: expected a built programme's folder (with programme.json), found none; "
-            "build one first: voicecoach build scripts/programme.yaml"
+            "build one first (voicecoach new plan.yaml -t leg-programme writes a starter)"
         )
     raise ExportError(
         f"{where} holds {len(found)} programmes; name one: "

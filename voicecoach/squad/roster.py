@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach import limits
-from voicecoach.errors import RoutineError
+from voicecoach.errors import RoutineError, closest
 from voicecoach.files.outputs import slugify
 from voicecoach.routine.checks import At, keys_of, text_of
 from voicecoach.routine.loading import title_and_description
@@ -155,13 +155,18 @@ def _csv_members(path: Path, default: str) -> list[Member]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise RoutineError("expected UTF-8 text; save the CSV as UTF-8", source=source) from None
-    rows = csv.reader(io.StringIO(text, newline=""))
-    header = [cell.strip() for cell in next(rows, [])]
+    first = text.split("\n", 1)[0]
+    # a spreadsheet set for a comma-decimal language saves its CSV with ';' (or tabs)
+    separator = next((s for s in (";", "\t") if s in first and "," not in first), ",")
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    header = [cell.strip().lower() for cell in next(rows, [])]
     for column in header:
         if column not in CSV_COLUMNS:
-            At(source, "", 1).fail(
-                f"unknown column '{column}' — the columns are {', '.join(CSV_COLUMNS)}"
+            close = closest(column, CSV_COLUMNS)
+            hint = (
+                f"did you mean '{close}'?" if close else f"the columns are {', '.join(CSV_COLUMNS)}"
             )
+            At(source, "", 1).fail(f"unknown column '{column}' — {hint}")
     if "name" not in header:
         At(source, "", 1).fail("expected a 'name' column, found none")
     members = []

@@ -5,6 +5,8 @@ planner.py       when: the session timing rules, gap by gap and block by block
 leave_out.py     what to leave out of a gap that is too short (a pure function)
 placement.py     where each cue lands without crowding its neighbours
 arithmetic.py    length and cue count by arithmetic alone, for the limits
+cues.py          the timeline's types: cues, chapters, blocks, what was left out
+table.py         the timeline as the plan command's table
 """
 
 from __future__ import annotations

@@ -403,6 +403,10 @@ def _heading(line: str, number: int, open_section: _Section | None, steps: Steps
     return _Section(line, number, times, repeat[0])
 
 
+# a routine's, programme's or squad's top-level key at the start of a line: YAML, not a workout
+_YAML_KEY = re.compile(r"^(title|exercises|weeks|athletes|routine|defaults|cues)\s*:", re.M)
+
+
 def read_icu(path: Path, open_step_ms: int) -> Workout:
     """Read an intervals.icu text workout."""
     data = read_input(path, "an intervals.icu workout")
@@ -414,6 +418,12 @@ def read_icu(path: Path, open_step_ms: int) -> Workout:
             f"expected an intervals.icu workout in UTF-8 text, found the byte "
             f"0x{data[exc.start]:02x}"
         ) from None
+    if yaml_key := _YAML_KEY.search(text):
+        at_line = text[: yaml_key.start()].count("\n") + 1
+        raise steps.fail(
+            f"line {at_line}: expected an intervals.icu workout, found YAML "
+            f"('{yaml_key[1]}:'); a routine, programme or squad is read from a .yaml file"
+        )
     exercises: list[dict[str, Any]] = []
     section: _Section | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
