@@ -17,6 +17,7 @@ import json
 import os
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from tests.support.outputs import differences
@@ -80,7 +81,7 @@ def sessions(result: SquadResult) -> int:
 def cache_hits(cache: Path, squad: Path, out: Path) -> float:
     """Clips found in the cache after the first athlete, as a share of those asked for."""
     loaded = load_squad(squad)
-    first = loaded.__class__(**{**loaded.__dict__, "members": loaded.members[:1]})
+    first = replace(loaded, members=loaded.members[:1])
     options = SquadOptions(ProgrammeOptions(build=BuildOptions(output_dir=out, cache_dir=cache)))
     build_squad(first, options)
     before = len(list(cache.rglob("*.clip")))

@@ -11,6 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from voicecoach.cli import main
+from voicecoach.programme.folder import ProgrammeOptions
+from voicecoach.session.build import BuildOptions
 from voicecoach.squad.personal import personal_programme
 from voicecoach.squad.roster import load_squad
 from voicecoach.squad.team import SquadOptions, build_squad
@@ -120,12 +122,7 @@ def test_each_athlete_gets_a_private_folder_with_their_own_figures(
 def test_a_rebuild_keeps_every_link_and_makes_only_what_a_change_touches(
     squad: Path, tmp_path: Path
 ) -> None:
-    options = SquadOptions()
-    options = SquadOptions(
-        programme=type(options.programme)(
-            build=type(options.programme.build)(output_dir=tmp_path / "out")
-        )
-    )
+    options = SquadOptions(ProgrammeOptions(build=BuildOptions(output_dir=tmp_path / "out")))
     first = build_squad(load_squad(squad), options)
     links = [name for _member, name, _result in first.athletes]
     again = build_squad(load_squad(squad), options)

@@ -155,7 +155,7 @@ def build(routines: tuple[Path, ...], jobs: int, quiet: bool, **flags: Any) -> N
     if len(items) > 1:
         from voicecoach.programme.folder import check_run
 
-        check_run(items, options)  # type: ignore[arg-type]
+        check_run([(p, i) for p, i in items if not isinstance(i, Squad)], options)
     runner = runner_for(flags["scheduler"], jobs)
     try:
         for _path, item in items:

@@ -45,7 +45,7 @@ from voicecoach.music.session import check_tracks, measure_tracks, plan_music, w
 from voicecoach.routine.durations import format_clock
 from voicecoach.routine.loading import audio_value
 from voicecoach.routine.model import AudioSettings, Routine
-from voicecoach.session.workers import in_processes
+from voicecoach.session.runners import PoolRunner
 from voicecoach.speech import Synthesizer
 from voicecoach.speech.cache import CachedSynthesizer, CacheStats, ClipCache
 from voicecoach.speech.clarity import Clarifying
@@ -416,14 +416,11 @@ def build_many(
     exception goes on.
     """
     check_distinct_outputs(routines, options)
-    if jobs == 1:
-        for path, routine in routines:
-            yield path, _build_in_worker(str(path), routine, options)
-        return
     # each worker is handed the routine itself, as read here: nothing is read again
     arguments = [(str(path), routine, options) for path, routine in routines]
     paths = [path for path, _routine in routines]
-    yield from zip(paths, in_processes(_build_in_worker, arguments, jobs), strict=True)
+    outcomes = PoolRunner(jobs).map(_build_in_worker, arguments)
+    yield from zip(paths, outcomes, strict=True)
 
 
 def check_distinct_outputs(routines: Sequence[tuple[Path, Routine]], options: BuildOptions) -> None:
