@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -239,3 +240,24 @@ def test_a_spreadsheets_csv_is_read_with_its_own_separator_and_headings(
         ("Ana Ruiz", {"ftp": 240}),
         ("Bo Lind", {"ftp": 180}),
     ]
+
+
+def test_a_run_that_fails_half_way_loses_no_athletes_link(squad: Path, tmp_path: Path) -> None:
+    from voicecoach.errors import VoicecoachError
+
+    options = SquadOptions(ProgrammeOptions(build=BuildOptions(output_dir=tmp_path / "out")))
+    first = build_squad(load_squad(squad), options)
+    links = {member.name: name for member, name, _result in first.athletes}
+    # Bo's folder cannot be written (a file stands where it goes): his build fails,
+    # after Ana's was made again with a new FTP
+    bo = tmp_path / "out" / "thursday-club" / links["Bo Lind"]
+    shutil.rmtree(bo)
+    bo.write_text("in the way")
+    (tmp_path / "members.csv").write_text(MEMBERS.replace("4:10/km,240", "4:10/km,250"))
+    with pytest.raises(VoicecoachError):
+        build_squad(load_squad(squad), options)
+    manifest = json.loads((tmp_path / "out" / "thursday-club.squad.json").read_text())
+    assert {a["name"]: a["folder"] for a in manifest["athletes"]} == links
+    bo.unlink()
+    again = build_squad(load_squad(squad), options)
+    assert {member.name: name for member, name, _result in again.athletes} == links

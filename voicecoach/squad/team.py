@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.errors import ExportError
-from voicecoach.files.outputs import slugify
+from voicecoach.files.outputs import check_folder, slugify
 from voicecoach.programme.folder import ProgrammeOptions, ProgrammeResult, build_programme
 from voicecoach.programme.publish import write_if_changed
 from voicecoach.squad.personal import personal_programme
@@ -67,30 +67,39 @@ def build_squad(
             "give the squad another title or use another output folder",
             option="output_dir",
         )
-    names = _folder_names(squad, _earlier(manifest))
+    check_folder(manifest.parent)
+    earlier = _earlier(manifest)
+    names = _folder_names(squad, {name: kept for name, (kept, _files) in earlier.items()})
+    sessions = {m.name: earlier.get(m.name, ("", []))[1] for m in squad.members}
+    # every athlete's link is in the manifest before any audio, and it is written again
+    # after each athlete: a run that stops or fails half way loses no one's link
+    write_if_changed(manifest, manifest_json(squad, folder, names, sessions))
     built = []
     for member in squad.members:
         programme = personal_programme(squad, member, options.open_step_ms)
         athlete_options = replace(options.programme, folder=folder / names[member.name])
         result = build_programme(programme, athlete_options)
         built.append((member, names[member.name], result))
+        sessions[member.name] = [record.file for record in result.records]
         if on_athlete is not None:
             on_athlete(member, result)
-        # the manifest after each athlete: a stopped run keeps every link it made
-        write_if_changed(manifest, manifest_json(squad, folder, built))
+        write_if_changed(manifest, manifest_json(squad, folder, names, sessions))
     write_if_changed(overview, overview_html(squad, folder, built))
     return SquadResult(folder, manifest, overview, tuple(built), time.perf_counter() - started)
 
 
-def _earlier(manifest: Path) -> dict[str, str]:
-    """Each athlete's folder as the last build named it (their link stays the same)."""
+def _earlier(manifest: Path) -> dict[str, tuple[str, list[str]]]:
+    """Each athlete's folder and sessions as the last build listed them (a link stays)."""
     try:
         document = json.loads(manifest.read_text(encoding="utf-8"))
-        found = {str(a["name"]): str(a["folder"]) for a in document["athletes"]}
-    except (OSError, ValueError, KeyError, TypeError):
+        found = {
+            str(a["name"]): (str(a["folder"]), [str(s) for s in a.get("sessions", [])])
+            for a in document["athletes"]
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
     # a folder name from the file is used only if it is one this code could have made
-    return {name: kept for name, kept in found.items() if _plain(kept)}
+    return {name: entry for name, entry in found.items() if _plain(entry[0])}
 
 
 def _plain(name: str) -> bool:
@@ -108,7 +117,7 @@ def _folder_names(squad: Squad, earlier: dict[str, str]) -> dict[str, str]:
 
 
 def manifest_json(
-    squad: Squad, folder: Path, built: list[tuple[Member, str, ProgrammeResult]]
+    squad: Squad, folder: Path, names: dict[str, str], sessions: dict[str, list[str]]
 ) -> str:
     """The manifest: the squad, and each athlete's folder and sessions (the coach's file)."""
     document: dict[str, Any] = {
@@ -117,11 +126,11 @@ def manifest_json(
         "athletes": [
             {
                 "name": member.name,
-                "folder": name,
+                "folder": names[member.name],
                 "language": member.language,
-                "sessions": [record.file for record in result.records],
+                "sessions": sessions[member.name],
             }
-            for member, name, result in built
+            for member in squad.members
         ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
