@@ -20,7 +20,6 @@ from voicecoach.session.runners import DaskRunner
 from voicecoach.squad.roster import Member, load_squad
 from voicecoach.squad.team import SquadOptions, SquadResult, build_squad
 
-pytest.importorskip("distributed")
 pytestmark = pytest.mark.slow
 
 ROUTINE = """
