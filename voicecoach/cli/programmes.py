@@ -85,7 +85,8 @@ def make_squad(squad: Any, options: Any, opening: Any, quiet: bool) -> None:
     from voicecoach.squad.team import SquadOptions, build_squad
 
     def done(member: Any, result: Any) -> None:
-        written().extend(result.folder / record.file for record in result.records)
+        made = set(result.made)
+        written().extend(result.folder / r.file for r in result.records if r.number in made)
         for warning in result.warnings:
             echo(f"Warning: {member.name}: {warning}", err=True)
         if not quiet:
