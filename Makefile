@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 BUILT := $(VENV)/.installed-build
 TESTED := $(VENV)/.installed-test
 
-.PHONY: build test test-fast lint docs bench listen stops clean
+.PHONY: build test test-fast lint docs bench listen stops clean catalogues
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ lint: $(TESTED)
 	$(BIN)/mypy
 
 # the documentation site, into site/ (open site/index.html); --strict fails on any warning
+# the language catalogues: voicecoach.pot from the message table; each .po checked
+# (every message, the English placeholders, CLDR's plural forms, nothing fuzzy), compiled
+catalogues: $(TESTED)
+	$(BIN)/python -m voicecoach.language.compiling
+
 docs: $(TESTED)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 

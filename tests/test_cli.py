@@ -102,7 +102,7 @@ def test_plan_prints_a_timeline_table(runner: CliRunner, tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "== Intro"
-    assert lines[1] == "   0:00.5  Welcome to Tiny Hops. 1 exercise, about 1 minute."
+    assert lines[1] == "   0:00.5  Welcome to Tiny Hops. 1 exercise, about a minute."
     assert "== Hop" in lines
     assert any(line.endswith("  [go tone]") for line in lines)
     assert lines[-2].startswith("Total: ")

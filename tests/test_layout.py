@@ -16,6 +16,7 @@ TOP_MODULES = {"__init__", "__main__", "errors", "limits", "sources"}
 # packages from the bottom up: each imports only those before it (and errors, limits)
 LAYERS = (
     "files",
+    "language",
     "speech",
     "routine",
     "timeline",

@@ -135,8 +135,8 @@ def values(path: Path) -> list[dict[str, dict[str, object]]]:
             "title: P\nroutine:\n  title: R\n  cues: {intro: 'Week {wek}.'}\n"
             "  exercises: [{name: A, reps: 2}]\nweeks: 2\n",
             "p.yaml:4: routine.cues.intro: expected only the placeholders {title}, "
-            "{description}, {exercises}, {minutes}, {week}, {weeks}, {day}, {per_week}, "
-            "{session}, {sessions}, {date}, found {wek}",
+            "{description}, {exercises}, {minutes}, {exercise_count}, {minute_count}, {week}, "
+            "{weeks}, {day}, {per_week}, {session}, {sessions}, {date}, found {wek}",
         ),
     ],
 )

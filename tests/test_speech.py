@@ -46,7 +46,13 @@ def test_rate_and_voice_apply(us: Pyttsx3Synthesizer) -> None:
     slow_len = len(slow.synthesize(text).samples)
     fast_len = len(us.synthesize(text).samples)
     assert slow_len > 1.3 * fast_len
-    assert us.identity() == {"engine": "pyttsx3", "voice": "gmw/en-us", "rate": 165, "volume": 1.0}
+    assert us.identity() == {
+        "engine": "pyttsx3",
+        "voice": "gmw/en-us",
+        "language": "en-us",
+        "rate": 165,
+        "volume": 1.0,
+    }
     slow.close()
 
 

@@ -94,8 +94,8 @@ def test_each_athlete_gets_a_private_folder_with_their_own_figures(
     # each hears targets in their own figures: Ana's FTP is 240, Bo's 180
     ana_ride = " ".join(_spoken(ana)["01-week-1-session-1"])
     bo_ride = " ".join(_spoken(bo)["01-week-1-session-1"])
-    assert "88 to 94 percent of FTP, 211 to 226 watts" in ana_ride
-    assert "88 to 94 percent of FTP, 158 to 169 watts" in bo_ride
+    assert "88 to 94 per cent of FTP, 211 to 226 watts" in ana_ride
+    assert "88 to 94 per cent of FTP, 158 to 169 watts" in bo_ride
     # and their own start: Ana's plan starts a week later
     ana_dates = [r["date"] for r in json.loads((ana / "programme.json").read_text())["sessions"]]
     bo_dates = [r["date"] for r in json.loads((bo / "programme.json").read_text())["sessions"]]

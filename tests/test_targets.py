@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from voicecoach.errors import RoutineError
+from voicecoach.language.saying import words_for
 from voicecoach.routine.loading import load_routine
 from voicecoach.routine.targets import (
     Athlete,
@@ -16,7 +17,6 @@ from voicecoach.routine.targets import (
     parse_pace,
     parse_power,
     parse_speed,
-    spoken_distance,
     spoken_target,
 )
 from voicecoach.timeline import expand
@@ -100,14 +100,14 @@ def test_targets_are_said_as_a_person_says_them() -> None:
     )
     assert spoken_target(parse_heart_rate("zone 2"), "metric", none) == "in heart rate zone 2"
     assert spoken_target(parse_power("88-94%"), "metric", athlete) == (
-        "at 88 to 94 percent of FTP, 220 to 235 watts"
+        "at 88 to 94 per cent of FTP, 220 to 235 watts"
     )
-    assert spoken_target(parse_power("88-94%"), "metric", none) == "at 88 to 94 percent of FTP"
-    assert spoken_target(parse_speed("14 km/h"), "metric", none) == "at 14 kilometres an hour"
-    assert spoken_distance(800, "metric") == "800 metres"
-    assert spoken_distance(1500, "metric") == "1.5 kilometres"
-    assert spoken_distance(1609.344, "imperial") == "1 mile"
-    assert spoken_distance(400, "imperial") == "400 metres"
+    assert spoken_target(parse_power("88-94%"), "metric", none) == "at 88 to 94 per cent of FTP"
+    assert spoken_target(parse_speed("14 km/h"), "metric", none) == "at 14 kilometres per hour"
+    assert words_for().distance(800, "metric") == "800 metres"
+    assert words_for().distance(1500, "metric") == "1.5 kilometres"
+    assert words_for().distance(1609.344, "imperial") == "1 mile"
+    assert words_for().distance(400, "imperial") == "400 metres"
     assert parse_distance("400mtr") == 400
     assert parse_distance("1mi") == 1609.344
 

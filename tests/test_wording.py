@@ -5,6 +5,7 @@ import re
 import pytest
 
 from voicecoach.help import cue_table, default_wording
+from voicecoach.language.saying import words_for
 from voicecoach.routine.wording import (
     DEFAULTS,
     PLACEHOLDERS,
@@ -13,8 +14,8 @@ from voicecoach.routine.wording import (
     TemplateError,
     check_template,
     default_template,
-    default_work_template,
     spoken_duration,
+    work_template,
 )
 
 
@@ -44,21 +45,19 @@ def test_the_table_shows_each_default_as_a_reader_sees_it(cue: str) -> None:
     row = next(line for line in cue_table().splitlines() if line.startswith(f"| `{cue}` |"))
     assert shown.replace("|", "\\|") in row
     assert WHEN[cue] in row
-    assert not re.search(r"\{\w+\|", shown)  # no `{n|one|many}` inflection markup
     if cue in DEFAULTS:
         # the default's own words, its placeholders as a routine writes them
-        assert shown.startswith(re.sub(r"\{(\w+)\|[^|{}]*\|([^|{}]*)\}", r"\2", DEFAULTS[cue]))
+        assert shown.startswith(DEFAULTS[cue])
 
 
 def test_the_announcements_in_the_table_are_the_fitted_defaults() -> None:
-    assert default_wording("exercise").startswith("{name}. {sets} sets of {reps} reps. (")
+    assert default_wording("exercise").startswith("{name}. 2 sets of 12 reps. (")
     assert default_wording("change").startswith("{name}, a minute and a half. (")
 
 
 @pytest.mark.parametrize("cue", sorted(DEFAULTS))
 def test_defaults_use_only_allowed_placeholders(cue: str) -> None:
-    # the defaults' own `{n|one|many}` words name a placeholder too
-    check_template(re.sub(r"\{(\w+)\|[^|{}]*\|[^|{}]*\}", r"{\1}", DEFAULTS[cue]), cue)
+    check_template(DEFAULTS[cue], cue)
 
 
 @pytest.mark.parametrize(
@@ -105,10 +104,11 @@ def test_rendering_tidies_whitespace_left_by_empty_values() -> None:
 
 
 def _work(cue: str, sets: int, reps: int | None, seconds: int | None, side: str = "") -> str:
-    template = default_work_template(
+    template = work_template(
+        words_for("en"),
         cue=cue,
         sets=sets,
-        timed=seconds is not None,
+        reps=reps,
         duration_ms=None if seconds is None else seconds * 1000,
         sided=bool(side),
     )
@@ -153,12 +153,22 @@ def test_default_announcements_fit_the_work_and_are_grammatical(
         ("remaining", {"seconds": 1, "duration": "1 second", "next": ""}, "1 second left."),
         (
             "intro",
-            {"title": "T", "description": "", "exercises": 1, "minutes": 1},
-            "Welcome to T. 1 exercise, about 1 minute.",
+            {
+                "title": "T",
+                "description": "",
+                "exercise_count": "1 exercise",
+                "minute_count": "a minute",
+            },
+            "Welcome to T. 1 exercise, about a minute.",
         ),
         (
             "intro",
-            {"title": "T", "description": "D.", "exercises": 2, "minutes": 3},
+            {
+                "title": "T",
+                "description": "D.",
+                "exercise_count": "2 exercises",
+                "minute_count": "3 minutes",
+            },
             "Welcome to T. D. 2 exercises, about 3 minutes.",
         ),
         ("round", {"round": 2, "rounds": 8}, "Round 2 of 8."),
@@ -170,7 +180,7 @@ def test_every_default_is_grammatical_for_every_count(
     assert default_template(DEFAULTS[cue]).render(values, "pick") == expected
 
 
-def test_the_inflection_of_defaults_is_not_open_to_routines() -> None:
+def test_a_routines_braces_are_its_own() -> None:
     with pytest.raises(TemplateError):
         check_template("{seconds|second|seconds}", "rest")
     # a routine's own braces are its own: written {{ }}, they stay as written

@@ -64,11 +64,11 @@ def test_every_step_of_a_real_file_is_a_block_in_order(name: str) -> None:
 def test_targets_and_messages_of_workout_files_are_spoken_where_the_file_says() -> None:
     bike = planned(FILES / "xp-sample-bike.zwo")
     said = [c.text for c in bike.cues if c.kind == "speech"]
-    assert "Warm-up. 15 minutes, at 45 to 65 percent of FTP." in said
-    assert "Interval, 30 seconds, at 133 percent of FTP." in said
+    assert "Warm-up. 15 minutes, at 45 to 65 per cent of FTP." in said
+    assert "Interval, 30 seconds, at 133 per cent of FTP." in said
     fit = planned(FILES / "WorkoutCustomTargetValues.fit")
     said = [c.text for c in fit.cues if c.kind == "speech"]
-    assert any("at 50 to 60 percent of your maximum heart rate" in t for t in said)
+    assert any("at 50 to 60 per cent of your maximum heart rate" in t for t in said)
     assert any("at 300 to 310 watts" in t for t in said)
     assert [b.intensity for b in fit.blocks] == ["warmup", "active", "active", "cooldown"]
     assert [b.target for b in fit.blocks] == ["50-60%", "300-310 W", "260-270 W", "220-230 W"]
@@ -86,7 +86,7 @@ def test_targets_and_messages_of_workout_files_are_spoken_where_the_file_says() 
     assert any("1 kilometre, at 4 oh 5 to 4 15 per kilometre" in t for t in said)
     assert any("in heart rate zone 2" in t for t in said)
     # a step's own text names it, announced as a name is
-    assert "Easy into it. 10 minutes, at 60 to 80 percent of threshold pace." in said
+    assert "Easy into it. 10 minutes, at 60 to 80 per cent of threshold pace." in said
     assert any(t.startswith("Strong and smooth") for t in said)
 
 

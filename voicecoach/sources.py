@@ -30,19 +30,28 @@ class SourceOptions:
     """What opening an input takes besides its path."""
 
     open_step_ms: int = DEFAULT_OPEN_STEP_MS  # a workout file's step with no end we can know
+    # --language: the language of a workout file, or of a routine or programme without one
+    language: str | None = None
 
 
 def open_source(path: str | Path, options: SourceOptions = SourceOptions()) -> Source:
     """Open a routine, a workout file, a programme or a squad, validated, as `path` holds."""
     path = Path(path)
     if is_workout_file(path):
-        return load_workout(path, options.open_step_ms)
+        return load_workout(path, options.open_step_ms, options.language)
     data = read_yaml(path)
     if is_squad(data):
         return parse_squad(data, str(path))
     if is_programme(data):
         return _programme(data, path, options)
-    return parse_routine(data, str(path))
+    return _in_language(parse_routine(data, str(path)), options)
+
+
+def _in_language(routine: Routine, options: SourceOptions) -> Routine:
+    """A routine without a language of its own in the one --language gives."""
+    if options.language is None or routine.language is not None:
+        return routine
+    return routine.in_language(options.language)
 
 
 def open_routine(
@@ -51,7 +60,7 @@ def open_routine(
     """Open a routine or a workout file; a programme here is an error that says so."""
     path = Path(path)
     if is_workout_file(path):
-        return load_workout(path, options.open_step_ms)
+        return load_workout(path, options.open_step_ms, options.language)
     data = read_yaml(path)
     if is_programme(data):
         raise RoutineError(
@@ -59,7 +68,7 @@ def open_routine(
             "is a routine file or one written inline",
             source=str(path),
         )
-    return parse_routine(data, str(path), in_programme=in_programme)
+    return _in_language(parse_routine(data, str(path), in_programme=in_programme), options)
 
 
 def open_programme(path: str | Path, options: SourceOptions = SourceOptions()) -> Programme:
@@ -88,4 +97,5 @@ def _programme(data: Any, path: Path, options: SourceOptions) -> Programme:
         data,
         str(path),
         open_routine=lambda named: open_routine(named, options, in_programme=True),
+        language=options.language,
     )

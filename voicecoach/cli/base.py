@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 from contextlib import suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -171,11 +172,32 @@ cache_dir_option = click.option(
 )
 
 
-def source_options(open_step_ms: int | None) -> Any:
-    """How inputs are opened, from --open-step (None: its default)."""
+def source_options(open_step_ms: int | None, language: str | None = None) -> Any:
+    """How inputs are opened, from --open-step (None: its default) and --language."""
     from voicecoach.sources import SourceOptions
 
-    return SourceOptions() if open_step_ms is None else SourceOptions(open_step_ms)
+    options = SourceOptions() if open_step_ms is None else SourceOptions(open_step_ms)
+    return replace(options, language=language)
+
+
+def _language(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from voicecoach.language.tags import UnknownLanguage, language_for
+
+    try:
+        return language_for(value).tag
+    except UnknownLanguage as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+language_option = click.option(
+    "--language",
+    callback=_language,
+    metavar="TAG",
+    help="The language of a workout file, or of a routine or programme that sets none "
+    "(de, fr, pt-BR...; see voicecoach voices).",
+)
 
 
 def _open_step(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:

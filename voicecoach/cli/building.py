@@ -14,6 +14,7 @@ from voicecoach.cli.base import (
     clock,
     default_routine,
     echo,
+    language_option,
     main,
     max_minutes_option,
     open_step_option,
@@ -106,6 +107,7 @@ from voicecoach.files.types import AUDIO_FORMATS
     "[env: DASK_SCHEDULER_ADDRESS].",
 )
 @open_step_option
+@language_option
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
 def build(routines: tuple[Path, ...], jobs: int, quiet: bool, **flags: Any) -> None:
     """Build the session MP3 (and its JSON timeline and captions) from each ROUTINE.
@@ -133,6 +135,7 @@ def build(routines: tuple[Path, ...], jobs: int, quiet: bool, **flags: Any) -> N
       voicecoach build long-run.yaml --music ~/Music/running/ --stems
       voicecoach build scripts/programme.yaml --session 3 --base-url https://example.org/legs/
       voicecoach build threshold.zwo --fit          # and threshold.fit for the watch
+      voicecoach build threshold.zwo --language de  # the coach's file, voiced in German
       voicecoach build squad.yaml --scheduler local  # each athlete's plan, on Dask
     """
     from voicecoach.programme.plan import Programme
@@ -141,7 +144,7 @@ def build(routines: tuple[Path, ...], jobs: int, quiet: bool, **flags: Any) -> N
     from voicecoach.squad.roster import Squad
 
     paths = routines or (default_routine(),)
-    opening = source_options(flags.pop("open_step_ms"))
+    opening = source_options(flags.pop("open_step_ms"), flags.pop("language"))
     options = _build_options(flags)
     _check_flags(paths, flags)
     if len(paths) > 1 and not any(writes_a_folder(path) for path in paths):

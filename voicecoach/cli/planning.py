@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,6 +13,7 @@ from voicecoach.cli.base import (
     default_routine,
     echo,
     error_text,
+    language_option,
     main,
     max_minutes_option,
     open_step_option,
@@ -35,6 +37,7 @@ from voicecoach.routine.durations import counted
 )
 @cache_dir_option
 @open_step_option
+@language_option
 def plan(
     routine: Path | None,
     estimate: bool,
@@ -42,6 +45,7 @@ def plan(
     session: int | None,
     cache_dir: Path | None,
     open_step_ms: int | None,
+    language: str | None,
 ) -> None:
     """Print ROUTINE's timeline as a table of times and cues, without writing an MP3.
 
@@ -65,7 +69,7 @@ def plan(
     from voicecoach.squad.roster import Squad
 
     routine = routine or default_routine()
-    loaded = open_source(routine, source_options(open_step_ms))
+    loaded = open_source(routine, source_options(open_step_ms, language))
     if isinstance(loaded, Squad):
         raise click.UsageError(
             f"{routine} is a squad: plan its programme ({loaded.programme}), or check every "
@@ -112,12 +116,14 @@ def plan(
 )
 @cache_dir_option
 @open_step_option
+@language_option
 def validate(
     routine: tuple[Path, ...],
     max_minutes: int,
     estimate: bool,
     cache_dir: Path | None,
     open_step_ms: int | None,
+    language: str | None,
 ) -> None:
     """Check ROUTINE files as a build would, without writing a session.
 
@@ -135,7 +141,8 @@ def validate(
     failed = 0
     for path in paths:
         try:
-            _validate_one(path, max_minutes, estimate, cache_dir, open_step_ms, len(paths) > 1)
+            opening = source_options(open_step_ms, language)
+            _validate_one(path, max_minutes, estimate, cache_dir, opening, len(paths) > 1)
         except VoicecoachError as exc:
             if len(paths) == 1:
                 raise
@@ -150,7 +157,7 @@ def _validate_one(
     max_minutes: int,
     estimate: bool,
     cache_dir: Path | None,
-    open_step: int | None,
+    opening: Any,
     several: bool,
 ) -> None:
     from voicecoach.programme.plan import Programme
@@ -159,7 +166,6 @@ def _validate_one(
     from voicecoach.squad.personal import personal_programme
     from voicecoach.squad.roster import Squad
 
-    opening = source_options(open_step)
     loaded = open_source(path, opening)
     if isinstance(loaded, Squad):
         for member in loaded.members:
@@ -193,8 +199,15 @@ def _validate_one(
     show_default=True,
     help="Which starter to write (see --list).",
 )
+@click.option(
+    "-l",
+    "--language",
+    default="en",
+    show_default=True,
+    help="The starter's language: en, en-US, de, fr, es, it, nl, pt-PT, pt-BR, sv, da, nb, fi, pl.",
+)
 @click.option("--list", "list_them", is_flag=True, help="List the starters and stop.")
-def new(file: Path | None, template: str, list_them: bool) -> None:
+def new(file: Path | None, template: str, language: str, list_them: bool) -> None:
     """Write a starter routine or programme to FILE, to edit and build.
 
     It never writes over a file that is there.
@@ -204,6 +217,7 @@ def new(file: Path | None, template: str, list_them: bool) -> None:
       voicecoach new --list
       voicecoach new my-legs.yaml
       voicecoach new my-plan.yaml --template leg-programme
+      voicecoach new meine-beine.yaml --language de
       voicecoach new intervals.yaml -t run-walk
     """
     from voicecoach.templates import TEMPLATES, write_template
@@ -215,5 +229,5 @@ def new(file: Path | None, template: str, list_them: bool) -> None:
         return
     if file is None:
         raise click.UsageError("give the FILE to write, e.g. voicecoach new my-routine.yaml")
-    write_template(template, file)
+    write_template(template, file, language)
     echo(f"Wrote {file} ({template}). Next: voicecoach build {file}")

@@ -90,26 +90,40 @@ def cache_clear(cache_dir: Path | None) -> None:
 @main.command()
 @click.option("--lang", help="Only voices whose language code starts with this, e.g. 'en'.")
 def voices(lang: str | None) -> None:
-    """List the voices of every speech engine (use an id or language as voice.name).
+    """List the voices of every speech engine (use an id or language as voice.name),
+    and the languages voicecoach's own wording is written in.
 
     \b
     Examples:
       voicecoach voices
       voicecoach voices --lang de
     """
+    from voicecoach.language.tags import LANGUAGES
     from voicecoach.speech.registry import engine, engine_names
 
+    wanted = (lang or "").lower().replace("_", "-")
     found = [
         (name, voice)
         for name in engine_names()
         for voice in engine(name).voices()
-        if not lang or voice.language.startswith(lang.lower())
+        if not lang or voice.language.lower().replace("_", "-").startswith(wanted)
     ]
-    if not found:
+    built_in = [
+        language for language in LANGUAGES.values() if language.tag.lower().startswith(wanted)
+    ]
+    if not found and not built_in:
         raise click.ClickException(f"no voice's language starts with '{lang}'")
-    width = max(len(voice.language) for _, voice in found)
-    for name, voice in found:
-        echo(f"{voice.language:<{width}}  {voice.name}  ({voice.id}; engine {name})")
+    if found:
+        width = max(len(voice.language) for _, voice in found)
+        for name, voice in found:
+            echo(f"{voice.language:<{width}}  {voice.name}  ({voice.id}; engine {name})")
+    if built_in:
+        echo("")
+        echo("Built in (language: in a routine; its own wording, and this voice by default):")
+        for language in built_in:
+            echo(
+                f"  {language.tag:<6} {language.name} ({language.own_name}), voice {language.voice}"
+            )
 
 
 HELP_TOPICS = TOPICS

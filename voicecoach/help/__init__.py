@@ -14,12 +14,14 @@ from importlib.resources import files
 from typing import Any
 
 from voicecoach import limits
+from voicecoach.language.saying import words_for
+from voicecoach.language.tags import LANGUAGES
 from voicecoach.routine.wording import (
     CHANGE_REMAINING,
     DEFAULTS,
     PLACEHOLDERS,
     WHEN,
-    default_work_template,
+    work_template,
 )
 
 # every topic, in the order `voicecoach help` lists them, with what it covers
@@ -75,23 +77,56 @@ _DEFAULT_NOTES = {
     "stop": 'heard better in noise than a bare "Stop."',
     "last_stop": "a routine that rewords `stop` but not `last_stop` keeps its own `stop`",
 }
-_INFLECTION = re.compile(r"\{(\w+)\|[^|{}]*\|([^|{}]*)\}")
 
 
-def default_wording(cue: str) -> str:
-    """A cue's default wording as a reader sees it: "{exercises} exercises", not the
-    inflection markup; the announcements as they are for two sets of reps (or 90 s)."""
+def default_wording(cue: str, tag: str = "en", *, notes: bool = True) -> str:
+    """A cue's default wording in a language, as a reader sees it: the announcements as
+    they are for two sets of 12 reps (or 90 s)."""
     if cue == "milestone":
         return "the `then` text"
+    words = words_for(tag)
     if cue in ("exercise", "change"):
-        text = default_work_template(
-            cue=cue, sets=2, timed=cue == "change", duration_ms=90_000, sided=False
+        text = work_template(
+            words,
+            cue=cue,
+            sets=2,
+            reps=12,
+            duration_ms=90_000 if cue == "change" else None,
+            sided=False,
         )
     else:
-        text = DEFAULTS[cue]
-    text = _INFLECTION.sub(r"\2", text)
-    note = _DEFAULT_NOTES.get(cue)
+        text = words.phrase(f"cue:{cue}", DEFAULTS[cue])
+    note = _DEFAULT_NOTES.get(cue) if notes else None
     return f"{text} ({note})" if note else text
+
+
+def languages_table() -> str:
+    """Every built-in language: its tag, name and espeak-ng voice, and its cue defaults."""
+    rows = ["| tag | language | espeak-ng voice |", "|---|---|---|"]
+    for language in LANGUAGES.values():
+        rows.append(
+            f"| `{language.tag}` | {language.name} ({language.own_name}) | `{language.voice}` |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def language_cues() -> str:
+    """The default wording of every cue in every built-in language (from the catalogues)."""
+    sections = []
+    for language in LANGUAGES.values():
+        rows = [
+            f"### {language.name}: `language: {language.tag}`",
+            "",
+            "| cue | default |",
+            "|---|---|",
+        ]
+        for cue in PLACEHOLDERS:
+            if cue in ("milestone", "countdown", "rep"):
+                continue
+            wording = default_wording(cue, language.tag, notes=False).replace("|", "\\|")
+            rows.append(f"| `{cue}` | {wording} |")
+        sections.append("\n".join(rows) + "\n")
+    return "\n".join(sections)
 
 
 def cue_table() -> str:
@@ -179,4 +214,9 @@ def limits_table() -> str:
     return "\n".join(rows) + "\n"
 
 
-TABLES: dict[str, Callable[[], str]] = {"cues": cue_table, "limits": limits_table}
+TABLES: dict[str, Callable[[], str]] = {
+    "cues": cue_table,
+    "limits": limits_table,
+    "languages": languages_table,
+    "language-cues": language_cues,
+}

@@ -12,7 +12,8 @@ import functools
 import hashlib
 import io
 import textwrap
-from typing import TYPE_CHECKING
+from importlib import resources
+from typing import TYPE_CHECKING, Any
 
 from voicecoach.errors import ExportError
 
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 SIZE = 3000
 MAX_BYTES = 500_000  # under Apple's 512 kB, with room to spare
 NAME = "cover.jpg"
+FONT = (
+    "DejaVuSans-Bold.ttf"  # its licence (Bitstream Vera, DejaVu's changes public domain) beside it
+)
 
 
 def cover(title: str, artwork: str | None) -> bytes:
@@ -47,7 +51,7 @@ def _drawn_jpeg(title: str) -> bytes:
 
 def drawn(title: str) -> Image:
     """A cover of the title's own colours: a gradient, the title large, 'voicecoach' small."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     hue = int.from_bytes(hashlib.sha256(title.encode()).digest()[:2], "big") / 65535
     top = [round(255 * c) for c in colorsys.hsv_to_rgb(hue, 0.65, 0.55)]
@@ -60,17 +64,26 @@ def drawn(title: str) -> Image:
     )
     draw = ImageDraw.Draw(image)
     lines = textwrap.wrap(title, width=14)[:6] or [title[:14]]
-    font = ImageFont.load_default(size=max(160, min(330, 2400 // max(len(lines), 1) // 2)))
+    font = _font(max(160, min(330, 2400 // max(len(lines), 1) // 2)))
     height = sum(draw.textbbox((0, 0), line, font=font)[3] + 60 for line in lines)
     y = (SIZE - height) // 2
     for line in lines:
         box = draw.textbbox((0, 0), line, font=font)
         draw.text(((SIZE - box[2]) // 2, y), line, font=font, fill=(255, 255, 255))
         y += box[3] + 60
-    small = ImageFont.load_default(size=120)
+    small = _font(120)
     box = draw.textbbox((0, 0), "voicecoach", font=small)
     draw.text(((SIZE - box[2]) // 2, SIZE - 300), "voicecoach", font=small, fill=(230, 230, 230))
     return image
+
+
+def _font(size: int) -> Any:
+    """DejaVu Sans Bold, carried in the package: every built-in language's letters
+    (ą ł ø å ß é ñ ...), where Pillow's own font has ASCII only."""
+    from PIL import ImageFont
+
+    with resources.files(__package__).joinpath("fonts").joinpath(FONT).open("rb") as handle:
+        return ImageFont.truetype(io.BytesIO(handle.read()), size)
 
 
 def _jpeg(image: Image) -> bytes:

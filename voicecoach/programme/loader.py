@@ -12,11 +12,13 @@ from typing import Any
 
 from voicecoach import limits
 from voicecoach.errors import RoutineError, closest
+from voicecoach.language.tags import DEFAULT_LANGUAGE
 from voicecoach.programme.plan import Change, Changes, Programme, Progression, Slot
 from voicecoach.routine.checks import At, count_of, duration_of, keys_of, present, text_of
 from voicecoach.routine.loading import load_routine, parse_routine, title_and_description
 from voicecoach.routine.model import Routine
 from voicecoach.routine.safe_yaml import LineDict, LineList, read_yaml
+from voicecoach.routine.target_keys import language_of
 from voicecoach.routine.wording import TemplateError, check_template
 
 TOP_KEYS = (
@@ -33,6 +35,7 @@ TOP_KEYS = (
     "author",
     "email",
     "copyright",
+    "language",
 )
 WEEK_KEYS = ("routine", "sessions")
 PROGRESSION_KEYS = ("by", "reps", "duration", "sets", "rest", "exercises")
@@ -79,9 +82,15 @@ class _Reading:
 
 
 def parse_programme(
-    data: Any, source: str, *, open_routine: OpenRoutine | None = None
+    data: Any,
+    source: str,
+    *,
+    open_routine: OpenRoutine | None = None,
+    language: str | None = None,
 ) -> Programme:
-    """Validate YAML data (as read_yaml returns it) into a Programme."""
+    """Validate YAML data (as read_yaml returns it) into a Programme.
+
+    `language`: the programme's language when it gives none (`--language`)."""
     top = keys_of(
         data,
         At(source, "", getattr(data, "line", 1)),
@@ -114,11 +123,13 @@ def parse_programme(
     author = at.optional(top, "author", text_of, "")
     email = at.optional(top, "email", _email, "")
     rights = at.optional(top, "copyright", text_of, "")
+    language = at.optional(top, "language", language_of, language)
     slots = [
         Slot(0, week, day, _session_date(start, days, per_week, week, day), routine)
         for week, routines in enumerate(week_routines, start=1)
         for day, routine in enumerate(routines, start=1)
     ]
+    slots, language = _in_language(slots, language)
     programme = Programme(
         title=title,
         slots=tuple(replace(slot, number=number) for number, slot in enumerate(slots, start=1)),
@@ -134,6 +145,7 @@ def parse_programme(
         author=author,
         email=email,
         copyright=rights,
+        language=language,
     )
     if progression is not None:
         _check_lists(progression, programme.steps, at.key(top, "progression"), top["progression"])
@@ -216,6 +228,19 @@ def _week(value: Any, at: At, per_week: int, reading: _Reading) -> list[Routine]
         _routine(item, sessions_at.item(sessions, index), reading)
         for index, item in enumerate(sessions)
     ]
+
+
+def _in_language(slots: list[Slot], language: str | None) -> tuple[list[Slot], str]:
+    """Sessions in the programme's language unless their routine has its own; the
+    programme's language (when it has none, its first session's)."""
+    if language is None:
+        return slots, slots[0].routine.speaks if slots else DEFAULT_LANGUAGE
+    return [
+        replace(slot, routine=slot.routine.in_language(language))
+        if slot.routine.language is None
+        else slot
+        for slot in slots
+    ], language
 
 
 def _routine(value: Any, at: At, reading: _Reading) -> Routine:

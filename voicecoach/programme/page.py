@@ -12,6 +12,7 @@ from html import escape
 from string import Template
 from urllib.parse import quote
 
+from voicecoach.language.saying import Words, words_for
 from voicecoach.programme.plan import Programme
 from voicecoach.programme.publish import (
     PODCAST_GUID_NAMESPACE,
@@ -28,7 +29,7 @@ _ICON = (
 )
 
 _PAGE = Template("""<!DOCTYPE html>
-<html lang="en">
+<html lang="$lang">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -80,10 +81,10 @@ $cover<h1>$title</h1>
 <p class="when">$summary</p>
 <p class="when">$links</p>
 $sessions
-<h2 id="progression">Progression</h2>
+<h2 id="progression">$progression</h2>
 <div class="wide">
 <table>
-<thead><tr><th>#</th><th>Week</th><th>Day</th><th>Date</th><th>Length</th>$heads</tr></thead>
+<thead><tr><th>#</th>$columns$heads</tr></thead>
 <tbody>
 $rows
 </tbody>
@@ -181,25 +182,30 @@ def page(
     identity: str | None = None,
 ) -> str:
     """The page's HTML; `identity` keys the runner's progress (see programme_identity)."""
+    words = words_for(programme.language)
     names = list(dict.fromkeys(name for record in records for name in record.exercises))
-    sessions = "\n".join(_session(record) for record in records)
-    rows = "\n".join(_row(record, names) for record in records)
+    sessions = "\n".join(_session(record, words) for record in records)
+    rows = "\n".join(_row(record, names, words) for record in records)
     total = sum(record.duration_ms for record in records)
     links = [("playlist.m3u8", "playlist")]
     links += [("calendar.ics", "calendar")] if calendar else []
     links += [("feed.xml", "podcast feed")] if feed else []
     return _PAGE.substitute(
+        lang=escape(programme.language),
+        progression=escape(words.text("programme", "Progression")),
+        columns="".join(
+            f"<th>{escape(words.text('programme', heading))}</th>"
+            for heading in ("Week", "Day", "Date", "Length")
+        ),
         title=escape(programme.title),
         identity=escape(identity or programme_identity(programme.title, programme.base_url)),
         icon=escape("data:image/svg+xml," + quote(_ICON)),
         description=escape(programme.description),
-        summary=escape(
-            f"{programme.weeks} week{'s' * (programme.weeks != 1)}, {programme.per_week} "
-            f"a week, {len(records)} sessions, {format_length(total)} in all"
-        ),
+        summary=escape(_summary(programme, len(records), total, words)),
         # each "·" is bound to the link after it, so a line never ends with one
         links=" ".join(
-            f'<span class="link">{"·&nbsp;" * (n > 0)}<a href="{href}">{text}</a></span>'
+            f'<span class="link">{"·&nbsp;" * (n > 0)}<a href="{href}">'
+            f"{escape(words.text('programme', text))}</a></span>"
             for n, (href, text) in enumerate(links)
         ),
         cover=(
@@ -223,9 +229,26 @@ def programme_identity(title: str, base_url: str | None) -> str:
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, f"voicecoach:{title}"))
 
 
-def _session(record: Record) -> str:
+def _summary(programme: Programme, sessions: int, total_ms: int, words: Words) -> str:
+    """ "8 weeks, 2 a week, 16 sessions, 1:23:00 in all", in the programme's language."""
+    weeks, per_week = programme.weeks, programme.per_week
+    return ", ".join(
+        [
+            words.counted("programme", ("{count} week", "{count} weeks"), weeks, count=weeks),
+            words.counted(
+                "programme", ("{count} a week", "{count} a week"), per_week, count=per_week
+            ),
+            words.counted(
+                "programme", ("{count} session", "{count} sessions"), sessions, count=sessions
+            ),
+            words.text("programme", "{length} in all", length=format_length(total_ms)),
+        ]
+    )
+
+
+def _session(record: Record, words: Words) -> str:
     player = f"player-{record.number}"
-    date = f" · {record.date:%a %d %b %Y}" if record.date else ""
+    date = f" · {words.short_date(record.date)}" if record.date else ""
     chapters = "\n".join(
         f'<li><a href="#{player}" data-player="{player}" data-start="{start / 1000:.3f}" '
         f'data-title="{escape(title)}">{escape(format_length(start))} {escape(title)}</a></li>'
@@ -247,12 +270,14 @@ def _as_player_shows(ms: int) -> str:
     return format_length(ms // 1000 * 1000)
 
 
-def _row(record: Record, names: list[str]) -> str:
+def _row(record: Record, names: list[str], words: Words) -> str:
     cells = [
         str(record.number),
         str(record.week),
         str(record.day),
         record.date.isoformat() if record.date else "",
         format_length(record.duration_ms),
-    ] + [describe_values(record.exercises[n]) if n in record.exercises else "" for n in names]
+    ] + [
+        describe_values(record.exercises[n], words) if n in record.exercises else "" for n in names
+    ]
     return "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in cells) + "</tr>"

@@ -90,6 +90,7 @@ class Programme:
     author: str = ""
     email: str = ""
     copyright: str = ""
+    language: str = "en"  # the built-in language of its page, feed and calendar
 
     @property
     def steps(self) -> int:

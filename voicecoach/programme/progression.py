@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from voicecoach import limits
+from voicecoach.language.saying import words_for
 from voicecoach.programme.plan import Changes, Programme, Slot
 from voicecoach.routine.model import Exercise, Item, Repeat, Routine, Session
 
@@ -20,7 +21,7 @@ class PlannedSession:
     @property
     def title(self) -> str:
         """ "Week W, session D": the ID3 title and the name in every list."""
-        return session_title(self.slot)
+        return session_title(self.slot, self.routine.speaks)
 
     @property
     def stem(self) -> str:
@@ -29,9 +30,10 @@ class PlannedSession:
         return f"{self.slot.number:0{width}d}-week-{self.slot.week}-session-{self.slot.day}"
 
 
-def session_title(slot: Slot) -> str:
-    """ "Week W, session D"."""
-    return f"Week {slot.week}, session {slot.day}"
+def session_title(slot: Slot, language: str) -> str:
+    """ "Week W, session D", in the session's language."""
+    words = words_for(language)
+    return words.text("programme", "Week {week}, session {day}", week=slot.week, day=slot.day)
 
 
 def step_of(programme: Programme, slot: Slot) -> int:
@@ -60,7 +62,7 @@ def plan_sessions(programme: Programme) -> list[PlannedSession]:
         tags = replace(
             routine.tags,
             album=programme.title,
-            title=session_title(slot),
+            title=session_title(slot, routine.speaks),
             track=(slot.number, total),
             year=slot.date.year if slot.date else routine.tags.year,
         )

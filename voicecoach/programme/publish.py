@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from voicecoach.errors import ExportError
 from voicecoach.files.types import CHAPTERS_TYPE, MEDIA_TYPES
+from voicecoach.language.saying import Words, words_for
 from voicecoach.programme.plan import Programme
 from voicecoach.routine.durations import format_length
 
@@ -102,19 +103,21 @@ class Record:
         )
 
 
-def describe_values(values: dict[str, Any]) -> str:
+def describe_values(values: dict[str, Any], words: Words | None = None) -> str:
     """What an exercise takes, as a person writes it: "2 × 15 reps", "3 × 1:30"."""
+    words = words or words_for()
     sets = values.get("sets", 1)
     if "reps" in values:
         reps = values["reps"]
         amount = "/".join(map(str, reps)) if isinstance(reps, list) else str(reps)
-        amount += " reps"
+        amount = words.text("programme", "{amount} reps", amount=amount)
     else:
         duration = values.get("duration_ms", 0)
         durations = duration if isinstance(duration, list) else [duration]
         amount = "/".join(format_length(ms) for ms in durations)
-    each = " each side" if values.get("sides") else ""
-    return (f"{sets} × " if sets > 1 else "") + amount + each
+    if values.get("sides"):
+        amount = words.text("programme", "{amount} each side", amount=amount)
+    return (f"{sets} × " if sets > 1 else "") + amount
 
 
 # -- the files ----------------------------------------------------------------------------
@@ -237,6 +240,7 @@ def calendar(programme: Programme, records: Sequence[Record]) -> bytes:
     cal = icalendar.Calendar()
     cal.add("prodid", "-//voicecoach//programme//EN")
     cal.add("version", "2.0")
+    words = words_for(programme.language)
     # an X- property is no TEXT to icalendar unless told: ; , and line breaks unescaped
     cal.add("x-wr-calname", icalendar.vText(ics_line(programme.title)))
     for record in records:
@@ -249,8 +253,11 @@ def calendar(programme: Programme, records: Sequence[Record]) -> bytes:
         event.add("dtstart", record.date)
         event.add("dtend", record.date + datetime.timedelta(days=1))
         minutes = max(1, round(record.duration_ms / 60_000))
-        event.add("summary", ics_line(f"{record.title}: {programme.title} ({minutes} min)"))
-        lines = [f"{name}: {describe_values(values)}" for name, values in record.exercises.items()]
+        length = words.unit(minutes, "duration-minute", "short")
+        event.add("summary", ics_line(f"{record.title}: {programme.title} ({length})"))
+        lines = [
+            f"{name}: {describe_values(values, words)}" for name, values in record.exercises.items()
+        ]
         event.add("description", "\n".join(ics_line(line) for line in lines))
         cal.add_component(event)
     return bytes(cal.to_ical())
@@ -282,7 +289,7 @@ def feed(
     art = f"{base_url}{quote(cover)}" if cover else None
     channel = _channel(rss, programme, base_url, art)
     for record in records:
-        _item(channel, record, base_url, art)
+        _item(channel, record, base_url, art, words_for(programme.language))
     ET.indent(rss)
     return bytes(ET.tostring(rss, encoding="utf-8", xml_declaration=True)) + b"\n"
 
@@ -302,7 +309,7 @@ def _channel(rss: ET.Element, programme: Programme, base_url: str, art: str | No
     _add(channel, "link", base_url)
     _add(channel, f"{{{ATOM}}}link", href=feed_url, rel="self", type=MEDIA_TYPES[".xml"])
     _add(channel, "description", programme.description or programme.title)
-    _add(channel, "language", "en")
+    _add(channel, "language", programme.language)
     _add(channel, "generator", "voicecoach")
     if programme.copyright:
         _add(channel, "copyright", programme.copyright)
@@ -325,7 +332,9 @@ def _channel(rss: ET.Element, programme: Programme, base_url: str, art: str | No
     return channel
 
 
-def _item(channel: ET.Element, record: Record, base_url: str, art: str | None) -> None:
+def _item(
+    channel: ET.Element, record: Record, base_url: str, art: str | None, words: Words
+) -> None:
     """One session as an episode: its audio, when it is for, and its chapters."""
     item = ET.SubElement(channel, "item")
     _add(item, "title", record.title)
@@ -336,7 +345,9 @@ def _item(channel: ET.Element, record: Record, base_url: str, art: str | None) -
         else record.built
     )
     _add(item, "pubDate", format_datetime(when))
-    lines = [f"{name}: {describe_values(values)}" for name, values in record.exercises.items()]
+    lines = [
+        f"{name}: {describe_values(values, words)}" for name, values in record.exercises.items()
+    ]
     _add(item, "description", "; ".join(lines))
     _add(
         item,

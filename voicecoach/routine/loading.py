@@ -11,6 +11,7 @@ from typing import Any
 from voicecoach import limits
 from voicecoach.errors import RoutineError
 from voicecoach.files.types import AUDIO_FORMATS
+from voicecoach.language.tags import DEFAULT_LANGUAGE
 from voicecoach.routine.checks import (
     At,
     count_of,
@@ -46,6 +47,7 @@ from voicecoach.routine.target_keys import (
     athlete_of,
     distance_of,
     intensity_value,
+    language_of,
     messages_of,
     target_every,
     target_of,
@@ -71,6 +73,7 @@ TOP_KEYS = (
     "music",
     "units",
     "athlete",
+    "language",
 )
 VOICE_KEYS = ("engine", "name", "rate", "volume", "clarity")
 DEFAULT_KEYS = ("rest", "tempo", "switch", "countdown", "cadence", "target_every")
@@ -538,9 +541,11 @@ def _parse_routine(data: Any, source: str, in_programme: bool, where: str) -> Ro
     at = At(source, where, top.line, in_programme)
     title, description = title_and_description(top, at)
     units = at.optional(top, "units", units_of, "metric")
+    language = at.optional(top, "language", language_of, None)
     athlete = at.optional(top, "athlete", athlete_of, Athlete())
     at = replace(at, units=units, athlete=athlete)
     voice = _voice(top["voice"], at.key(top, "voice")) if present(top, "voice") else Voice()
+    voice = replace(voice, language=language or DEFAULT_LANGUAGE)
     timing = (
         _defaults(top["defaults"], at.key(top, "defaults"))
         if present(top, "defaults")
@@ -566,6 +571,7 @@ def _parse_routine(data: Any, source: str, in_programme: bool, where: str) -> Ro
         pronounce=pronounce,
         music=music,
         units=units,
+        language=language,
         athlete=athlete,
     )
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import copyreg
 import datetime
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+from voicecoach.language.saying import Words, words_for
 from voicecoach.routine.targets import Athlete, Target
 from voicecoach.routine.wording import Template
 from voicecoach.speech import Voice
@@ -179,9 +180,9 @@ class Session:
     sessions: int
     date: datetime.date | None = None
 
-    def values(self) -> dict[str, object]:
+    def values(self, words: Words | None = None) -> dict[str, object]:
         """The placeholders `session`, `intro` and `outro` may name inside a programme."""
-        spoken = f"{self.date:%A}, {self.date:%B} {self.date.day}" if self.date else ""
+        spoken = (words or words_for()).spoken_date(self.date) if self.date else ""
         return {
             "week": self.week,
             "weeks": self.weeks,
@@ -210,12 +211,37 @@ class Routine:
     # how to say words (lower case -> what the engine is given); what is read stays as written
     pronounce: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     units: str = "metric"  # or imperial: how paces and distances are said
+    # BCP 47, as written; None: not given (English, or a programme's language)
+    language: str | None = None
     athlete: Athlete = field(default_factory=Athlete)
     warnings: tuple[str, ...] = ()  # what reading it found (an imported workout's open steps)
+
+    @property
+    def speaks(self) -> str:
+        """The language its default wording is in: the built-in language's tag."""
+        return self.voice.language
+
+    def in_language(self, tag: str) -> Routine:
+        """The routine in `tag` (a built-in language), its voice too."""
+        return replace(self, language=tag, voice=replace(self.voice, language=tag))
 
     def exercises(self) -> list[Exercise]:
         """The distinct exercises as written, in order, each once (repeats not unrolled)."""
         return list(_written(self.items))
+
+
+def renamed(routine: Routine, names: Mapping[str, str]) -> Routine:
+    """The routine with its exercises renamed as `names` says (the others as they are)."""
+
+    def walk(items: tuple[Item, ...]) -> tuple[Item, ...]:
+        return tuple(
+            replace(item, items=walk(item.items))
+            if isinstance(item, Repeat)
+            else replace(item, name=names.get(item.name, item.name))
+            for item in items
+        )
+
+    return replace(routine, items=walk(routine.items))
 
 
 def _written(items: tuple[Item, ...]) -> Iterator[Exercise]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from voicecoach.language.tags import UnknownLanguage, language_for
 from voicecoach.routine.checks import (
     At,
     count_of,
@@ -114,6 +115,17 @@ def units_of(value: Any, at: At) -> str:
     if value not in UNITS:
         at.expected("metric or imperial", value)
     return str(value)
+
+
+def language_of(value: Any, at: At) -> str:
+    """A built-in language's tag, as the routine wrote it in any case."""
+    if not isinstance(value, str):
+        at.expected("a language tag such as de, fr or pt-BR", value)
+    try:
+        return language_for(value).tag
+    except UnknownLanguage as exc:
+        at.fail(str(exc))
+    raise AssertionError("unreachable")
 
 
 def athlete_of(value: Any, at: At) -> Athlete:

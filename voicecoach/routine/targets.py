@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-METRES_PER_MILE = 1609.344
+from voicecoach.language.saying import METRES_PER_MILE, Words, words_for
+
 KINDS = ("pace", "speed", "heart_rate", "power", "effort")
 EFFORTS = ("easy", "steady", "tempo", "threshold", "hard", "all out")
 INTENSITIES = ("warmup", "active", "recovery", "rest", "cooldown")
@@ -273,126 +274,95 @@ def parse_distance(value: object) -> float:
 # -- saying --------------------------------------------------------------------------------
 
 
-def _number(value: float) -> str:
-    """A number as it is said: whole when it is whole, else with one or two decimals."""
-    if abs(value - round(value)) < 0.005:
-        return str(round(value))
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-def _span(low: float, high: float) -> str:
-    return _number(low) if round(low) == round(high) else f"{_number(low)} to {_number(high)}"
-
-
-def _whole_span(low: float, high: float) -> str:
+def _whole_span(low: float, high: float, words: Words) -> str:
     """Watts and beats a minute worked out from a percentage: said whole, as a watch shows."""
-    return _span(round(low), round(high))
+    return words.span(round(low), round(high))
 
 
-def _pace_words(seconds: float) -> str:
-    """4:05 as "4 oh 5", 4:15 as "4 15", 5:00 as "5 minutes"."""
-    whole = round(seconds)
-    minutes, secs = divmod(whole, 60)
-    if secs == 0:
-        return f"{minutes} minutes"
-    return f"{minutes} oh {secs}" if secs < 10 else f"{minutes} {secs}"
-
-
-def spoken_pace(low_s_km: float, high_s_km: float, units: str) -> str:
-    """ "4 oh 5 to 4 15 per kilometre" (or per mile)."""
-    per = "per kilometre"
-    if units == "imperial":
-        low_s_km, high_s_km = low_s_km * METRES_PER_MILE / 1000, high_s_km * METRES_PER_MILE / 1000
-        per = "per mile"
-    low, high = _pace_words(low_s_km), _pace_words(high_s_km)
-    if low == high:
-        return f"{low} {per}"
-    return f"{low.removesuffix(' minutes')} to {high} {per}"
-
-
-def spoken_distance(metres: float, units: str) -> str:
-    """ "800 metres", "1.5 kilometres", "1 mile", "3 miles": a number first, so it begins a
-    sentence as well as it follows a name."""
-    miles = metres / METRES_PER_MILE
-    if units == "imperial" and abs(miles * 4 - round(miles * 4)) < 0.002 and miles >= 0.25:
-        quarters = round(miles * 4)
-        return "1 mile" if quarters == 4 else f"{_number(quarters / 4)} miles"
-    if metres < 1000 or (abs(metres - round(metres, -2)) > 0.5 and metres < 3000):
-        return f"{round(metres)} metres"
-    km = metres / 1000
-    return "1 kilometre" if abs(km - 1) < 0.0005 else f"{_number(km)} kilometres"
-
-
-def spoken_target(target: Target | None, units: str, athlete: Athlete) -> str:
+def spoken_target(
+    target: Target | None, units: str, athlete: Athlete, words: Words | None = None
+) -> str:
     """A target as said after the work ("at 4 oh 5 to 4 15 per kilometre"); empty for none.
 
-    With `athlete` known, a relative target adds its absolute figure.
+    With `athlete` known, a relative target adds its absolute figure. `words`: the
+    routine's language (English unless given).
     """
     if target is None:
         return ""
+    words = words or words_for()
     say = _SAID.get(target.kind)
     if say is not None:
-        return say(target, units, athlete)
+        return say(target, units, athlete, words)
     if target.unit == "rpe":
-        return f"at effort {int(target.low)} out of 10"
-    return "all out" if target.word == "all out" else f"{target.word}"
+        return words.text("target", "at effort {effort} out of 10", effort=int(target.low))
+    return words.text("effort", target.word)
 
 
-def _said_pace(target: Target, units: str, athlete: Athlete) -> str:
+def _percent(target: Target, words: Words) -> str:
+    return words.unit_span(target.low, target.high, "concentr-percent")
+
+
+def _said_pace(target: Target, units: str, athlete: Athlete, words: Words) -> str:
     low, high = target.low, target.high
     if target.unit != "%":
-        return "at " + spoken_pace(low, high, units)
-    said = f"at {_span(low, high)} percent of threshold pace"
+        return words.text("target", "at {pace}", pace=words.pace(low, high, units))
+    said = words.text("target", "at {percent} of threshold pace", percent=_percent(target, words))
     if athlete.threshold_pace_s_km:
         fast = athlete.threshold_pace_s_km * 100 / high
         slow = athlete.threshold_pace_s_km * 100 / low
-        said += ", " + spoken_pace(fast, slow, units)
+        said += ", " + words.pace(fast, slow, units)
     return said
 
 
-def _said_speed(target: Target, units: str, _athlete: Athlete) -> str:
+def _said_speed(target: Target, units: str, _athlete: Athlete, words: Words) -> str:
     low, high = target.low, target.high
     if units == "imperial":
         factor = 3600 / METRES_PER_MILE
-        return f"at {_span(low * factor, high * factor)} miles an hour"
-    return f"at {_span(low * 3.6, high * 3.6)} kilometres an hour"
+        speed = words.unit_span(low * factor, high * factor, "speed-mile-per-hour")
+    else:
+        speed = words.unit_span(low * 3.6, high * 3.6, "speed-kilometer-per-hour")
+    return words.text("target", "at {speed}", speed=speed)
 
 
-def _said_heart_rate(target: Target, _units: str, athlete: Athlete) -> str:
+def _said_heart_rate(target: Target, _units: str, athlete: Athlete, words: Words) -> str:
     low, high = target.low, target.high
     if target.unit == "zone":
         bounds = athlete.heart_zone(int(low))
-        return f"in heart rate zone {int(low)}" + (
-            f", {bounds[0]} to {bounds[1]}" if bounds else ""
-        )
+        said = words.text("target", "in heart rate zone {zone}", zone=int(low))
+        return said + (f", {words.span(bounds[0], bounds[1])}" if bounds else "")
     if target.unit == "%lthr":
-        said = f"at {_span(low, high)} percent of threshold heart rate"
+        percent = _percent(target, words)
+        said = words.text("target", "at {percent} of threshold heart rate", percent=percent)
         if athlete.lthr:
-            said += f", {_whole_span(athlete.lthr * low / 100, athlete.lthr * high / 100)}"
+            said += f", {_whole_span(athlete.lthr * low / 100, athlete.lthr * high / 100, words)}"
         return said
     if target.unit != "%":
-        return f"at a heart rate of {_span(low, high)}"
-    said = f"at {_span(low, high)} percent of your maximum heart rate"
+        return words.text("target", "at a heart rate of {beats}", beats=words.span(low, high))
+    percent = _percent(target, words)
+    said = words.text("target", "at {percent} of your maximum heart rate", percent=percent)
     if athlete.max_heart_rate:
         top = athlete.max_heart_rate
-        said += f", {_whole_span(top * low / 100, top * high / 100)}"
+        said += f", {_whole_span(top * low / 100, top * high / 100, words)}"
     return said
 
 
-def _said_power(target: Target, _units: str, athlete: Athlete) -> str:
+def _said_power(target: Target, _units: str, athlete: Athlete, words: Words) -> str:
     low, high = target.low, target.high
     if target.unit == "zone":
-        return f"in power zone {int(low)}"
+        return words.text("target", "in power zone {zone}", zone=int(low))
     if target.unit != "%":
-        return f"at {_span(low, high)} watts"
-    said = f"at {_span(low, high)} percent of FTP"
+        power = words.unit_span(low, high, "power-watt")
+        return words.text("target", "at {power}", power=power)
+    said = words.text("target", "at {percent} of FTP", percent=_percent(target, words))
     if athlete.ftp_w:
         ftp = athlete.ftp_w
-        said += f", {_whole_span(ftp * low / 100, ftp * high / 100)} watts"
+        said += ", " + words.unit_span(
+            round(ftp * low / 100), round(ftp * high / 100), "power-watt"
+        )
     return said
 
 
-_SAID: dict[str, Callable[[Target, str, Athlete], str]] = {
+_SAID: dict[str, Callable[[Target, str, Athlete, Words], str]] = {
     "pace": _said_pace,
     "speed": _said_speed,
     "heart_rate": _said_heart_rate,

@@ -8,6 +8,9 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from voicecoach.language.messages import CUES
+from voicecoach.language.saying import Words, words_for
+
 # Every cue a routine can reword, with the only placeholders its template may name.
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "intro": ("title", "description", "exercises", "minutes"),
@@ -67,33 +70,17 @@ WHEN: dict[str, str] = {
 # Inside a programme, `intro` and `outro` may also name the `session` placeholders.
 SESSION_CUES = ("intro", "outro", "last_outro")
 
-# The default wording. `{n|one|many}` picks a word by the count `n`, so that every default
-# is grammatical ("1 rep", "2 reps"); a routine's own templates cannot use it. The
-# `exercise` and `change` defaults are fitted to each exercise (see default_work_template),
-# so that a timed block is not announced with an empty rep count.
+# The default wording, in English: the source text of every language's catalogue (see
+# voicecoach.language.messages). `intro` names two counted phrases of its own,
+# `exercise_count` ("5 exercises") and `minute_count` ("25 minutes"), said in the language
+# with its plural forms; the `exercise` and `change` defaults are fitted to each exercise
+# (see work_template), so that a timed block is not announced with an empty rep count.
 DEFAULTS: dict[str, str] = {
-    "intro": "Welcome to {title}. {description} {exercises} {exercises|exercise|exercises}, "
-    "about {minutes} {minutes|minute|minutes}.",
-    "set": "Set {set} of {sets}. {note}",
-    "last_set": "Last set. {note}",
-    "side": "{side} side.",
-    "switch": "Switch sides. {side} side next.",
-    "countdown": "{count}",
-    "go": "Go!",
-    "rep": "{rep}",
-    "halfway": "Halfway.",
-    "round": "Round {round} of {rounds}.",
-    "remaining": "{duration} left.",
-    "stop": "Stop there.",
-    "last_stop": "Stop there.",
-    "rest": "Rest for {duration}.",
-    "next": "Next up: {next}.",
-    "outro": "That's the end of {title}. Great work!",
-    "last_outro": "That was the last session: the whole plan is done. "
-    "Well done for seeing it through!",
-    "session": "Week {week} of {weeks}, session {day} of {per_week}.",
-    "target": "Keep it {target}.",
-}
+    message.context.removeprefix("cue:"): message.text for message in CUES
+} | {"countdown": "{count}", "rep": "{rep}"}
+
+# placeholders of the defaults that a routine's own wording may name too
+COUNTED = {"intro": ("exercise_count", "minute_count")}
 
 
 _SENTENCE_START = re.compile(r"([.!?] )([a-z])")
@@ -106,7 +93,6 @@ class TemplateError(ValueError):
 # the change-over's `remaining` names what follows
 CHANGE_REMAINING = "{duration}, then {next}."
 
-_INFLECTION = re.compile(r"\{(\w+)\|([^|{}]*)\|([^|{}]*)\}")
 # "{duration} seconds" ("Sekunden", "segundos"), written when `duration` was a number of
 # seconds, still means that number
 _DURATION_IN_SECONDS = re.compile(r"\{duration\}(?=\s*s[eé])", re.IGNORECASE)
@@ -117,7 +103,7 @@ class Template:
     """One cue's wording: one or more alternative phrasings, all validated."""
 
     alternatives: tuple[str, ...]
-    inflected: bool = False  # voicecoach's own defaults, with `{n|one|many}` words
+    ours: bool = False  # voicecoach's own default wording, not the routine's
 
     def render(self, values: Mapping[str, object], pick: str) -> str:
         """Fill in the placeholders of the alternative chosen for `pick` (stable per routine)."""
@@ -126,16 +112,12 @@ class Template:
         else:
             digest = hashlib.sha256(pick.encode("utf-8")).digest()
             chosen = self.alternatives[int.from_bytes(digest[:8], "big") % len(self.alternatives)]
-        if self.inflected:
-            chosen = _INFLECTION.sub(
-                lambda m: m[2] if values.get(m[1]) in (1, "1") else m[3], chosen
-            )
-        else:
+        if not self.ours:
             chosen = _DURATION_IN_SECONDS.sub("{seconds}", chosen)
         # a placeholder a cue allows but has no value for here (a distance of a timed
         # block) says nothing
         text = capitalised(tidy(chosen.format_map(_Blank(values))))
-        if self.inflected:
+        if self.ours:
             # our own wording starts each sentence with a capital, whatever a value's case:
             # "Switch sides. Right side next."
             text = _SENTENCE_START.sub(lambda m: m[1] + m[2].upper(), text)
@@ -151,7 +133,7 @@ class _Blank(dict[str, object]):
 
 def default_template(text: str) -> Template:
     """One of voicecoach's own default wordings."""
-    return Template((text,), inflected=True)
+    return Template((text,), ours=True)
 
 
 def capitalised(text: str) -> str:
@@ -166,7 +148,7 @@ def tidy(text: str) -> str:
 
 def check_template(text: str, cue: str, *, in_programme: bool = False) -> None:
     """Raise TemplateError unless `text` names only plain placeholders allowed for `cue`."""
-    allowed = PLACEHOLDERS[cue]
+    allowed = PLACEHOLDERS[cue] + COUNTED.get(cue, ())
     if in_programme and cue in SESSION_CUES:
         allowed = allowed + PLACEHOLDERS["session"]
     listed = ", ".join("{" + name + "}" for name in allowed)
@@ -211,42 +193,70 @@ def _brace_position(text: str) -> int:
     return (depth_open if depth_open is not None else len(text)) + 1
 
 
-def default_work_template(
+class _Kept(dict[str, object]):
+    """Values for part of a template: the placeholders not given stay as they are."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def filled(template: str, **values: object) -> str:
+    """`template` with these placeholders filled in and the others left for later."""
+    return template.format_map(_Kept(values))
+
+
+def work_template(
+    words: Words,
     *,
     cue: str,
     sets: int,
-    timed: bool,
+    reps: int | None,
     duration_ms: int | None,
     sided: bool,
     distance: bool = False,
     targeted: bool = False,
 ) -> str:
-    """The English `exercise` announcement or `change` call, fitted to the work.
+    """The `exercise` announcement or `change` call in the routine's language, fitted to the work.
 
     "Lunges. 2 sets of 12 reps on each side." / "Walk, a minute and a half." /
     "Fast. 800 metres, about 3 minutes and 17 seconds, at 4 oh 5 to 4 15 per kilometre."
-    The time a distance takes is an estimate, said once: in the announcement.
+    The time a distance takes is an estimate, said once: in the announcement. The
+    placeholders of the routine's text ({name}, {distance}, {side}, {target}) stay.
     """
+    several = sets > 1 and cue == "exercise"
     if distance:
-        amount = "{sets} rounds of {distance}" if sets > 1 and cue == "exercise" else "{distance}"
+        amount = "{distance}"
+        if several:
+            amount = _rounds(words, sets, amount)
         if cue == "exercise":
-            each = " each" if sets > 1 else ""
-            amount += f", about {spoken_duration(duration_ms or 0)}{each}"
-    elif timed:
-        work = spoken_duration(duration_ms or 0)
-        amount = f"{{sets}} rounds of {work}" if sets > 1 and cue == "exercise" else work
+            about = "{distance}, about {time} each" if sets > 1 else "{distance}, about {time}"
+            amount = filled(
+                words.phrase("work", about), distance=amount, time=words.duration(duration_ms or 0)
+            )
+    elif duration_ms is not None:
+        amount = words.duration(duration_ms)
+        amount = _rounds(words, sets, amount) if several else amount
     else:
-        reps = "{reps} {reps|rep|reps}"
-        amount = f"{{sets}} sets of {reps}" if sets > 1 and cue == "exercise" else reps
-    aim = ", {target}" if targeted else ""
-    if cue == "change":
-        return "{name}, " + amount + (", {side} side" if sided else "") + aim + "."
+        amount = words.counted("work", ("{reps} rep", "{reps} reps"), reps or 0, reps=reps or 0)
+        if several:
+            english = ("{sets} set of {amount}", "{sets} sets of {amount}")
+            amount = filled(words.counted_phrase("work", english, sets), sets=sets, amount=amount)
     if sided:
-        amount += " on each side"
-    return "{name}. " + capitalised(amount) + aim + "."
+        side = "{amount}, {side} side" if cue == "change" else "{amount} on each side"
+        amount = filled(words.phrase("work", side), amount=amount)
+    if targeted:
+        amount = filled(words.phrase("work", "{amount}, {target}"), amount=amount)
+    if cue == "change":
+        return filled(words.phrase("work", "{name}, {amount}."), amount=amount)
+    return filled(words.phrase("work", "{name}. {amount}."), amount=capitalised(amount))
 
 
-def spoken_duration(duration_ms: int) -> str:
+def _rounds(words: Words, sets: int, amount: str) -> str:
+    english = ("{sets} round of {amount}", "{sets} rounds of {amount}")
+    return filled(words.counted_phrase("work", english, sets), sets=sets, amount=amount)
+
+
+def spoken_duration(duration_ms: int, words: Words | None = None) -> str:
     """A duration as a person says it: "45 seconds", "a minute and a half", "2 minutes".
 
     Whole seconds under a minute are counted ("1 second", "30 seconds"); a half is said as
@@ -254,30 +264,4 @@ def spoken_duration(duration_ms: int) -> str:
     lengths join their parts with "and" ("a minute and 15 seconds", "an hour and 5 minutes").
     The `duration` placeholder of every cue says this; `seconds` stays the plain number.
     """
-    seconds = max(0, round(duration_ms / 1000))
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if not hours and not minutes:
-        return _counted(seconds, "second") or "0 seconds"
-    if hours:
-        if minutes == 30 and not seconds:
-            return "an hour and a half" if hours == 1 else f"{hours} and a half hours"
-        return _joined(
-            [_counted(hours, "hour"), _counted(minutes, "minute"), _counted(seconds, "second")]
-        )
-    if seconds == 30:
-        return "a minute and a half" if minutes == 1 else f"{minutes} and a half minutes"
-    return _joined([_counted(minutes, "minute"), _counted(seconds, "second")])
-
-
-def _counted(count: int, unit: str) -> str:
-    if count == 0:
-        return ""
-    if count == 1:
-        return f"{'an' if unit == 'hour' else 'a'} {unit}" if unit != "second" else "1 second"
-    return f"{count} {unit}s"
-
-
-def _joined(parts: list[str]) -> str:
-    said = [part for part in parts if part]
-    return said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+    return (words or words_for()).duration(duration_ms)

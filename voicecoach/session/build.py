@@ -41,6 +41,7 @@ from voicecoach.files.outputs import (
     slugify,
     stem_paths,
 )
+from voicecoach.language.tags import language_for, same_language
 from voicecoach.music.session import check_tracks, measure_tracks, plan_music, with_files
 from voicecoach.routine.durations import format_clock
 from voicecoach.routine.loading import audio_value
@@ -190,7 +191,21 @@ def speak_and_lay_out(
         synthesizer.synthesize(text)
         if progress:
             progress("speech", done, len(texts))
-    return expand(routine, synthesizer.length_ms)
+    timeline = expand(routine, synthesizer.length_ms)
+    warning = voice_language_warning(routine, str(synthesizer.identity().get("language", "")))
+    return replace(timeline, warnings=(warning, *timeline.warnings)) if warning else timeline
+
+
+def voice_language_warning(routine: Routine, spoken: str) -> str | None:
+    """A warning when the routine's voice speaks another language than the routine."""
+    language = language_for(routine.speaks)
+    if not spoken or routine.voice.name is None or same_language(language, spoken):
+        return None
+    return (
+        f"{routine.voice.where or 'voice.name'}: the voice '{routine.voice.name}' speaks "
+        f"'{spoken}', but the routine's language is '{language.tag}' ({language.name}): "
+        "its words will be read with another language's sounds"
+    )
 
 
 def plan_routine(

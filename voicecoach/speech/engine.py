@@ -26,6 +26,7 @@ class Voice:
     clarity: str = "standard"  # standard, strong or off: shaped to be heard over noise
     where: str = ""  # "file:line: voice.name", for messages about the voice
     folder: str = ""  # the routine file's folder: a voice file's path is relative to it
+    language: str = "en"  # the routine's language (BCP 47): without a name, its voice speaks
 
 
 @dataclass(frozen=True, eq=False)

@@ -238,6 +238,7 @@ class PiperSynthesizer:
         return {
             "engine": "piper",
             "model": self._digest,
+            "language": self.model.language,
             "rate": self.voice.rate,
             "volume": self.voice.volume,
         }

@@ -16,6 +16,7 @@ import numpy as np
 
 from voicecoach.errors import SpeechError, close_ones
 from voicecoach.files.parts import part_prefix, remove_dead_parts
+from voicecoach.language.tags import language_for
 from voicecoach.speech.bundled import load_bundled_espeak
 from voicecoach.speech.engine import Clip, Voice, VoiceInfo, trim_silence
 
@@ -92,7 +93,7 @@ def resolve_voice(name: str) -> VoiceInfo:
 def voice_for(voice: Voice) -> VoiceInfo:
     """The engine's voice for a routine's voice settings; the error names where it was set."""
     try:
-        return resolve_voice(voice.name or DEFAULT_VOICE)
+        return resolve_voice(voice.name or language_for(voice.language).voice)
     except SpeechError as exc:
         raise SpeechError(f"{voice.where}: {exc}" if voice.where else str(exc)) from None
 
@@ -133,6 +134,7 @@ class Pyttsx3Synthesizer:
         return {
             "engine": "pyttsx3",
             "voice": self.voice_info.id,
+            "language": self.voice_info.language,
             "rate": self.voice.rate,
             "volume": self.voice.volume,
         }

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from voicecoach.language.saying import words_for
 from voicecoach.routine.model import Cues, Exercise, Item, Repeat, Routine, WorkSet
-from voicecoach.routine.targets import spoken_distance, spoken_target
+from voicecoach.routine.targets import spoken_target
 from voicecoach.routine.wording import (
+    CHANGE_REMAINING,
     DEFAULTS,
     Template,
     default_template,
-    default_work_template,
-    spoken_duration,
+    work_template,
 )
 
 
@@ -78,16 +79,6 @@ class Step:
         if previous.occurrence_id == self.occurrence_id and previous.set_number == self.set_number:
             return "switch", self.exercise.switch_ms
         return "rest", previous.work.rest_ms
-
-    def called(self, previous: Step | None) -> str:
-        """How `next` names this block: the exercise, with its set when it is the same again."""
-        if previous is None or previous.occurrence_id != self.occurrence_id:
-            return self.name
-        if self.set_number != previous.set_number:
-            if self.set_number == self.sets:
-                return f"{self.name}, last set"
-            return f"{self.name}, set {self.set_number}"
-        return f"{self.name}, {self.side} side"
 
 
 def _unrolled(
@@ -151,7 +142,41 @@ class Wording:
 
     def __init__(self, routine: Routine) -> None:
         self.routine = routine
+        self.words = words_for(routine.speaks)
         self._picks: dict[str, int] = {}
+
+    def duration(self, duration_ms: int) -> str:
+        """A length of time as said in the routine's language."""
+        return self.words.duration(duration_ms)
+
+    def side(self, side: str | None) -> str:
+        """A side as said: a routine's `left`/`right` in its language, else as written."""
+        if side is None:
+            return ""
+        if side.casefold() in ("left", "right"):
+            said = self.words.text("side", side.casefold())
+            return said if said != side.casefold() else side
+        return side
+
+    def called(self, step: Step, previous: Step | None) -> str:
+        """How `next` names a block: the exercise, with its set when it is the same again."""
+        if previous is None or previous.occurrence_id != step.occurrence_id:
+            return step.name
+        if step.set_number != previous.set_number:
+            if step.set_number == step.sets:
+                return self.words.text("work", "{name}, last set", name=step.name)
+            return self.words.text("work", "{name}, set {set}", name=step.name, set=step.set_number)
+        return self.words.text(
+            "work", "{name}, {side} side", name=step.name, side=self.side(step.side)
+        )
+
+    def change_remaining(self) -> str:
+        """The change-over's `remaining`: it names what follows."""
+        return self.words.phrase("work", CHANGE_REMAINING)
+
+    def chapter(self, english: str) -> str:
+        """A chapter of voicecoach's own: "Intro", "Outro"."""
+        return self.words.text("chapter", english)
 
     def say(
         self,
@@ -172,8 +197,10 @@ class Wording:
                 return ""
         elif written and default is not None:
             template = Template((default,))
+        elif default is not None:
+            template = default_template(default)
         else:
-            template = default_template(default or DEFAULTS[name])
+            template = default_template(self.words.phrase(f"cue:{name}", DEFAULTS[name]))
         count = self._picks.get(name, 0)
         self._picks[name] = count + 1
         return template.render(values, f"{self.routine.title}\0{name}\0{count}")
@@ -182,21 +209,24 @@ class Wording:
 
     def target(self, step: Step) -> str:
         """The block's target as said ("at 4 oh 5 to 4 15 per kilometre"), or ""."""
-        return spoken_target(step.exercise.target, self.routine.units, self.routine.athlete)
+        return spoken_target(
+            step.exercise.target, self.routine.units, self.routine.athlete, self.words
+        )
 
     def distance(self, work: WorkSet) -> str:
         """A distance block's distance as said ("800 metres"), or ""."""
         if work.distance_m is None:
             return ""
-        return spoken_distance(work.distance_m, self.routine.units)
+        return self.words.distance(work.distance_m, self.routine.units)
 
     def announcement(self, step: Step) -> str:
         """The `exercise` cue."""
         exercise, head = step.exercise, step.exercise.sets[0]
-        default = default_work_template(
+        default = work_template(
+            self.words,
             cue="exercise",
             sets=step.sets,
-            timed=head.duration_ms is not None,
+            reps=head.reps,
             duration_ms=head.duration_ms,
             sided=bool(exercise.sides),
             distance=head.distance_m is not None,
@@ -206,9 +236,9 @@ class Wording:
             "name": step.name,
             "sets": step.sets,
             "reps": head.reps or "",
-            "duration": spoken_duration(head.duration_ms) if head.duration_ms else "",
+            "duration": self.duration(head.duration_ms) if head.duration_ms else "",
             "seconds": _seconds(head.duration_ms) if head.duration_ms else "",
-            "sides": ", ".join(exercise.sides),
+            "sides": self.words.listed([self.side(side) for side in exercise.sides]),
             "target": self.target(step),
             "distance": self.distance(head),
         }
@@ -229,7 +259,7 @@ class Wording:
             "set": step.set_number,
             "sets": step.sets,
             "reps": work.reps or "",
-            "duration": spoken_duration(work.duration_ms) if work.duration_ms else "",
+            "duration": self.duration(work.duration_ms) if work.duration_ms else "",
             "seconds": _seconds(work.duration_ms) if work.duration_ms else "",
             "note": work.note or "",
             "target": self.target(step),
@@ -240,10 +270,11 @@ class Wording:
     def change(self, step: Step) -> str:
         """The `change` cue: work starts straight after other work."""
         work = step.work
-        default = default_work_template(
+        default = work_template(
+            self.words,
             cue="change",
             sets=step.sets,
-            timed=step.timed,
+            reps=work.reps,
             duration_ms=work.duration_ms,
             sided=step.side is not None,
             distance=work.distance_m is not None,
@@ -251,10 +282,10 @@ class Wording:
         )
         values = {
             "name": step.name,
-            "duration": spoken_duration(work.duration_ms) if work.duration_ms else "",
+            "duration": self.duration(work.duration_ms) if work.duration_ms else "",
             "seconds": _seconds(work.duration_ms) if work.duration_ms else "",
             "reps": work.reps or "",
-            "side": step.side or "",
+            "side": self.side(step.side),
             "target": self.target(step),
             "distance": self.distance(work),
         }
@@ -273,7 +304,7 @@ class Wording:
         values = {
             "name": step.name,
             "reps": head.reps or "",
-            "duration": spoken_duration(head.duration_ms) if head.duration_ms else "",
+            "duration": self.duration(head.duration_ms) if head.duration_ms else "",
             "seconds": _seconds(head.duration_ms) if head.duration_ms else "",
             "sets": step.sets,
         }

@@ -26,7 +26,6 @@ from typing import NamedTuple
 from voicecoach.routine.durations import format_clock
 from voicecoach.routine.model import Routine
 from voicecoach.routine.targets import intensity_of
-from voicecoach.routine.wording import CHANGE_REMAINING, spoken_duration
 from voicecoach.timeline.choreography import Step, Wording, steps
 from voicecoach.timeline.cues import Block, Chapter, Cue, LeftOut, Timeline
 from voicecoach.timeline.leave_out import BEAT_MS, PAUSE_MS, SPEECH_GAP_MS, GapPlan, Say, fit_gap
@@ -95,7 +94,9 @@ class _Session:
         self.words = Wording(routine)
         self.placer = Placer()
         self.chapters: list[Chapter] = []
-        self.chapter = ("Intro", 0)
+        self.intro_title = self.words.chapter("Intro")
+        self.outro_title = self.words.chapter("Outro")
+        self.chapter = (self.intro_title, 0)
         self.blocks: list[Block] = []
         self.left_out: list[LeftOut] = []
         self.warnings: list[str] = list(routine.warnings)
@@ -172,7 +173,9 @@ class _Session:
             found.append(
                 self.said(
                     "side",
-                    self.words.say(step.exercise.cues, "side", {"side": step.side}),
+                    self.words.say(
+                        step.exercise.cues, "side", {"side": self.words.side(step.side)}
+                    ),
                     step.name,
                 )
             )
@@ -182,7 +185,7 @@ class _Session:
         """Intro, then the first block's heading and countdown, one after another; the go."""
         routine = self.routine
         count = len(routine.exercises())
-        session = routine.session.values() if routine.session else {}
+        session = routine.session.values(self.words.words) if routine.session else {}
         intro = self.words.say(
             routine.cues,
             "intro",
@@ -192,6 +195,10 @@ class _Session:
                 "description": routine.description,
                 "exercises": count,
                 "minutes": self.minutes,
+                "exercise_count": self.words.words.counted(
+                    "work", ("{count} exercise", "{count} exercises"), count, count=count
+                ),
+                "minute_count": self.words.words.minutes(self.minutes),
             },
         )
         opening = [self.said("intro", intro, None)]
@@ -202,10 +209,10 @@ class _Session:
         for say in [*opening, *self.heading(step)]:
             if say is None:
                 continue
-            if say.exercise is not None and self.chapter[0] == "Intro":
+            if say.exercise is not None and self.chapter[0] == self.intro_title:
                 self.open_chapter(step.chapter_title, now)
             now = self.put(now, say).end_ms + PAUSE_MS
-        if self.chapter[0] == "Intro":
+        if self.chapter[0] == self.intro_title:
             self.open_chapter(step.chapter_title, now)
         counts = self.countdown(step)
         for say in counts:
@@ -226,7 +233,7 @@ class _Session:
         if kind == "rest" and gap_ms >= REST_TONE_MIN_MS and not counts and tone:
             back.insert(0, Say("rest", "", tone, step.name, kind="tone"))
         plan = fit_gap(tuple(front), tuple(back), tuple(counts), gap_ms, start_ms=start_ms)
-        side = (step.side or "").casefold()
+        side = self.words.side(step.side).casefold()
         if side and side in switched.casefold() and any(s.name == "switch" for s in plan.front):
             # the switch that is said names the side: the side is not said again
             plan = replace(plan, back=tuple(say for say in plan.back if say.name != "side"))
@@ -248,26 +255,26 @@ class _Session:
     ) -> tuple[list[Say], str]:
         """What opens a gap: `stop`, then `rest` and `next`, or `switch` (and its text)."""
         cues, name = previous.exercise.cues, previous.name
-        called = step.called(previous)
+        called = self.words.called(step, previous)
         seconds = round(gap_ms / 1000)
         front = [self.said("stop", self.words.say(cues, "stop", {"name": name}), name)]
         if kind != "rest":
             values = {
-                "side": step.side or "",
+                "side": self.words.side(step.side),
                 "seconds": seconds,
-                "duration": spoken_duration(gap_ms),
+                "duration": self.words.duration(gap_ms),
             }
             switched = self.words.say(cues, "switch", values)
             front.append(self.said("switch", switched, name))
             return [say for say in front if say], switched
-        values = {"seconds": seconds, "duration": spoken_duration(gap_ms), "next": called}
+        values = {"seconds": seconds, "duration": self.words.duration(gap_ms), "next": called}
         front.append(self.said("rest", self.words.say(cues, "rest", values), name))
         spoken = start_ms + sum(say.length_ms for say in front if say) + 2 * PAUSE_MS
         left = max(0, round((gap_ms - spoken) / 1000))
         values = {
             "next": called,
             "seconds": left,
-            "duration": spoken_duration(left * 1000),
+            "duration": self.words.duration(left * 1000),
             "target": self.words.target(step),
             "distance": self.words.distance(step.work),
         }
@@ -352,10 +359,10 @@ class _Session:
         if step.work.reps is None and step.length_ms > REMAINING_MIN_MS:
             left = {
                 "seconds": REMAINING_AT_MS // 1000,
-                "duration": spoken_duration(REMAINING_AT_MS),
-                "next": following.called(step) if following else "",
+                "duration": self.words.duration(REMAINING_AT_MS),
+                "next": self.words.called(following, step) if following else "",
             }
-            default = CHANGE_REMAINING if leaving else None
+            default = self.words.change_remaining() if leaving else None
             remaining = self.said(
                 "remaining", self.words.say(cues, "remaining", left, default), name
             )
@@ -365,7 +372,7 @@ class _Session:
         halfway = self.words.say(
             cues,
             "halfway",
-            {"name": name, "seconds": round(half / 1000), "duration": spoken_duration(half)},
+            {"name": name, "seconds": round(half / 1000), "duration": self.words.duration(half)},
         )
         # "Halfway." and "10 seconds left." within HALFWAY_APART_MS of each other: only the
         # one that tells more, how long is left
@@ -448,7 +455,7 @@ class _Session:
         cues = last.exercise.cues.templates
         ending = "stop" if "stop" in cues and "last_stop" not in cues else "last_stop"
         stop = self.words.say(last.exercise.cues, ending, {"name": last.name})
-        session = routine.session.values() if routine.session else {}
+        session = routine.session.values(self.words.words) if routine.session else {}
         final = routine.session is not None and routine.session.session == routine.session.sessions
         outro = self.words.say(
             routine.cues,
@@ -460,11 +467,11 @@ class _Session:
             if say is None:
                 continue
             if say.name == "outro":
-                self.open_chapter("Outro", now)
+                self.open_chapter(self.outro_title, now)
             end = self.put(now, say).end_ms
             now = end + PAUSE_MS
-        if self.chapter[0] != "Outro":
-            self.open_chapter("Outro", end)
+        if self.chapter[0] != self.outro_title:
+            self.open_chapter(self.outro_title, end)
         return end + TAIL_MS
 
     def lay_out(self) -> Timeline:

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import yaml
 
+from voicecoach.language.saying import words_for
 from voicecoach.routine.loading import parse_routine
-from voicecoach.routine.model import Routine
+from voicecoach.routine.model import Routine, renamed
 from voicecoach.routine.safe_yaml import as_lines
 from voicecoach.workouts.fit_in import read_fit
 from voicecoach.workouts.icu import read_icu
@@ -54,10 +55,21 @@ def workout_yaml(workout: Workout, source: str) -> str:
     return f"# Imported from {Path(source).name} by voicecoach import; edit and build it.\n" + body
 
 
-def load_workout(path: str | Path, open_step_ms: int = DEFAULT_OPEN_STEP_MS) -> Routine:
-    """A workout file as a validated Routine, through the same loader as its YAML."""
+def load_workout(
+    path: str | Path, open_step_ms: int = DEFAULT_OPEN_STEP_MS, language: str | None = None
+) -> Routine:
+    """A workout file as a validated Routine, through the same loader as its YAML.
+
+    `language`: the language it is voiced in (English by default); the names voicecoach
+    gives steps without one are said in it, the coach's own text as written.
+    """
     workout = read_workout(path, open_step_ms)
     source = str(path)
     # the same loader as the YAML `import` writes (a test holds the two to one timeline)
     routine = parse_routine(as_lines(workout.document), source)
-    return replace(routine, warnings=tuple(workout.warnings))
+    routine = replace(routine, warnings=tuple(workout.warnings))
+    if language is None:
+        return routine
+    words = words_for(language)
+    named = {exercise.name: words.text("block", exercise.name) for exercise in routine.exercises()}
+    return renamed(routine.in_language(language), named)

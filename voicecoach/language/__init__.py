@@ -1,0 +1,1 @@
+"""The languages voicecoach speaks: its catalogues, CLDR units and espeak-ng voices."""
