@@ -48,6 +48,7 @@ bench: $(TESTED)
 	$(BIN)/python -m bench.serve
 	$(BIN)/python -m bench.workouts
 	$(BIN)/python -m bench.squad
+	$(BIN)/python -m bench.languages
 	$(BIN)/python -m bench.listening
 
 listen: $(TESTED)
