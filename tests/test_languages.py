@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 import yaml
@@ -45,7 +46,7 @@ ENGLISH = {
     "keep", "the", "that", "kilometre", "kilometres", "metres", "mile", "miles", "percent",
     "cent", "heart", "zone", "power", "easy", "hard", "steady", "threshold", "playlist",
     "calendar", "feed", "progression", "day", "length", "all", "effort", "your",
-    "maximum", "watts", "then", "ready", "up", "next", "squats", "lunges", "calf", "raises",
+    "maximum", "watts", "then", "ready", "up", "squats", "lunges", "calf", "raises",
 }  # fmt: skip
 # words of a language that English has too, each the language's own
 THEIR_OWN = {
@@ -266,3 +267,27 @@ def test_the_drawn_cover_has_every_letter_of_every_language() -> None:
         plain.getmask("\uffff").size,
         bytes(plain.getmask("\uffff")),
     )
+
+
+def test_the_guides_two_language_examples_are_what_the_coach_says() -> None:
+    from voicecoach.help import guide
+    from voicecoach.routine.wording import default_template, work_template
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = guide("languages")
+    for tag, name in (("en", "Lunges"), ("de", "Ausfallschritte"), ("pl", "Wykroki")):
+        words = words_for(tag)
+        announced = work_template(
+            words, cue="exercise", sets=1, reps=12, duration_ms=None, sided=True
+        )
+        rest = words.phrase("cue:rest", "Rest for {duration}.")
+        said = [
+            default_template(announced).render({"name": name}, "p"),
+            default_template(rest).render({"duration": words.duration(30_000)}, "p"),
+            default_template(rest).render({"duration": words.duration(90_000)}, "p"),
+        ]
+        assert all(f"| {text} |" in shown for text in said), (tag, said)
+        if tag != "en":
+            flat = " ".join(readme.split())
+            assert said[0] in flat
+            assert said[2] in flat

@@ -34,6 +34,7 @@ TOPICS: dict[str, str] = {
     "phone": "sessions on a phone: files, podcast, calendar, page, serve",
     "squad": "a squad: one plan voiced for each athlete, at their figures",
     "music": "your own music under the coach, and a cadence metronome",
+    "languages": "a coach in your language: twelve built in, what each says",
     "voices": "espeak-ng and Piper, pronunciation, clarity over noise",
     "files": "what a build writes and will not write over; the clip cache",
     "routine-format": "reference: every key of a routine, default and range",
