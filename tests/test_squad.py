@@ -159,8 +159,9 @@ def test_a_squad_can_voice_one_routine(squad: Path, tmp_path: Path) -> None:
         ),
         ("ftp\n200\n", "members.csv:1: expected a 'name' column, found none"),
         (
-            "name,language\nAna,es\n",
-            "members.csv:2: language: expected en (the languages built in so far), found 'es'",
+            "name,language\nAna,tlh\n",
+            "members.csv:2: language: expected a built-in language (en, en-US, de, fr, es, it, "
+            "nl, pt-PT, pt-BR, sv, da, nb, fi, pl), found 'tlh'",
         ),
         (
             "name\nAna Ruiz\nana  ruiz\n",
@@ -261,3 +262,26 @@ def test_a_run_that_fails_half_way_loses_no_athletes_link(squad: Path, tmp_path:
     bo.unlink()
     again = build_squad(load_squad(squad), options)
     assert {member.name: name for member, name, _result in again.athletes} == links
+
+
+def test_each_athlete_hears_the_plan_in_their_own_language(squad: Path, tmp_path: Path) -> None:
+    squad.write_text(SQUAD + "language: de\n")
+    (tmp_path / "members.csv").write_text(
+        "name,language,ftp,threshold_pace\nAna Ruiz,es,240,4:10/km\nBo Lind,,180,5:00/km\n"
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(squad), "--output-dir", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "thursday-club.squad.json").read_text())
+    languages = {a["name"]: a["language"] for a in manifest["athletes"]}
+    assert languages == {"Ana Ruiz": "es", "Bo Lind": "de"}
+    folders = {a["name"]: out / "thursday-club" / a["folder"] for a in manifest["athletes"]}
+    ana = " ".join(_spoken(folders["Ana Ruiz"])["01-week-1-session-1"])
+    bo = " ".join(_spoken(folders["Bo Lind"])["01-week-1-session-1"])
+    assert "211 a 226 vatios" in ana or "211 a 226 W" in ana, ana
+    assert "158 bis 169 Watt" in bo, bo
+    for text in (ana, bo):
+        assert "per cent" not in text
+        assert "Week" not in text
+    assert '<html lang="es">' in (folders["Ana Ruiz"] / "index.html").read_text()
+    assert '<html lang="de">' in (folders["Bo Lind"] / "index.html").read_text()

@@ -15,7 +15,7 @@ from voicecoach.routine.loading import parse_routine
 from voicecoach.routine.model import Routine
 from voicecoach.routine.safe_yaml import LineDict, LineList, as_lines, read_yaml
 from voicecoach.squad.roster import Member, Squad
-from voicecoach.workouts.reading import is_workout_file, read_workout
+from voicecoach.workouts.reading import is_workout_file, read_workout, voiced_in
 
 
 def personal_programme(squad: Squad, member: Member, open_step_ms: int) -> Programme:
@@ -42,7 +42,8 @@ def _routine(path: Path, member: Member, open_step_ms: int) -> Routine:
         workout = read_workout(path, open_step_ms)
         data = _with_member(as_lines(workout.document), member)
         routine = parse_routine(data, str(path), in_programme=True)
-        return replace(routine, warnings=tuple(workout.warnings))
+        routine = replace(routine, warnings=tuple(workout.warnings))
+        return voiced_in(routine, member.language) if member.language else routine
     return parse_routine(_with_member(_read(path), member), str(path), in_programme=True)
 
 
@@ -61,6 +62,8 @@ def _read_version(path: str, _mtime_ns: int, _size: int) -> Any:
 def _programme_data(data: LineDict, member: Member) -> LineDict:
     """The programme's YAML with the member's start, and their figures in inline routines."""
     top = _copy(data)
+    if member.language is not None:
+        top["language"] = member.language
     if member.start is not None:
         top["start"] = member.start
     if isinstance(top.get("routine"), LineDict):
@@ -89,6 +92,8 @@ def _with_member(routine: Any, member: Member) -> Any:
     if not isinstance(routine, LineDict):
         return routine  # not a routine: its loader says what is wrong
     merged = _copy(routine)
+    if member.language is not None:
+        merged["language"] = member.language
     if member.units is not None:
         merged["units"] = member.units
     if member.athlete:

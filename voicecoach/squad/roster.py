@@ -20,13 +20,12 @@ from voicecoach.files.outputs import slugify
 from voicecoach.routine.checks import At, keys_of, text_of
 from voicecoach.routine.loading import title_and_description
 from voicecoach.routine.safe_yaml import LineDict, LineList, read_input, read_yaml
-from voicecoach.routine.target_keys import ATHLETE_KEYS, UNITS, athlete_of
+from voicecoach.routine.target_keys import ATHLETE_KEYS, UNITS, athlete_of, language_of
 
 SQUAD_KEYS = ("title", "description", "programme", "language", "athletes")
 MEMBER_KEYS = ("name", "language", "units", "start", "athlete")
 # a CSV's columns: the member's keys, with the athlete's figures as columns of their own
 CSV_COLUMNS = ("name", "language", "units", "start", *ATHLETE_KEYS[:-1])
-LANGUAGES = ("en",)  # the languages built in so far
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class Member:
     name: str
     slug: str  # the start of their folder's name
     where: str  # "file:line", for messages
-    language: str
+    language: str | None  # over the plan's (its own, or the squad's)
     units: str | None = None  # over the plan's
     start: datetime.date | None = None  # over the plan's
     athlete: Any = None  # the athlete keys as a routine's `athlete` holds them (or none)
@@ -74,7 +73,7 @@ def parse_squad(data: Any, source: str) -> Squad:
     plan = Path(source).parent / text_of(top["programme"], at.key(top, "programme"))
     if not plan.is_file():
         at.key(top, "programme").fail(f"expected a file, found no file at {plan}")
-    default = at.optional(top, "language", _language, "en")
+    default = at.optional(top, "language", _language, None)
     if "athletes" not in top:
         at.fail("expected 'athletes': a list of athletes or a CSV file of them")
     athletes, athletes_at = top["athletes"], at.key(top, "athletes")
@@ -101,13 +100,10 @@ def load_squad(path: str | Path) -> Squad:
 
 
 def _language(value: Any, at: At) -> str:
-    text = text_of(value, at)
-    if text.lower() not in LANGUAGES:
-        at.expected(f"{', '.join(LANGUAGES)} (the languages built in so far)", value)
-    return text.lower()
+    return language_of(text_of(value, at), at)
 
 
-def _member(value: Any, at: At, default: str) -> Member:
+def _member(value: Any, at: At, default: str | None) -> Member:
     mapping = keys_of(value, at, MEMBER_KEYS, "an athlete: a mapping with 'name'")
     if "name" not in mapping:
         at.fail("expected the athlete's 'name', found none")
@@ -147,7 +143,7 @@ def _start(value: Any, at: At) -> datetime.date:
     return found
 
 
-def _csv_members(path: Path, default: str) -> list[Member]:
+def _csv_members(path: Path, default: str | None) -> list[Member]:
     """The athletes of a CSV file: a header row, then a row each; an empty cell is unsaid."""
     source = str(path)
     data = read_input(path, "a CSV")
@@ -183,7 +179,7 @@ def _csv_members(path: Path, default: str) -> list[Member]:
     return members
 
 
-def _csv_member(cells: dict[str, str], at: At, default: str) -> Member:
+def _csv_member(cells: dict[str, str], at: At, default: str | None) -> Member:
     """One CSV row as a member: each cell checked under its column's name."""
     mapping = LineDict()
     mapping.line = at.line or 0

@@ -73,17 +73,20 @@ def build_squad(
     sessions = {m.name: earlier.get(m.name, ("", []))[1] for m in squad.members}
     # every athlete's link is in the manifest before any audio, and it is written again
     # after each athlete: a run that stops or fails half way loses no one's link
-    write_if_changed(manifest, manifest_json(squad, folder, names, sessions))
+    # every athlete's plan is read before any audio: a mistake in one stops the run now
+    programmes = {m.name: personal_programme(squad, m, options.open_step_ms) for m in squad.members}
+    languages = {name: programme.language for name, programme in programmes.items()}
+    write_if_changed(manifest, manifest_json(squad, folder, names, sessions, languages))
     built = []
     for member in squad.members:
-        programme = personal_programme(squad, member, options.open_step_ms)
+        programme = programmes[member.name]
         athlete_options = replace(options.programme, folder=folder / names[member.name])
         result = build_programme(programme, athlete_options)
         built.append((member, names[member.name], result))
         sessions[member.name] = [record.file for record in result.records]
         if on_athlete is not None:
             on_athlete(member, result)
-        write_if_changed(manifest, manifest_json(squad, folder, names, sessions))
+        write_if_changed(manifest, manifest_json(squad, folder, names, sessions, languages))
     write_if_changed(overview, overview_html(squad, folder, built))
     return SquadResult(folder, manifest, overview, tuple(built), time.perf_counter() - started)
 
@@ -117,7 +120,11 @@ def _folder_names(squad: Squad, earlier: dict[str, str]) -> dict[str, str]:
 
 
 def manifest_json(
-    squad: Squad, folder: Path, names: dict[str, str], sessions: dict[str, list[str]]
+    squad: Squad,
+    folder: Path,
+    names: dict[str, str],
+    sessions: dict[str, list[str]],
+    languages: dict[str, str],
 ) -> str:
     """The manifest: the squad, and each athlete's folder and sessions (the coach's file)."""
     document: dict[str, Any] = {
@@ -127,7 +134,7 @@ def manifest_json(
             {
                 "name": member.name,
                 "folder": names[member.name],
-                "language": member.language,
+                "language": languages[member.name],
                 "sessions": sessions[member.name],
             }
             for member in squad.members

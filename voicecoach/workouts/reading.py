@@ -68,8 +68,12 @@ def load_workout(
     # the same loader as the YAML `import` writes (a test holds the two to one timeline)
     routine = parse_routine(as_lines(workout.document), source)
     routine = replace(routine, warnings=tuple(workout.warnings))
-    if language is None:
-        return routine
+    return routine if language is None else voiced_in(routine, language)
+
+
+def voiced_in(routine: Routine, language: str) -> Routine:
+    """A workout file's routine in `language`: the names voicecoach gave its steps said in
+    it (the coach's own text as written)."""
     words = words_for(language)
     named = {exercise.name: words.text("block", exercise.name) for exercise in routine.exercises()}
     return renamed(routine.in_language(language), named)
