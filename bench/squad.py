@@ -3,11 +3,13 @@
     .venv/bin/python -m bench.squad                 # 50 athletes x 4 sessions (make bench)
     .venv/bin/python -m bench.squad --athletes 10   # quicker
 
-Each athlete has their own threshold pace and maximum heart rate; the plan is the seed's
-leg workout and a track session with pace and heart-rate targets, twice over two weeks.
-It prints sessions a minute for each runner, the clip cache's hits after the first
-athlete, each Dask worker's memory, whether the outputs are the same bytes, the time of
-a rebuild with nothing changed, and what one athlete's new figure makes again.
+Each athlete has their own threshold pace, maximum heart rate and language (the fourteen
+built-in ones in turn); the plan is the seed's leg workout and a track session with pace
+and heart-rate targets, twice over two weeks. It prints sessions a minute for each
+runner, the clip cache's hits after the first athlete, each Dask worker's memory,
+whether the outputs are the same bytes, the time of a rebuild with nothing changed,
+what one athlete's new figure makes again, and a cold run on local disk against the
+same with the output and the clip cache on an S3 server on loopback (moto's).
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
 from tests.support.outputs import differences
+from voicecoach.language.tags import LANGUAGES
 from voicecoach.programme.folder import ProgrammeOptions
 from voicecoach.session.build import BuildOptions
 from voicecoach.session.runners import DaskRunner, PoolRunner
@@ -55,10 +59,14 @@ def write_squad(root: Path, athletes: int) -> Path:
     (root / "legs.yaml").write_text((REPO / "scripts" / "routine.yaml").read_text())
     (root / "track.yaml").write_text(TRACK)
     (root / "plan.yaml").write_text(PLAN)
-    rows = ["name,threshold_pace,max_heart_rate,ftp"]
+    rows = ["name,threshold_pace,max_heart_rate,ftp,language"]
+    tags = list(LANGUAGES)
     for n in range(athletes):
         pace = 210 + (n * 7) % 120  # 3:30 to 5:30 a kilometre
-        rows.append(f"Athlete {n + 1},{pace // 60}:{pace % 60:02d}/km,{170 + n % 30},{200 + n}")
+        language = tags[n % len(tags)]  # each athlete of a run of 14 in another language
+        rows.append(
+            f"Athlete {n + 1},{pace // 60}:{pace % 60:02d}/km,{170 + n % 30},{200 + n},{language}"
+        )
     (root / "members.csv").write_text("\n".join(rows) + "\n")
     squad = root / "squad.yaml"
     squad.write_text("title: Bench Club\nprogramme: plan.yaml\nathletes: members.csv\n")
@@ -119,10 +127,11 @@ def main() -> None:
         )
         _again, again_s = timed(squad, root / "pool", PoolRunner(2), 2)
         lines = (root / "members.csv").read_text().splitlines()
-        name, pace, heart, ftp = lines[1].split(",")
-        lines[1] = f"{name},{pace},{int(heart) + 5},{ftp}"
+        name, pace, heart, ftp, language = lines[1].split(",")
+        lines[1] = f"{name},{pace},{int(heart) + 5},{ftp},{language}"
         (root / "members.csv").write_text("\n".join(lines) + "\n")
         changed, _ = timed(squad, root / "pool", PoolRunner(2), 2)
+        local_s, s3_s = local_and_s3(squad, root)
     count = sessions(one)
     print(f"{args.athletes} athletes x 4 sessions = {count} sessions, warm clip cache")
     print(f"  one process:        {one_s:7.1f} s  {count / one_s * 60:6.1f} sessions a minute")
@@ -137,6 +146,50 @@ def main() -> None:
     print(f"  rebuild with nothing changed: {again_s:.2f} s for {count} sessions")
     made = {m.name: len(r.made) for m, _n, r in changed.athletes if r.made}
     print(f"  Athlete 1's maximum heart rate changed: sessions made again {made}")
+    print(
+        f"  cold, --jobs 2: local disk {local_s:.1f} s; output and cache on S3 (loopback) "
+        f"{s3_s:.1f} s ({s3_s / local_s:.2f}x)"
+    )
+
+
+def local_and_s3(squad: Path, root: Path) -> tuple[float, float]:
+    """The squad cold (empty caches), --jobs 2: on local disk, then output and cache on a
+    loopback S3 server (moto's), mirror and publish included."""
+    from moto.server import ThreadedMotoServer
+
+    from voicecoach.files.remote import fetch, mirror_of, publish
+
+    cold = BuildOptions(output_dir=root / "cold", cache_dir=root / "cold-cache")
+    began = time.perf_counter()
+    build_squad(load_squad(squad), SquadOptions(ProgrammeOptions(build=cold, jobs=2)))
+    local_s = time.perf_counter() - began
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        os.environ.update(
+            AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}",
+            AWS_ACCESS_KEY_ID="bench",
+            AWS_SECRET_ACCESS_KEY="bench",
+            AWS_DEFAULT_REGION="us-east-1",
+            XDG_CACHE_HOME=str(root / "xdg"),
+        )
+        import boto3
+
+        boto3.client("s3").create_bucket(Bucket="bench")
+        url = "s3://bench/club"
+        began = time.perf_counter()
+        mirror = mirror_of(url)
+        fetch(url, mirror)
+        remote = BuildOptions(output_dir=mirror, cache_dir="s3://bench/clips")
+        build_squad(load_squad(squad), SquadOptions(ProgrammeOptions(build=remote, jobs=2)))
+        publish(mirror, url)
+        s3_s = time.perf_counter() - began
+    finally:
+        server.stop()
+    return local_s, s3_s
 
 
 if __name__ == "__main__":

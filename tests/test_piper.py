@@ -230,7 +230,7 @@ def test_pronounce_respells_whole_words_for_the_engine_only(
     options = BuildOptions(output=tmp_path / "t.mp3", cache_dir=tmp_path / "cache")
     result = build_routine(load_routine(path), options)
     spoken = [text for synth in fake_engine.opened for text in synth.calls]
-    assert "Welcome to ta-BAH-ta Time. 1 exercise, about 1 minute." in spoken
+    assert "Welcome to ta-BAH-ta Time. 1 exercise, about a minute." in spoken
     assert "ta-BAH-ta, not tabatas." in spoken
     assert "shin pools. 1 rep." in spoken
     # what a person reads keeps the words as written

@@ -164,11 +164,24 @@ def clock(ms: int) -> str:
     return format_clock(ms)
 
 
+def location(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | str | None:
+    """A folder, or an fsspec URL of shared storage (s3://bucket/prefix) kept as written."""
+    if value is None:
+        return None
+    from voicecoach.files.remote import is_url, local_path
+
+    return value if is_url(value) else local_path(value).expanduser()
+
+
 cache_dir_option = click.option(
     "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    "--cache",
+    "cache_dir",
+    callback=location,
+    metavar="FOLDER|URL",
     envvar="VOICECOACH_CACHE_DIR",
-    help="The cache folder [env: VOICECOACH_CACHE_DIR; default: your user cache folder].",
+    help="The clip cache: a folder, or a URL all machines share (s3://bucket/clips) "
+    "[env: VOICECOACH_CACHE_DIR; default: your user cache folder].",
 )
 
 

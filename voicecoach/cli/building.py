@@ -15,6 +15,7 @@ from voicecoach.cli.base import (
     default_routine,
     echo,
     language_option,
+    location,
     main,
     max_minutes_option,
     open_step_option,
@@ -45,10 +46,12 @@ from voicecoach.files.types import AUDIO_FORMATS
 )
 @click.option(
     "--output-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_OUTPUT_DIR,
+    callback=location,
+    default=str(DEFAULT_OUTPUT_DIR),
     show_default=True,
-    help="The folder sessions go into (a programme gets a folder of its own inside it).",
+    metavar="FOLDER|URL",
+    help="The folder sessions go into (a programme gets a folder of its own inside it), "
+    "or a URL of shared storage (s3://bucket/prefix), published when the build is done.",
 )
 @click.option("--force", is_flag=True, help="Programme: make every session again.")
 @click.option("--session", type=int, help="Programme: make this session (1-based) only.")
@@ -138,15 +141,29 @@ def build(routines: tuple[Path, ...], jobs: int, quiet: bool, **flags: Any) -> N
       voicecoach build threshold.zwo --language de  # the coach's file, voiced in German
       voicecoach build squad.yaml --scheduler local  # each athlete's plan, on Dask
     """
+    paths = routines or (default_routine(),)
+    opening = source_options(flags.pop("open_step_ms"), flags.pop("language"))
+    url = _mirrored(flags)
+    options = _build_options(flags)
+    _check_flags(paths, flags)
+    _build_all(paths, opening, options, flags, jobs, quiet)
+    if url is not None:
+        _publish(flags["output_dir"], url, quiet)
+
+
+def _build_all(
+    paths: tuple[Path, ...],
+    opening: Any,
+    options: Any,
+    flags: dict[str, Any],
+    jobs: int,
+    quiet: bool,
+) -> None:
     from voicecoach.programme.plan import Programme
     from voicecoach.session.runners import runner_for
     from voicecoach.sources import open_source, writes_a_folder
     from voicecoach.squad.roster import Squad
 
-    paths = routines or (default_routine(),)
-    opening = source_options(flags.pop("open_step_ms"), flags.pop("language"))
-    options = _build_options(flags)
-    _check_flags(paths, flags)
     if len(paths) > 1 and not any(writes_a_folder(path) for path in paths):
         # routines alone: each reports its own error and the others go on
         _build_routines(paths, opening, options, jobs, quiet)
@@ -171,6 +188,30 @@ def build(routines: tuple[Path, ...], jobs: int, quiet: bool, **flags: Any) -> N
                 _build_one(item, options, quiet)
     finally:
         runner.close()
+
+
+def _mirrored(flags: dict[str, Any]) -> str | None:
+    """With an output URL, build into its local mirror (fetched first on a new machine)."""
+    from voicecoach.files.remote import fetch, is_url, mirror_of
+
+    url = flags["output_dir"]
+    if not is_url(url):
+        return None
+    mirror = mirror_of(url)
+    fetch(url, mirror)
+    flags["output_dir"] = mirror
+    return str(url)
+
+
+def _publish(mirror: Path, url: str, quiet: bool) -> None:
+    from voicecoach.files.remote import publish
+
+    done = publish(mirror, url)
+    if not quiet:
+        removed = f", {len(done.removed)} removed" if done.removed else ""
+        echo(
+            f"Published to {url}: {len(done.uploaded)} files put, {done.kept} as they were{removed}"
+        )
 
 
 def _build_options(flags: dict[str, Any]) -> Any:

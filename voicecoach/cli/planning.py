@@ -43,7 +43,7 @@ def plan(
     estimate: bool,
     as_json: bool,
     session: int | None,
-    cache_dir: Path | None,
+    cache_dir: Path | str | None,
     open_step_ms: int | None,
     language: str | None,
 ) -> None:
@@ -121,7 +121,7 @@ def validate(
     routine: tuple[Path, ...],
     max_minutes: int,
     estimate: bool,
-    cache_dir: Path | None,
+    cache_dir: Path | str | None,
     open_step_ms: int | None,
     language: str | None,
 ) -> None:
@@ -156,7 +156,7 @@ def _validate_one(
     path: Path,
     max_minutes: int,
     estimate: bool,
-    cache_dir: Path | None,
+    cache_dir: Path | str | None,
     opening: Any,
     several: bool,
 ) -> None:

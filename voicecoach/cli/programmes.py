@@ -105,7 +105,7 @@ def make_squad(squad: Any, options: Any, opening: Any, quiet: bool) -> None:
 
 
 def check_programme(
-    path: Path, programme: Any, max_minutes: int, cache_dir: Path | None, estimate: bool
+    path: Path, programme: Any, max_minutes: int, cache_dir: Path | str | None, estimate: bool
 ) -> None:
     """Check every session of a programme as a build would; one line, then the warnings."""
     from voicecoach.programme.folder import validate_programme
@@ -125,7 +125,7 @@ def check_programme(
 
 
 def print_programme_plan(
-    programme: Any, *, as_json: bool, cache_dir: Path | None, estimate: bool
+    programme: Any, *, as_json: bool, cache_dir: Path | str | None, estimate: bool
 ) -> None:
     """A programme's plan: a row per session (or JSON), and each session's warnings."""
     from voicecoach.programme.folder import plan_programme

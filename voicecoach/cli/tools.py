@@ -53,7 +53,7 @@ def cache() -> None:
 
 @cache.command("info")
 @cache_dir_option
-def cache_info(cache_dir: Path | None) -> None:
+def cache_info(cache_dir: Path | str | None) -> None:
     """Show where the clip cache is, how many entries it has and its size.
 
     \b
@@ -73,7 +73,7 @@ def cache_info(cache_dir: Path | None) -> None:
 
 @cache.command("clear")
 @cache_dir_option
-def cache_clear(cache_dir: Path | None) -> None:
+def cache_clear(cache_dir: Path | str | None) -> None:
     """Delete every entry of the clip cache (the next build speaks everything again).
 
     \b

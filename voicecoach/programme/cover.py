@@ -83,7 +83,10 @@ def _font(size: int) -> Any:
     from PIL import ImageFont
 
     with resources.files(__package__).joinpath("fonts").joinpath(FONT).open("rb") as handle:
-        return ImageFont.truetype(io.BytesIO(handle.read()), size)
+        # the basic layout: raqm's (when Pillow has it) fails on some line separators
+        return ImageFont.truetype(
+            io.BytesIO(handle.read()), size, layout_engine=ImageFont.Layout.BASIC
+        )
 
 
 def _jpeg(image: Image) -> bytes:

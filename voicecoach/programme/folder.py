@@ -341,10 +341,15 @@ def _make(
         for planned, audio, _key in wanted
     ]
     runner = options.runner or PoolRunner(options.jobs)
-    outcomes = runner.map(_build_in_worker, arguments)
+    # a cluster's workers may be other machines: each builds in a folder of its own and
+    # sends the files back, and they are put in place here
+    shipped = getattr(runner, "ships_files", False)
+    outcomes = runner.map(_build_and_ship if shipped else _build_in_worker, arguments)
     for (planned, _audio, key), outcome in zip(wanted, outcomes, strict=True):
         if isinstance(outcome, str):
             raise VoicecoachError(f"{planned.title}: {outcome}")
+        if isinstance(outcome, tuple):
+            outcome = _landed(outcome[0], outcome[1], folder)
         yield planned, key, outcome
 
 
@@ -355,6 +360,33 @@ def _build_in_worker(routine: Routine, options: BuildOptions) -> BuildResult | s
         return str(exc)
     except Exception as exc:  # a bug, but one session's: say which
         return bug_message(exc)
+
+
+def _build_and_ship(
+    routine: Routine, options: BuildOptions
+) -> tuple[BuildResult, dict[str, bytes]] | str:
+    """Build a session in a folder of this worker's own; its result and its files' bytes."""
+    import tempfile
+
+    target = options.output
+    assert target is not None
+    with tempfile.TemporaryDirectory(prefix="voicecoach-task-") as scratch:
+        here = Path(scratch) / target.name
+        outcome = _build_in_worker(routine, replace(options, output=here))
+        if isinstance(outcome, str):
+            return outcome
+        files = {path.name: path.read_bytes() for path in outcome.files if path.is_file()}
+    return outcome, files
+
+
+def _landed(result: BuildResult, files: dict[str, bytes], folder: Path) -> BuildResult:
+    """A shipped session's files put in the programme's folder, each whole."""
+    placed = []
+    for name, data in files.items():
+        path = folder / name
+        publish.write_if_changed(path, data)
+        placed.append(path)
+    return replace(result, audio_path=folder / result.audio_path.name, files=tuple(placed))
 
 
 def _publish(
@@ -435,7 +467,7 @@ def _remove_stale(
 def plan_programme(
     programme: Programme,
     *,
-    cache_dir: Path | None = None,
+    cache_dir: Path | str | None = None,
     estimate: bool = False,
     max_minutes: int = 24 * 60,
 ) -> list[tuple[PlannedSession, Timeline]]:
@@ -452,7 +484,7 @@ def validate_programme(
     programme: Programme,
     *,
     max_minutes: int = limits.DEFAULT_MAX_MINUTES,
-    cache_dir: Path | None = None,
+    cache_dir: Path | str | None = None,
     estimate: bool = False,
 ) -> list[tuple[PlannedSession, Validation]]:
     """Every check a build makes, for every session, without writing one."""

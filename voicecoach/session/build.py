@@ -65,7 +65,7 @@ class BuildOptions:
 
     output: Path | None = None  # the audio's path; default output/<slug>.mp3
     output_dir: Path = DEFAULT_OUTPUT_DIR
-    cache_dir: Path | None = None
+    cache_dir: Path | str | None = None
     max_minutes: int = limits.DEFAULT_MAX_MINUTES
     sidecars: bool = True  # the .json timeline and .vtt/.lrc captions beside the audio
     audio: Mapping[str, Any] = field(default_factory=dict)  # overrides of the routine's audio
@@ -132,7 +132,7 @@ def validate_routine(
     routine: Routine,
     *,
     max_minutes: int = limits.DEFAULT_MAX_MINUTES,
-    cache_dir: Path | None = None,
+    cache_dir: Path | str | None = None,
     estimate: bool = False,
 ) -> Validation:
     """Every check a build makes before it writes: length, cue count, voice, music, layout.
@@ -211,7 +211,7 @@ def voice_language_warning(routine: Routine, spoken: str) -> str | None:
 def plan_routine(
     routine: Routine,
     *,
-    cache_dir: Path | None = None,
+    cache_dir: Path | str | None = None,
     estimate: bool = False,
     max_minutes: int = limits.MAX_MINUTES,
 ) -> Timeline:
@@ -230,7 +230,7 @@ def plan_routine(
     return fit_to_codec(timeline, audio_format, routine.audio.sample_rate)[0]
 
 
-def describe_music(routine: Routine, timeline: Timeline, cache_dir: Path | None) -> list[str]:
+def describe_music(routine: Routine, timeline: Timeline, cache_dir: Path | str | None) -> list[str]:
     """Where each track of the bed plays, and where the metronome ticks (for `plan`)."""
     total = sample_at(timeline.duration_ms, routine.audio.sample_rate)
     paths = check_tracks(routine.music, routine.audio)

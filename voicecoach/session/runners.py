@@ -49,7 +49,13 @@ class PoolRunner:
 
 
 class DaskRunner:
-    """A Dask distributed cluster: a running one by its address, or a LocalCluster."""
+    """A Dask distributed cluster: a running one by its address, or a LocalCluster.
+
+    Its workers may be other machines: a task sends its session's files back whole, and
+    the clip cache they share is a folder they all see or a URL (VOICECOACH_CACHE_DIR).
+    """
+
+    ships_files = True
 
     def __init__(self, address: str) -> None:
         try:

@@ -9,11 +9,13 @@ import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from voicecoach.errors import VoicecoachError
 from voicecoach.files.parts import part_prefix, remove_dead_parts
+from voicecoach.files.remote import filesystem, is_url, local_path
 from voicecoach.speech.engine import Clip, Synthesizer
 
 _MAGIC = b"VCCLIP2\n"
@@ -24,14 +26,34 @@ _PART_STEM = ".tmp-"  # a temporary entry is .tmp-<pid>.<random>.part
 FORMAT_VERSION = 2  # bump when trimming, analysis or the stored format changes
 
 
-def default_cache_dir() -> Path:
-    """VOICECOACH_CACHE_DIR, else the platform's user cache folder."""
+def default_cache_dir() -> Path | str:
+    """VOICECOACH_CACHE_DIR (a folder, or an fsspec URL), else the user cache folder."""
     configured = os.environ.get("VOICECOACH_CACHE_DIR")
     if configured:
-        return Path(configured).expanduser()
+        return configured if is_url(configured) else local_path(configured).expanduser()
+    return _user_cache() / "clips"
+
+
+def _user_cache() -> Path:
     import platformdirs
 
-    return Path(platformdirs.user_cache_dir("voicecoach", appauthor=False)) / "clips"
+    return Path(platformdirs.user_cache_dir("voicecoach", appauthor=False))
+
+
+def _parse(data: bytes) -> tuple[float, np.ndarray] | None:
+    """An entry's number and values, or None when it is truncated or damaged."""
+    if len(data) < _HEADER.size:
+        return None
+    magic, meta, count, digest = _HEADER.unpack_from(data)
+    payload = data[_HEADER.size :]
+    if magic != _MAGIC or len(payload) != count * 4 or hashlib.sha256(payload).digest() != digest:
+        return None
+    return meta, np.frombuffer(payload, dtype="<f4").copy()
+
+
+def _pack(meta: float, values: np.ndarray) -> bytes:
+    payload = np.asarray(values, dtype="<f4").tobytes()
+    return _HEADER.pack(_MAGIC, meta, len(values), hashlib.sha256(payload).digest()) + payload
 
 
 @dataclass
@@ -68,9 +90,12 @@ class ClipCache:
         self._swept = False
 
     @classmethod
-    def at(cls, folder: Path | None) -> ClipCache:
-        """The cache in `folder`, or in the default location when None."""
-        return cls(folder or default_cache_dir())
+    def at(cls, folder: Path | str | None) -> ClipCache:
+        """The cache in `folder` (or at an fsspec URL), or in the default location."""
+        location = folder or default_cache_dir()
+        if is_url(location):
+            return SharedClipCache(str(location))
+        return cls(local_path(location))
 
     def path_for(self, key: str, suffix: str = ".clip") -> Path:
         """Where the entry with this key lives."""
@@ -89,17 +114,7 @@ class ClipCache:
             data = path.read_bytes()
         except OSError:
             return None
-        if len(data) < _HEADER.size:
-            return None
-        magic, meta, count, digest = _HEADER.unpack_from(data)
-        payload = data[_HEADER.size :]
-        if (
-            magic != _MAGIC
-            or len(payload) != count * 4
-            or hashlib.sha256(payload).digest() != digest
-        ):
-            return None
-        return meta, np.frombuffer(payload, dtype="<f4").copy()
+        return _parse(data)
 
     def _write(self, path: Path, meta: float, values: np.ndarray) -> None:
         if self.failure is not None:
@@ -114,15 +129,12 @@ class ClipCache:
         if not self._swept:
             self._swept = True
             self.sweep()
-        payload = np.asarray(values, dtype="<f4").tobytes()
-        header = _HEADER.pack(_MAGIC, meta, len(values), hashlib.sha256(payload).digest())
         handle, temporary = tempfile.mkstemp(
             dir=path.parent, prefix=part_prefix(_PART_STEM), suffix=".part"
         )
         try:
             with os.fdopen(handle, "wb") as out:
-                out.write(header)
-                out.write(payload)
+                out.write(_pack(meta, values))
             # atomic, and the first writer wins: builds running at once that both made an
             # entry all use the one kept, so each session is the same as a later rebuild
             try:
@@ -190,6 +202,52 @@ class ClipCache:
         parts = list(self.folder.glob(f"*/{_PART_STEM}*.part")) if self.folder.is_dir() else []
         size = sum(path.stat().st_size for path in entries + parts)
         return CacheSummary(self.folder, clips, len(entries) - clips, size, len(parts))
+
+
+class SharedClipCache(ClipCache):
+    """The cache at an fsspec URL (`s3://bucket/clips`), shared by every machine of a run,
+    read through a local copy: an entry is fetched once per machine, and one made here is
+    kept here and put there. Entries are named by what they are made from, so many writers
+    at once write the same bytes under one name, and the first one's is kept."""
+
+    def __init__(self, url: str) -> None:
+        digest = hashlib.sha256(url.rstrip("/").encode()).hexdigest()[:16]
+        super().__init__(_user_cache() / "shared" / digest)
+        self.url = url.rstrip("/")
+        self._fs: Any = None
+        self._root = ""
+
+    def _remote(self, path: Path) -> str:
+        if self._fs is None:
+            self._fs, self._root = filesystem(self.url)
+        return f"{self._root}/{path.relative_to(self.folder).as_posix()}"
+
+    def _read(self, path: Path) -> tuple[float, np.ndarray] | None:
+        found = super()._read(path)
+        if found is not None:
+            return found
+        try:
+            found = _parse(self._fs_of(path).cat_file(self._remote(path)))
+        except (OSError, ValueError):
+            return None
+        if found is not None:
+            super()._write(path, *found)  # this machine's copy
+        return found
+
+    def _fs_of(self, path: Path) -> Any:
+        self._remote(path)
+        return self._fs
+
+    def _write(self, path: Path, meta: float, values: np.ndarray) -> None:
+        super()._write(path, meta, values)
+        if self.failure is not None:
+            return
+        try:
+            remote = self._remote(path)
+            if not self._fs.exists(remote):
+                self._fs.pipe_file(remote, _pack(meta, values))
+        except (OSError, ValueError) as exc:
+            self.failure = f"{self.url}: {exc}"
 
 
 class CachedSynthesizer:
