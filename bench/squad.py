@@ -155,9 +155,13 @@ def main() -> None:
 def local_and_s3(squad: Path, root: Path) -> tuple[float, float]:
     """The squad cold (empty caches), --jobs 2: on local disk, then output and cache on a
     loopback S3 server (moto's), mirror and publish included."""
+    import logging
+
     from moto.server import ThreadedMotoServer
 
-    from voicecoach.files.remote import fetch, mirror_of, publish
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the server's line per request
+
+    from voicecoach.files.remote import Publisher, fetch, mirror_of
 
     cold = BuildOptions(output_dir=root / "cold", cache_dir=root / "cold-cache")
     began = time.perf_counter()
@@ -184,8 +188,13 @@ def local_and_s3(squad: Path, root: Path) -> tuple[float, float]:
         mirror = mirror_of(url)
         fetch(url, mirror)
         remote = BuildOptions(output_dir=mirror, cache_dir="s3://bench/clips")
-        build_squad(load_squad(squad), SquadOptions(ProgrammeOptions(build=remote, jobs=2)))
-        publish(mirror, url)
+        publisher = Publisher(mirror, url)  # as the command line does: each athlete when done
+        build_squad(
+            load_squad(squad),
+            SquadOptions(ProgrammeOptions(build=remote, jobs=2)),
+            on_athlete=lambda _member, result: publisher.folder_done(result.folder),
+        )
+        publisher.finish()
         s3_s = time.perf_counter() - began
     finally:
         server.stop()

@@ -58,11 +58,13 @@ def _same_folders(one: SquadResult, other: SquadResult) -> None:
         assert differences(one.folder / first, other.folder / second) == [], member.name
 
 
+@pytest.mark.parametrize("ships", [False, True], ids=["shared-disk", "files-sent-back"])
 def test_a_squad_on_a_local_cluster_is_the_same_bytes_as_on_one_process(
-    squad_file: Path, tmp_path: Path
+    squad_file: Path, tmp_path: Path, ships: bool
 ) -> None:
     alone = build_squad(load_squad(squad_file), _options(tmp_path / "alone"))
-    runner = DaskRunner("local")
+    # a cluster of other machines' workers sends each session's files back (ships)
+    runner = DaskRunner("local", ships_files=ships)
     try:
         clustered = build_squad(load_squad(squad_file), _options(tmp_path / "cluster", runner))
     finally:

@@ -21,8 +21,11 @@ def _free_port() -> int:
 @contextmanager
 def s3_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """An S3 server on 127.0.0.1 with one bucket; the AWS variables point at it."""
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the server's line per request
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -143,12 +144,18 @@ def build(routines: tuple[Path, ...], jobs: int, quiet: bool, **flags: Any) -> N
     """
     paths = routines or (default_routine(),)
     opening = source_options(flags.pop("open_step_ms"), flags.pop("language"))
-    url = _mirrored(flags)
+    publisher = _mirrored(flags)
     options = _build_options(flags)
     _check_flags(paths, flags)
-    _build_all(paths, opening, options, flags, jobs, quiet)
-    if url is not None:
-        _publish(flags["output_dir"], url, quiet)
+    if publisher is None:
+        _build_all(paths, opening, options, flags, jobs, quiet)
+        return
+    try:
+        _build_all(paths, opening, options, flags, jobs, quiet, publisher.folder_done)
+    except BaseException:
+        publisher.abandon()  # what is made stays in the mirror: the next build puts it
+        raise
+    _published(publisher.finish(), quiet)
 
 
 def _build_all(
@@ -158,6 +165,7 @@ def _build_all(
     flags: dict[str, Any],
     jobs: int,
     quiet: bool,
+    on_folder: Callable[[Path], None] | None = None,
 ) -> None:
     from voicecoach.programme.plan import Programme
     from voicecoach.session.runners import runner_for
@@ -181,7 +189,7 @@ def _build_all(
         for _path, item in items:
             folders = _programme_options(options, flags, jobs, runner)
             if isinstance(item, Squad):
-                make_squad(item, folders, opening, quiet)
+                make_squad(item, folders, opening, quiet, on_folder)
             elif isinstance(item, Programme):
                 make_programme(item, folders, quiet)
             else:
@@ -190,9 +198,10 @@ def _build_all(
         runner.close()
 
 
-def _mirrored(flags: dict[str, Any]) -> str | None:
-    """With an output URL, build into its local mirror (fetched first on a new machine)."""
-    from voicecoach.files.remote import fetch, is_url, mirror_of
+def _mirrored(flags: dict[str, Any]) -> Any:
+    """With an output URL, build into its local mirror (fetched first on a new machine),
+    and a publisher for it."""
+    from voicecoach.files.remote import Publisher, fetch, is_url, mirror_of
 
     url = flags["output_dir"]
     if not is_url(url):
@@ -200,13 +209,11 @@ def _mirrored(flags: dict[str, Any]) -> str | None:
     mirror = mirror_of(url)
     fetch(url, mirror)
     flags["output_dir"] = mirror
-    return str(url)
+    return Publisher(mirror, str(url))
 
 
-def _publish(mirror: Path, url: str, quiet: bool) -> None:
-    from voicecoach.files.remote import publish
-
-    done = publish(mirror, url)
+def _published(done: Any, quiet: bool) -> None:
+    url = done.url
     if not quiet:
         removed = f", {len(done.removed)} removed" if done.removed else ""
         echo(

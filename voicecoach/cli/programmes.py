@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +81,16 @@ def make_programme(programme: Any, options: Any, quiet: bool) -> None:
     echo(f"{result.seconds:.1f} s")
 
 
-def make_squad(squad: Any, options: Any, opening: Any, quiet: bool) -> None:
-    """Build every athlete's folder, a line each; then where the manifest and overview are."""
+def make_squad(
+    squad: Any,
+    options: Any,
+    opening: Any,
+    quiet: bool,
+    on_folder: Callable[[Path], None] | None = None,
+) -> None:
+    """Build every athlete's folder, a line each; then where the manifest and overview are.
+
+    `on_folder` hears of each athlete's folder when it is done (to publish it)."""
     from voicecoach.squad.team import SquadOptions, build_squad
 
     def done(member: Any, result: Any) -> None:
@@ -91,6 +100,8 @@ def make_squad(squad: Any, options: Any, opening: Any, quiet: bool) -> None:
             echo(f"Warning: {member.name}: {warning}", err=True)
         if not quiet:
             echo(f"{member.name}: {programme_summary(result, options.session)}")
+        if on_folder is not None:
+            on_folder(result.folder)
 
     result = build_squad(squad, SquadOptions(options, opening.open_step_ms), on_athlete=done)
     if quiet:

@@ -87,9 +87,9 @@ def _tier(relative: str) -> int:
     return 1 if name in _PROGRAMME_FILES else 0
 
 
-def _local_files(mirror: Path) -> dict[str, os.stat_result]:
+def _local_files(folder: Path, mirror: Path) -> dict[str, os.stat_result]:
     found = {}
-    for path in mirror.rglob("*"):
+    for path in folder.rglob("*"):
         if path.is_file() and path.name != RECORD and not path.name.endswith(".part"):
             found[path.relative_to(mirror).as_posix()] = path.stat()
     return found
@@ -134,12 +134,15 @@ def fetch(url: str, mirror: Path) -> int:
     return len(record)
 
 
-def publish(mirror: Path, url: str) -> Published:
+def publish(mirror: Path, url: str, only: Path | None = None) -> Published:
     """Put what changed in the mirror at the URL: whole files, sessions first, the
-    programme files and then the squad's last; remove what was published and is gone."""
+    programme files and then the squad's last; remove what was published and is gone.
+
+    `only`: a folder of the mirror (an athlete's, done), published alone, nothing removed.
+    """
     fs, root = filesystem(url)
     record = _read_record(mirror)
-    files = _local_files(mirror)
+    files = _local_files(mirror if only is None else only, mirror)
     try:
         there = {k[len(root) :].lstrip("/") for k in fs.find(root)} if fs.exists(root) else set()
     except OSError as exc:
@@ -158,11 +161,10 @@ def publish(mirror: Path, url: str) -> Published:
             digest = hashlib.sha256(data).hexdigest()
             stat = files[relative]
             if not (relative in there and record.get(relative, [None] * 3)[2] == digest):
-                fs.pipe_file(f"{batch}/{relative}", data)
-                fs.mv(f"{batch}/{relative}", f"{root}/{relative}")
+                _put_whole(fs, data, f"{batch}/{relative}", f"{root}/{relative}")
             record[relative] = [stat.st_size, stat.st_mtime_ns, digest]
             _write_record(mirror, record)
-        removed = sorted(relative for relative in record if relative not in files)
+        removed = [] if only is not None else sorted(r for r in record if r not in files)
         for relative in removed:
             if relative in there:
                 fs.rm_file(f"{root}/{relative}")
@@ -171,3 +173,50 @@ def publish(mirror: Path, url: str) -> Published:
     except OSError as exc:
         raise ExportError(f"{url}: cannot be written: {exc}", option="output_dir") from None
     return Published(url, tuple(uploads), tuple(removed), len(files) - len(uploads))
+
+
+# object stores, where a PUT is whole or nothing: a reader never sees half an object
+_ATOMIC_PUT = {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "memory"}
+
+
+def _put_whole(fs: Any, data: bytes, temporary: str, final: str) -> None:
+    """Write `final` so that no reader sees it half written: an object store's PUT is
+    whole already; elsewhere (a file system, SFTP) under a temporary name, then moved."""
+    protocols = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
+    if _ATOMIC_PUT & set(protocols):
+        fs.pipe_file(final, data)
+        return
+    fs.pipe_file(temporary, data)
+    fs.mv(temporary, final)
+
+
+class Publisher:
+    """Publishes while a build goes on: each folder as it is done, in the background (its
+    upload under the next one's making), then the rest, the squad's files last."""
+
+    def __init__(self, mirror: Path, url: str) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.mirror, self.url = mirror, url
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voicecoach-publish")
+        self._done: list[Any] = []
+
+    def folder_done(self, folder: Path) -> None:
+        """Publish a finished folder of the mirror (an athlete's) in the background."""
+        self._done.append(self._pool.submit(publish, self.mirror, self.url, folder))
+
+    def finish(self) -> Published:
+        """Wait for the folders, then publish the rest; what was put in all."""
+        try:
+            earlier = [future.result() for future in self._done]
+        finally:
+            self._pool.shutdown(wait=True)
+        last = publish(self.mirror, self.url)
+        uploaded = tuple(r for done in earlier for r in done.uploaded) + last.uploaded
+        return Published(
+            self.url, uploaded, last.removed, last.kept - len(uploaded) + len(last.uploaded)
+        )
+
+    def abandon(self) -> None:
+        """Stop publishing (the build failed): what is under way finishes, nothing more."""
+        self._pool.shutdown(wait=True, cancel_futures=True)

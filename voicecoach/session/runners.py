@@ -53,11 +53,11 @@ class DaskRunner:
 
     Its workers may be other machines: a task sends its session's files back whole, and
     the clip cache they share is a folder they all see or a URL (VOICECOACH_CACHE_DIR).
+    A LocalCluster's workers write to this machine's folder themselves (`ships_files`).
     """
 
-    ships_files = True
-
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, ships_files: bool | None = None) -> None:
+        self.ships_files = address != LOCAL if ships_files is None else ships_files
         try:
             from distributed import Client, LocalCluster
         except ImportError:

@@ -7,6 +7,7 @@ import json
 import os
 import struct
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,9 @@ class ClipCache:
         finally:
             Path(temporary).unlink(missing_ok=True)
 
+    def flush(self) -> None:
+        """Wait for what is being stored elsewhere (nothing here: a folder is written now)."""
+
     def sweep(self) -> int:
         """Delete temporary files left by writers that were killed; count them."""
         if not self.folder.is_dir():
@@ -204,11 +208,35 @@ class ClipCache:
         return CacheSummary(self.folder, clips, len(entries) - clips, size, len(parts))
 
 
+_LISTINGS: dict[str, tuple[float, set[str]]] = {}
+_LISTING_S = 30.0  # a process's sessions share the store's listing this long
+
+
+def _listed(url: str, fs: Any, root: str) -> set[str]:
+    """The entries the store holds, listed at most every _LISTING_S in a process."""
+    now = time.monotonic()
+    kept = _LISTINGS.get(url)
+    if kept is not None and now - kept[0] < _LISTING_S:
+        return kept[1]
+    try:
+        listed = fs.find(root) if fs.exists(root) else []
+    except OSError:
+        listed = []
+    there = {key[len(root) :].lstrip("/") for key in listed}
+    _LISTINGS[url] = (now, there)
+    return there
+
+
 class SharedClipCache(ClipCache):
     """The cache at an fsspec URL (`s3://bucket/clips`), shared by every machine of a run,
     read through a local copy: an entry is fetched once per machine, and one made here is
-    kept here and put there. Entries are named by what they are made from, so many writers
-    at once write the same bytes under one name, and the first one's is kept."""
+    kept here and put there.
+
+    What the store holds is listed once, when the cache is first used, so an entry it
+    lacks costs no request; one another worker puts there meanwhile is made again here,
+    the same clip under the same name. Entries are named by what they are made from, so
+    many writers at once write one entry under one name.
+    """
 
     def __init__(self, url: str) -> None:
         digest = hashlib.sha256(url.rstrip("/").encode()).hexdigest()[:16]
@@ -216,38 +244,54 @@ class SharedClipCache(ClipCache):
         self.url = url.rstrip("/")
         self._fs: Any = None
         self._root = ""
+        self._there: set[str] = set()  # the store's entries, listed once, and those put
+        self._uploads: Any = None  # entries go up in the background, while speech goes on
+        self._pending: list[Any] = []
 
     def _remote(self, path: Path) -> str:
         if self._fs is None:
             self._fs, self._root = filesystem(self.url)
+            self._there = _listed(self.url, self._fs, self._root)
         return f"{self._root}/{path.relative_to(self.folder).as_posix()}"
 
     def _read(self, path: Path) -> tuple[float, np.ndarray] | None:
         found = super()._read(path)
         if found is not None:
             return found
+        remote = self._remote(path)
+        if remote[len(self._root) + 1 :] not in self._there:
+            return None
         try:
-            found = _parse(self._fs_of(path).cat_file(self._remote(path)))
+            found = _parse(self._fs.cat_file(remote))
         except (OSError, ValueError):
             return None
         if found is not None:
             super()._write(path, *found)  # this machine's copy
         return found
 
-    def _fs_of(self, path: Path) -> Any:
-        self._remote(path)
-        return self._fs
-
     def _write(self, path: Path, meta: float, values: np.ndarray) -> None:
         super()._write(path, meta, values)
         if self.failure is not None:
             return
-        try:
-            remote = self._remote(path)
-            if not self._fs.exists(remote):
-                self._fs.pipe_file(remote, _pack(meta, values))
-        except (OSError, ValueError) as exc:
-            self.failure = f"{self.url}: {exc}"
+        remote = self._remote(path)
+        name = remote[len(self._root) + 1 :]
+        if name in self._there:
+            return
+        self._there.add(name)
+        if self._uploads is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._uploads = ThreadPoolExecutor(4, thread_name_prefix="voicecoach-cache")
+        self._pending.append(self._uploads.submit(self._fs.pipe_file, remote, _pack(meta, values)))
+
+    def flush(self) -> None:
+        """Wait for the entries going up; the first failure is the cache's."""
+        pending, self._pending = self._pending, []
+        for future in pending:
+            try:
+                future.result()
+            except (OSError, ValueError) as exc:
+                self.failure = self.failure or f"{self.url}: {exc}"
 
 
 class CachedSynthesizer:
@@ -270,8 +314,11 @@ class CachedSynthesizer:
         return self.inner.identity()
 
     def close(self) -> None:
-        """Close the inner synthesizer."""
-        self.inner.close()
+        """Close the inner synthesizer; what the cache is storing elsewhere is stored."""
+        try:
+            self.inner.close()
+        finally:
+            self.cache.flush()
 
     def key(self, text: str) -> str:
         """The cache key of a text spoken by this synthesizer."""
