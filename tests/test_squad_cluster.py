@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import textwrap
 import threading
 from pathlib import Path
 
 import pytest
 
 from tests.support.outputs import differences
+from tests.support.squads import write_squad
 from voicecoach.programme.folder import ProgrammeOptions, ProgrammeResult
 from voicecoach.session.build import BuildOptions
 from voicecoach.session.runners import DaskRunner
@@ -22,19 +22,7 @@ from voicecoach.squad.team import SquadOptions, SquadResult, build_squad
 
 pytestmark = pytest.mark.slow
 
-ROUTINE = """
-title: Tempo
-defaults: {rest: 2s, countdown: 0}
-cues: {halfway: "", rep: ""}
-exercises:
-  - {name: Warm up, duration: 4s, target: easy}
-  - {name: Tempo, duration: 5s, target: {pace: "95%"}}
-"""
-PLAN = "title: Tempo Plan\nroutine: r.yaml\nweeks: 2\nper_week: 2\nstart: 2027-03-01\n"
-SQUAD = """
-title: Track Club
-programme: plan.yaml
-athletes:
+ATHLETES = """
   - {name: Ana, athlete: {threshold_pace: "4:00/km"}}
   - {name: Bo, athlete: {threshold_pace: "4:30/km"}}
   - {name: Cy, athlete: {threshold_pace: "5:00/km"}}
@@ -43,9 +31,7 @@ athletes:
 
 @pytest.fixture
 def squad_file(tmp_path: Path) -> Path:
-    for name, text in (("r.yaml", ROUTINE), ("plan.yaml", PLAN), ("squad.yaml", SQUAD)):
-        (tmp_path / name).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return tmp_path / "squad.yaml"
+    return write_squad(tmp_path, 2, ATHLETES)
 
 
 def _options(out: Path, runner: object = None, jobs: int = 1) -> SquadOptions:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from click.testing import CliRunner
 
 from tests.support.outputs import differences
 from tests.support.s3 import BUCKET, download, s3_server
+from tests.support.squads import write_squad
 from voicecoach.cli import main
 from voicecoach.files.remote import fetch, mirror_of, publish
 from voicecoach.programme.folder import ProgrammeOptions
@@ -26,19 +26,7 @@ from voicecoach.squad.team import SquadOptions, build_squad
 
 pytestmark = pytest.mark.slow
 
-ROUTINE = """
-title: Tempo
-defaults: {rest: 2s, countdown: 0}
-cues: {halfway: "", rep: ""}
-exercises:
-  - {name: Warm up, duration: 4s, target: easy}
-  - {name: Tempo, duration: 5s, target: {pace: "95%"}}
-"""
-PLAN = "title: Tempo Plan\nroutine: r.yaml\nweeks: 1\nper_week: 2\nstart: 2027-03-01\n"
-SQUAD = """
-title: Track Club
-programme: plan.yaml
-athletes:
+ATHLETES = """
   - {name: Ana, language: es, athlete: {threshold_pace: "4:00/km"}}
   - {name: Bo, athlete: {threshold_pace: "4:30/km"}}
 """
@@ -50,9 +38,7 @@ CLIPS = f"s3://{BUCKET}/clips"
 def squad_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # the local mirror and the shared cache's local copy: in this test's folder
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "machine-1"))
-    for name, text in (("r.yaml", ROUTINE), ("plan.yaml", PLAN), ("squad.yaml", SQUAD)):
-        (tmp_path / name).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return tmp_path / "squad.yaml"
+    return write_squad(tmp_path, 1, ATHLETES)
 
 
 def _options(out: Path, cache: Path | str) -> SquadOptions:
