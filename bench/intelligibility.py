@@ -155,7 +155,7 @@ def report(tally: Tally, engines: list[str], settings: list[str]) -> dict[str, f
             for setting in settings:
                 point = points.get(f"{engine} {kind} {setting}")
                 gain = f"{off - point:+.1f} dB" if off is not None and point is not None else "-"
-                shown = f"{point:.1f} dB" if point is not None else "below -7.5 dB"
+                shown = f"{point:.1f} dB" if point is not None else "never 50 %"
                 print(f"  {engine:<10} {kind:<14} {setting:<9} {shown:>14}  gain {gain}")
     return points
 
