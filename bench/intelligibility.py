@@ -12,10 +12,11 @@ The 50 % point of each curve is found by interpolation; the gain is how far it m
 A second, independent measure: extended STOI (pystoi) of the same noisy cues against the
 clean unprocessed speech.
 
-    .venv/bin/python -m bench.intelligibility                       # make listen
+    .venv/bin/python -m bench.intelligibility                       # the whole measure
     .venv/bin/python -m bench.intelligibility --engines espeak-ng --every 3   # quicker
 
-It prints the curves and the gains, and draws them into docs/intelligibility.png.
+It prints the curves and the gains, and draws them into docs/intelligibility.png. Not yet
+part of `make listen`: the measure is in place, the clarity chain it is to tune is not.
 """
 
 from __future__ import annotations
