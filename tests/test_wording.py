@@ -14,7 +14,6 @@ from voicecoach.routine.wording import (
     TemplateError,
     check_template,
     default_template,
-    spoken_duration,
     work_template,
 )
 
@@ -112,7 +111,7 @@ def _work(cue: str, sets: int, reps: int | None, seconds: int | None, side: str 
         duration_ms=None if seconds is None else seconds * 1000,
         sided=bool(side),
     )
-    said = spoken_duration(seconds * 1000) if seconds else ""
+    said = words_for("en").duration(seconds * 1000) if seconds else ""
     values = {"name": "Lunges", "sets": sets, "reps": reps or "", "duration": said}
     values |= {"side": side, "sides": side}
     return default_template(template).render(values, "pick")
@@ -208,7 +207,7 @@ def test_a_routines_braces_are_its_own() -> None:
     ],
 )
 def test_durations_are_said_as_a_person_says_them(seconds: int, said: str) -> None:
-    assert spoken_duration(seconds * 1000) == said
+    assert words_for("en").duration(seconds * 1000) == said
 
 
 def test_a_template_written_with_duration_in_seconds_still_says_seconds() -> None:

@@ -13,6 +13,11 @@ from voicecoach.errors import ExportError, VoicecoachError
 
 SIDECAR_SUFFIXES = (".json", ".vtt", ".lrc")
 DEFAULT_OUTPUT_DIR = Path("output")  # where sessions go unless told
+# a programme folder's own files, beside its sessions
+PROGRAMME_FILES = ("programme.json", "playlist.m3u8", "calendar.ics", "feed.xml", "index.html")
+# a squad's manifest and overview, beside its folder: <squad-slug><suffix>
+SQUAD_MANIFEST = ".squad.json"
+SQUAD_OVERVIEW = ".coach.html"
 
 
 def slugify(title: str) -> str:

@@ -24,12 +24,10 @@ from typing import Any
 import platformdirs
 
 from voicecoach.errors import ExportError
+from voicecoach.files.outputs import PROGRAMME_FILES, SQUAD_MANIFEST, SQUAD_OVERVIEW
 
 RECORD = ".voicecoach-published.json"  # in the mirror: what was published, and as what
 _UPLOADS = ".voicecoach-upload"  # under the URL: whole files waiting to be moved in place
-# published last, in this order: a programme's own files, then a squad's
-_PROGRAMME_FILES = ("programme.json", "playlist.m3u8", "calendar.ics", "feed.xml", "index.html")
-_SQUAD_SUFFIXES = (".squad.json", ".coach.html")
 
 
 def is_url(location: str | Path | None) -> bool:
@@ -81,10 +79,11 @@ class Published:
 
 
 def _tier(relative: str) -> int:
+    """Published in this order: sessions, a programme's own files, then a squad's."""
     name = relative.rsplit("/", 1)[-1]
-    if name.endswith(_SQUAD_SUFFIXES):
+    if name.endswith((SQUAD_MANIFEST, SQUAD_OVERVIEW)):
         return 2
-    return 1 if name in _PROGRAMME_FILES else 0
+    return 1 if name in PROGRAMME_FILES else 0
 
 
 def _local_files(folder: Path, mirror: Path) -> dict[str, os.stat_result]:
@@ -155,6 +154,7 @@ def publish(mirror: Path, url: str, only: Path | None = None) -> Published:
         uploads.append(relative)
     uploads.sort(key=lambda relative: (_tier(relative), relative))
     batch = f"{root}/{_UPLOADS}/{secrets.token_hex(8)}"
+    removed: list[str] = []
     try:
         for relative in uploads:
             data = (mirror / relative).read_bytes()
@@ -163,15 +163,16 @@ def publish(mirror: Path, url: str, only: Path | None = None) -> Published:
             if not (relative in there and record.get(relative, [None] * 3)[2] == digest):
                 _put_whole(fs, data, f"{batch}/{relative}", f"{root}/{relative}")
             record[relative] = [stat.st_size, stat.st_mtime_ns, digest]
-            _write_record(mirror, record)
         removed = [] if only is not None else sorted(r for r in record if r not in files)
         for relative in removed:
             if relative in there:
                 fs.rm_file(f"{root}/{relative}")
             del record[relative]
-        _write_record(mirror, record)
     except OSError as exc:
         raise ExportError(f"{url}: cannot be written: {exc}", option="output_dir") from None
+    finally:
+        # what went up is noted even when a publish stops half way: it is not put again
+        _write_record(mirror, record)
     return Published(url, tuple(uploads), tuple(removed), len(files) - len(uploads))
 
 

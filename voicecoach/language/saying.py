@@ -55,11 +55,6 @@ class Words:
         self.locale = Locale.parse(language.locale)
         self._translations = _translations(language)
 
-    @property
-    def tag(self) -> str:
-        """The language's BCP 47 tag."""
-        return self.language.tag
-
     # -- the catalogue ---------------------------------------------------------------------
 
     def phrase(self, context: str, english: str) -> str:
@@ -104,6 +99,8 @@ class Words:
         """A number with a CLDR unit: "5 seconds", "5 sekund", "1,5 Kilometer"."""
         return self.unit_span(value, value, unit, length)
 
+    # a session says the same lengths again and again ("30 seconds"): each worked out once
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 (a language's Words lives as long)
     def unit_span(self, low: float, high: float, unit: str, length: Length = "long") -> str:
         """A range with a CLDR unit, in the plural form of its upper end: "80 to 85 per cent"."""
         high = round(high, 2)
@@ -117,10 +114,6 @@ class Words:
         """ "A, B and C" in this language's words."""
         said = [item for item in items if item]
         return format_list(said, locale=self.locale) if said else ""
-
-    def date(self, day: datetime.date) -> str:
-        """A session's date on the page: "Mon 5 Jan 2027", "Mo., 5. Jan. 2027"."""
-        return format_date(day, "medium", locale=self.locale)
 
     def short_date(self, day: datetime.date) -> str:
         """A date with its weekday, short, as a list shows it: "Tue 5 Jan 2027"."""
@@ -221,11 +214,6 @@ class Words:
             format_compound_unit(time, denominator_unit=per_unit, length="long", locale=self.locale)
             or time
         )
-
-
-def sentence_case(text: str) -> str:
-    """A sentence begins with a capital: "right leg." is said "Right leg."."""
-    return text[:1].upper() + text[1:] if text[:1].islower() else text
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -15,6 +15,7 @@ from voicecoach.audio import encode
 from voicecoach.errors import ExportError, VoicecoachError, bug_message
 from voicecoach.files import outputs
 from voicecoach.files.outputs import (
+    PROGRAMME_FILES,
     SIDECAR_SUFFIXES,
     check_writable,
     output_files,
@@ -124,9 +125,6 @@ def check_programme(
             raise type(exc)(f"{planned.title}: {exc}") from None
         found.append((planned, settle_audio(planned.routine.audio, options.build)))
     return found
-
-
-PROGRAMME_FILES = ("programme.json", "playlist.m3u8", "calendar.ics", "feed.xml", "index.html")
 
 
 def check_folder(programme: Programme, sessions: Sequence[PlannedSession], folder: Path) -> None:

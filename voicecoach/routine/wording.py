@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from voicecoach.language.messages import CUES
-from voicecoach.language.saying import Words, words_for
+from voicecoach.language.saying import Words
 
 # Every cue a routine can reword, with the only placeholders its template may name.
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
-    "intro": ("title", "description", "exercises", "minutes"),
+    "intro": ("title", "description", "exercises", "minutes", "exercise_count", "minute_count"),
     "exercise": ("name", "sets", "reps", "duration", "seconds", "sides", "target", "distance"),
     "set": ("set", "sets", "reps", "duration", "seconds", "note", "target", "distance"),
     "last_set": ("set", "sets", "reps", "duration", "seconds", "note", "target", "distance"),
@@ -40,7 +40,8 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
 # When each cue is said (the docs' cue table reads it; voicecoach help cues shows it).
 WHEN: dict[str, str] = {
     "intro": "at the start; `exercises` counts the exercises as written (a repeated block "
-    "once), `minutes` is the whole session, rounded",
+    "once), `minutes` is the whole session, rounded; `exercise_count` and `minute_count` "
+    'say them with their words, in the plural the count takes ("5 exercises", "25 minutes")',
     "exercise": "when an exercise begins",
     "set": "before each set but the last",
     "last_set": "before the last set",
@@ -71,16 +72,11 @@ WHEN: dict[str, str] = {
 SESSION_CUES = ("intro", "outro", "last_outro")
 
 # The default wording, in English: the source text of every language's catalogue (see
-# voicecoach.language.messages). `intro` names two counted phrases of its own,
-# `exercise_count` ("5 exercises") and `minute_count` ("25 minutes"), said in the language
-# with its plural forms; the `exercise` and `change` defaults are fitted to each exercise
+# voicecoach.language.messages). The `exercise` and `change` defaults are fitted to each exercise
 # (see work_template), so that a timed block is not announced with an empty rep count.
 DEFAULTS: dict[str, str] = {
     message.context.removeprefix("cue:"): message.text for message in CUES
 } | {"countdown": "{count}", "rep": "{rep}"}
-
-# placeholders of the defaults that a routine's own wording may name too
-COUNTED = {"intro": ("exercise_count", "minute_count")}
 
 
 _SENTENCE_START = re.compile(r"([.!?] )([a-z])")
@@ -148,7 +144,7 @@ def tidy(text: str) -> str:
 
 def check_template(text: str, cue: str, *, in_programme: bool = False) -> None:
     """Raise TemplateError unless `text` names only plain placeholders allowed for `cue`."""
-    allowed = PLACEHOLDERS[cue] + COUNTED.get(cue, ())
+    allowed = PLACEHOLDERS[cue]
     if in_programme and cue in SESSION_CUES:
         allowed = allowed + PLACEHOLDERS["session"]
     listed = ", ".join("{" + name + "}" for name in allowed)
@@ -254,14 +250,3 @@ def work_template(
 def _rounds(words: Words, sets: int, amount: str) -> str:
     english = ("{sets} round of {amount}", "{sets} rounds of {amount}")
     return filled(words.counted_phrase("work", english, sets), sets=sets, amount=amount)
-
-
-def spoken_duration(duration_ms: int, words: Words | None = None) -> str:
-    """A duration as a person says it: "45 seconds", "a minute and a half", "2 minutes".
-
-    Whole seconds under a minute are counted ("1 second", "30 seconds"); a half is said as
-    a half ("a minute and a half", "2 and a half minutes", "an hour and a half"); other
-    lengths join their parts with "and" ("a minute and 15 seconds", "an hour and 5 minutes").
-    The `duration` placeholder of every cue says this; `seconds` stays the plain number.
-    """
-    return (words or words_for()).duration(duration_ms)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from voicecoach.errors import ExportError
-from voicecoach.files.outputs import DEFAULT_OUTPUT_DIR
+from voicecoach.files.outputs import DEFAULT_OUTPUT_DIR, SQUAD_MANIFEST
 from voicecoach.files.types import media_type
 from voicecoach.serve.connections import Guard, Limits, QuietLog, Tally, loop_errors
 from voicecoach.serve.hosts import Hosts
@@ -48,7 +48,7 @@ _CHUNK = 64 * 1024
 def squad_folders(where: Path) -> dict[str, Path] | None:
     """A squad's folder: each athlete's folder (by its name) as its manifest lists them;
     None when `where` is no squad's folder."""
-    manifest = where.parent / f"{where.name}.squad.json"
+    manifest = where.parent / f"{where.name}{SQUAD_MANIFEST}"
     if (where / "programme.json").exists() or not manifest.is_file():
         return None
     try:
@@ -76,7 +76,7 @@ def squad_links(where: Path, athletes: Sequence[str]) -> dict[str, str] | None:
                 option="athletes",
             )
         return None
-    manifest = json.loads((where.parent / f"{where.name}.squad.json").read_text(encoding="utf-8"))
+    manifest = json.loads((where.parent / f"{where.name}{SQUAD_MANIFEST}").read_text("utf-8"))
     by_name = {str(a["name"]): str(a["folder"]) for a in manifest["athletes"]}
     found = {}
     for name in athletes:

@@ -248,21 +248,22 @@ class SharedClipCache(ClipCache):
         self._uploads: Any = None  # entries go up in the background, while speech goes on
         self._pending: list[Any] = []
 
-    def _remote(self, path: Path) -> str:
+    def _name(self, path: Path) -> str:
+        """An entry's name in the store (listing it the first time)."""
         if self._fs is None:
             self._fs, self._root = filesystem(self.url)
             self._there = _listed(self.url, self._fs, self._root)
-        return f"{self._root}/{path.relative_to(self.folder).as_posix()}"
+        return path.relative_to(self.folder).as_posix()
 
     def _read(self, path: Path) -> tuple[float, np.ndarray] | None:
         found = super()._read(path)
         if found is not None:
             return found
-        remote = self._remote(path)
-        if remote[len(self._root) + 1 :] not in self._there:
+        name = self._name(path)
+        if name not in self._there:
             return None
         try:
-            found = _parse(self._fs.cat_file(remote))
+            found = _parse(self._fs.cat_file(f"{self._root}/{name}"))
         except (OSError, ValueError):
             return None
         if found is not None:
@@ -273,8 +274,7 @@ class SharedClipCache(ClipCache):
         super()._write(path, meta, values)
         if self.failure is not None:
             return
-        remote = self._remote(path)
-        name = remote[len(self._root) + 1 :]
+        name = self._name(path)
         if name in self._there:
             return
         self._there.add(name)
@@ -282,11 +282,16 @@ class SharedClipCache(ClipCache):
             from concurrent.futures import ThreadPoolExecutor
 
             self._uploads = ThreadPoolExecutor(4, thread_name_prefix="voicecoach-cache")
+        remote = f"{self._root}/{name}"
         self._pending.append(self._uploads.submit(self._fs.pipe_file, remote, _pack(meta, values)))
 
     def flush(self) -> None:
-        """Wait for the entries going up; the first failure is the cache's."""
+        """Wait for the entries going up, and let their threads go; the first failure is
+        the cache's."""
         pending, self._pending = self._pending, []
+        uploads, self._uploads = self._uploads, None
+        if uploads is not None:
+            uploads.shutdown(wait=True)
         for future in pending:
             try:
                 future.result()

@@ -20,7 +20,6 @@ from voicecoach.language.tags import language_for
 from voicecoach.speech.bundled import load_bundled_espeak
 from voicecoach.speech.engine import Clip, Voice, VoiceInfo, trim_silence
 
-DEFAULT_VOICE = "en-us"
 _ATTEMPTS = 6
 _TIMEOUT_S = 60
 _SCRATCH = "voicecoach-speech-"

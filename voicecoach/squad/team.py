@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.errors import ExportError
-from voicecoach.files.outputs import check_folder, slugify
+from voicecoach.files.outputs import SQUAD_MANIFEST, SQUAD_OVERVIEW, check_folder, slugify
 from voicecoach.programme.folder import ProgrammeOptions, ProgrammeResult, build_programme
 from voicecoach.programme.publish import write_if_changed
 from voicecoach.squad.personal import personal_programme
@@ -50,7 +50,11 @@ class SquadResult:
 def squad_paths(squad: Squad, output_dir: Path) -> tuple[Path, Path, Path]:
     """The squad's folder, its manifest and its overview."""
     slug = slugify(squad.title)
-    return output_dir / slug, output_dir / f"{slug}.squad.json", output_dir / f"{slug}.coach.html"
+    return (
+        output_dir / slug,
+        output_dir / f"{slug}{SQUAD_MANIFEST}",
+        output_dir / f"{slug}{SQUAD_OVERVIEW}",
+    )
 
 
 def build_squad(
