@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
@@ -21,6 +22,7 @@ from voicecoach.files.outputs import (
     output_files,
     slugify,
 )
+from voicecoach.files.parts import part_prefix, remove_dead_parts
 from voicecoach.music.session import with_files
 from voicecoach.music.tracks import find_tracks
 from voicecoach.programme import cover, publish
@@ -45,6 +47,8 @@ from voicecoach.session.runners import PoolRunner, Runner
 from voicecoach.timeline import Timeline
 
 SessionProgress = Callable[[int, int], None]  # (sessions done, sessions in all)
+TASK_FOLDER = "voicecoach-task-"  # a shipping task's own folder: voicecoach-task-<pid>.…
+Wanted = list[tuple[PlannedSession, AudioSettings, str]]  # with each one's key
 
 
 @dataclass(frozen=True)
@@ -216,6 +220,22 @@ def _whole(record: publish.Record, folder: Path) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class ProgrammeWork:
+    """A programme build as planned before any audio: which sessions to make, and what an
+    earlier build left (see `prepare_programme`, `session_tasks`, `finish_programme`)."""
+
+    programme: Programme
+    options: ProgrammeOptions  # with the cover drawn
+    folder: Path
+    count: int  # sessions in the programme
+    before: publish.Earlier
+    records: dict[int, publish.Record]  # those kept, so far
+    wanted: Wanted
+    kept: list[int]
+    started: float
+
+
 def build_programme(
     programme: Programme,
     options: ProgrammeOptions = ProgrammeOptions(),
@@ -226,6 +246,23 @@ def build_programme(
 
     `on_made` hears of each session's audio as soon as it is written.
     """
+    work = prepare_programme(programme, options)
+    if work.options.runner is None and (work.options.jobs == 1 or len(work.wanted) <= 1):
+        return finish_programme(work, made_here(work), progress, on_made)
+    runner = work.options.runner or PoolRunner(work.options.jobs)
+    function, arguments = session_tasks(work, runner)
+    outcomes = runner.map(function, arguments)
+    try:
+        return finish_programme(work, outcomes, progress, on_made)
+    finally:
+        close = getattr(outcomes, "close", None)
+        if close is not None:
+            close()  # a run stopped early: the tasks not yet done are cancelled
+
+
+def prepare_programme(programme: Programme, options: ProgrammeOptions) -> ProgrammeWork:
+    """Everything before any audio: the sessions checked, the folder checked, the cover
+    drawn, and which sessions an earlier build already made as they are now."""
     started = time.perf_counter()
     sessions = check_programme(programme, options)
     if options.session is not None and not 1 <= options.session <= len(sessions):
@@ -238,17 +275,53 @@ def build_programme(
     artwork = cover.cover(programme.title, programme.artwork)  # before any audio
     options = replace(options, build=replace(options.build, cover=artwork))
     before = publish.read_earlier(folder / "programme.json")
-    earlier = before.records
-    records, wanted, kept = _triage(sessions, earlier, folder, options)
-    warnings: list[str] = list(before.warnings)
+    records, wanted, kept = _triage(sessions, before.records, folder, options)
+    return ProgrammeWork(
+        programme, options, folder, len(sessions), before, records, wanted, kept, started
+    )
+
+
+def session_tasks(
+    work: ProgrammeWork, runner: Runner
+) -> tuple[Callable[..., object], list[tuple[object, ...]]]:
+    """The task that builds one session on `runner`, and its arguments for each wanted one.
+
+    Each worker is handed the session's routine as planned here, never a path to read
+    again: what it builds is what the key was made from, whatever options made it. A
+    cluster's workers may be other machines: each builds in a folder of its own and sends
+    the files back (`ships_files`), and `finish_programme` puts them in place.
+    """
+    arguments: list[tuple[object, ...]] = [
+        (planned.routine, _session_options(planned, audio, work.folder, work.options))
+        for planned, audio, _key in work.wanted
+    ]
+    shipped = getattr(runner, "ships_files", False)
+    return (_build_and_ship if shipped else _build_in_worker), arguments
+
+
+def finish_programme(
+    work: ProgrammeWork,
+    outcomes: Iterable[object],
+    progress: SessionProgress | None = None,
+    on_made: Callable[[Path], None] | None = None,
+) -> ProgrammeResult:
+    """Take each wanted session's outcome (in order, from `outcomes`: a result, a shipped
+    result and its files, or an error's message), then write the programme's own files.
+
+    Reads only as many outcomes as sessions are wanted: a squad's athletes share one
+    stream of them.
+    """
+    records, folder = dict(work.records), work.folder
+    warnings: list[str] = list(work.before.warnings)
     made: list[int] = []
-    total = len(wanted)
+    total = len(work.wanted)
     if progress and total:
         progress(0, total)
     try:
-        for done, (planned, key, result) in enumerate(
-            _make(programme, wanted, folder, options), start=1
+        for done, ((planned, _audio, key), outcome) in enumerate(
+            zip(work.wanted, itertools.islice(outcomes, total), strict=True), start=1
         ):
+            result = _outcome(planned, outcome, folder)
             number = planned.slot.number
             records[number] = _record(planned, result.audio_path, folder, result.timeline, key)
             warnings += [f"{planned.title}: {w}" for w in result.timeline.warnings]
@@ -261,26 +334,23 @@ def build_programme(
         # what was made stays listed, even when a later session failed or the run was
         # stopped; so does every session of an earlier build still whole on disk (a
         # stopped --force has not made it again yet, but it is there to play)
-        for number, record in earlier.items():
-            if number not in records and number <= len(sessions) and _whole(record, folder):
+        for number, record in work.before.records.items():
+            if number not in records and number <= work.count and _whole(record, folder):
                 records[number] = record
         files, changed, removed = _publish(
-            programme, [records[n] for n in sorted(records)], folder, options, before
+            work.programme, [records[n] for n in sorted(records)], folder, work.options, work.before
         )
     return ProgrammeResult(
         folder,
         tuple(records[n] for n in sorted(records)),
         tuple(made),
-        tuple(kept),
+        tuple(work.kept),
         tuple(files),
         tuple(warnings),
-        time.perf_counter() - started,
+        time.perf_counter() - work.started,
         tuple(changed),
         tuple(removed),
     )
-
-
-Wanted = list[tuple[PlannedSession, AudioSettings, str]]
 
 
 def _triage(
@@ -315,40 +385,24 @@ def _values(planned: PlannedSession) -> dict[str, dict[str, object]]:
     return {e.name: values_of(e) for e in planned.routine.exercises()}
 
 
-def _make(
-    programme: Programme,
-    wanted: Sequence[tuple[PlannedSession, AudioSettings, str]],
-    folder: Path,
-    options: ProgrammeOptions,
-) -> Iterator[tuple[PlannedSession, str, BuildResult]]:
-    """Build the wanted sessions, in order, `jobs` at a time (or on the runner given): each
-    with its key and result."""
-    if options.runner is None and (options.jobs == 1 or len(wanted) <= 1):
-        for planned, audio, key in wanted:
-            session_options = _session_options(planned, audio, folder, options)
-            try:
-                result = build_routine(planned.routine, session_options)
-            except VoicecoachError as exc:
-                raise type(exc)(f"{planned.title}: {exc}") from None
-            yield planned, key, result
-        return
-    # each worker is handed the session's routine as planned here, never a path to read
-    # again: what it builds is what the key was made from, whatever options made it
-    arguments = [
-        (planned.routine, _session_options(planned, audio, folder, options))
-        for planned, audio, _key in wanted
-    ]
-    runner = options.runner or PoolRunner(options.jobs)
-    # a cluster's workers may be other machines: each builds in a folder of its own and
-    # sends the files back, and they are put in place here
-    shipped = getattr(runner, "ships_files", False)
-    outcomes = runner.map(_build_and_ship if shipped else _build_in_worker, arguments)
-    for (planned, _audio, key), outcome in zip(wanted, outcomes, strict=True):
-        if isinstance(outcome, str):
-            raise VoicecoachError(f"{planned.title}: {outcome}")
-        if isinstance(outcome, tuple):
-            outcome = _landed(outcome[0], outcome[1], folder)
-        yield planned, key, outcome
+def made_here(work: ProgrammeWork) -> Iterator[BuildResult]:
+    """The wanted sessions built one after another in this process."""
+    for planned, audio, _key in work.wanted:
+        session_options = _session_options(planned, audio, work.folder, work.options)
+        try:
+            yield build_routine(planned.routine, session_options)
+        except VoicecoachError as exc:
+            raise type(exc)(f"{planned.title}: {exc}") from None
+
+
+def _outcome(planned: PlannedSession, outcome: object, folder: Path) -> BuildResult:
+    """A session's result from what its task gave back (its files put in place if sent)."""
+    if isinstance(outcome, str):
+        raise VoicecoachError(f"{planned.title}: {outcome}")
+    if isinstance(outcome, tuple):
+        return _landed(outcome[0], outcome[1], folder)
+    assert isinstance(outcome, BuildResult)
+    return outcome
 
 
 def _build_in_worker(routine: Routine, options: BuildOptions) -> BuildResult | str:
@@ -368,7 +422,11 @@ def _build_and_ship(
 
     target = options.output
     assert target is not None
-    with tempfile.TemporaryDirectory(prefix="voicecoach-task-") as scratch:
+    # a worker killed mid-task (Dask runs the task again elsewhere) left its folder: the
+    # next task on this machine removes the folders of workers no longer running
+    scratch_root = Path(tempfile.gettempdir())
+    remove_dead_parts(scratch_root.glob(f"{TASK_FOLDER}*"), TASK_FOLDER)
+    with tempfile.TemporaryDirectory(prefix=part_prefix(TASK_FOLDER)) as scratch:
         here = Path(scratch) / target.name
         outcome = _build_in_worker(routine, replace(options, output=here))
         if isinstance(outcome, str):

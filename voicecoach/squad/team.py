@@ -8,19 +8,30 @@ manifest and the coach's overview beside the squad's folder (never inside it).
 
 from __future__ import annotations
 
+import contextlib
 import html
+import itertools
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from voicecoach.errors import ExportError
 from voicecoach.files.outputs import SQUAD_MANIFEST, SQUAD_OVERVIEW, check_folder, slugify
-from voicecoach.programme.folder import ProgrammeOptions, ProgrammeResult, build_programme
+from voicecoach.programme.folder import (
+    ProgrammeOptions,
+    ProgrammeResult,
+    ProgrammeWork,
+    finish_programme,
+    made_here,
+    prepare_programme,
+    session_tasks,
+)
 from voicecoach.programme.publish import write_if_changed
+from voicecoach.session.runners import PoolRunner
 from voicecoach.squad.personal import personal_programme
 from voicecoach.squad.roster import Member, Squad
 from voicecoach.workouts.steps import DEFAULT_OPEN_STEP_MS
@@ -81,18 +92,49 @@ def build_squad(
     programmes = {m.name: personal_programme(squad, m, options.open_step_ms) for m in squad.members}
     languages = {name: programme.language for name, programme in programmes.items()}
     write_if_changed(manifest, manifest_json(squad, folder, names, sessions, languages))
+    # every athlete's build planned (folders, covers, what is already made) before any
+    # audio; then all their sessions are one stream of tasks, so no worker waits for an
+    # athlete's pages to be written before the next athlete's sessions start
+    works = [
+        prepare_programme(
+            programmes[m.name], replace(options.programme, folder=folder / names[m.name])
+        )
+        for m in squad.members
+    ]
     built = []
-    for member in squad.members:
-        programme = programmes[member.name]
-        athlete_options = replace(options.programme, folder=folder / names[member.name])
-        result = build_programme(programme, athlete_options)
-        built.append((member, names[member.name], result))
-        sessions[member.name] = [record.file for record in result.records]
-        if on_athlete is not None:
-            on_athlete(member, result)
-        write_if_changed(manifest, manifest_json(squad, folder, names, sessions, languages))
+    with _outcomes(works, options.programme) as outcomes:
+        for member, work in zip(squad.members, works, strict=True):
+            result = finish_programme(work, outcomes)
+            built.append((member, names[member.name], result))
+            sessions[member.name] = [record.file for record in result.records]
+            if on_athlete is not None:
+                on_athlete(member, result)
+            write_if_changed(manifest, manifest_json(squad, folder, names, sessions, languages))
     write_if_changed(overview, overview_html(squad, folder, built))
     return SquadResult(folder, manifest, overview, tuple(built), time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def _outcomes(works: list[ProgrammeWork], options: ProgrammeOptions) -> Iterator[Iterator[object]]:
+    """Every athlete's wanted sessions built, in order, as one stream (athlete by athlete).
+
+    Here one by one with one job; else on the runner, which is let go of at the end (the
+    tasks not yet done cancelled, when the run stops early).
+    """
+    if options.runner is None and options.jobs == 1:
+        yield itertools.chain.from_iterable(made_here(work) for work in works)
+        return
+    runner = options.runner or PoolRunner(options.jobs)
+    tasks = [session_tasks(work, runner) for work in works]
+    function = tasks[0][0] if tasks else None
+    arguments = [args for _function, listed in tasks for args in listed]
+    stream = runner.map(function, arguments) if function is not None else iter(())
+    try:
+        yield stream
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
 
 
 def _earlier(manifest: Path) -> dict[str, tuple[str, list[str]]]:
