@@ -108,3 +108,36 @@ def test_the_command_line_takes_a_scheduler_for_a_squad_only(
     assert result.stdout.splitlines()[-1].startswith(
         f"Squad {out / 'track-club'}/: 3 athletes, 12 sessions (12 made, 0 unchanged)"
     )
+
+
+def test_a_task_removes_what_a_killed_task_left_in_the_temporary_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+    import tempfile
+
+    from voicecoach.programme.folder import TASK_FOLDER, _build_and_ship
+    from voicecoach.routine.loading import load_routine
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    left = tmp_path / "tmp" / f"{TASK_FOLDER}{gone.stdout.strip()}.x1y2"
+    (left / "half").mkdir(parents=True)
+    (left / "half" / "session.mp3.part").write_bytes(b"half an mp3")
+    running = tmp_path / "tmp" / f"{TASK_FOLDER}{os.getppid()}.z3"  # a live process's
+    running.mkdir()
+    routine = tmp_path / "r.yaml"
+    routine.write_text("title: T\nexercises:\n  - {name: Hold, duration: 5s}\n")
+    outcome = _build_and_ship(
+        load_routine(routine), BuildOptions(output=tmp_path / "out" / "t.mp3")
+    )
+    assert isinstance(outcome, tuple), outcome
+    assert "t.mp3" in outcome[1]
+    assert sorted(p.name for p in (tmp_path / "tmp").iterdir()) == [running.name]
