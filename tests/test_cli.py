@@ -403,9 +403,9 @@ def test_a_base_url_on_the_command_line_is_checked_as_in_a_programme(
 ) -> None:
     result = runner.invoke(main, ["build", "scripts/programme.yaml", "--base-url", url])
     assert result.exit_code == 2
-    assert result.stderr.rstrip().endswith(
+    assert result.stderr == (  # one line, not click's usage block
         "Error: Invalid value for '--base-url': expected an absolute http:// or https:// "
-        f"address with a host, found {url!r}"
+        f"address with a host, found {url!r} (see 'main build --help')\n"
     )
 
 

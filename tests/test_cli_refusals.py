@@ -333,3 +333,24 @@ def test_warnings_of_several_files_name_their_file(runner: CliRunner, tmp_path: 
     warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
     assert warnings
     assert all(line.startswith(f"Warning: {lap}: ") for line in warnings)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["build", "--jobs", "x"], "Invalid value for '-j' / '--jobs': 'x' is not a valid"),
+        (["bild"], "No such command 'bild'. Did you mean 'build'?"),
+        (["build", "--bogus"], "No such option '--bogus'"),
+        (["--bogus"], "No such option '--bogus'"),
+    ],
+)
+def test_a_command_line_click_cannot_read_is_one_line_pointing_to_the_help(
+    args: list[str], said: str
+) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"Error: {said}")
+    assert lines[0].endswith("--help')")
+    assert result.stdout == ""

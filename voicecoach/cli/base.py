@@ -32,6 +32,30 @@ def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
     click.echo(printable(message), err=err, nl=nl)
 
 
+class OneLineUsageError(click.UsageError):
+    """A command line click cannot take, said in one line with where the help is (not
+    click's usage block, a hint and the error on three)."""
+
+    def __init__(self, message: str, ctx: click.Context | None, hint: bool) -> None:
+        super().__init__(message, ctx)
+        self.hint = hint
+
+    @classmethod
+    def of(cls, exc: click.UsageError) -> OneLineUsageError:
+        """Click's own refusals of what was typed (an unknown option, a bad value) point to
+        the help; ours already say what to do instead."""
+        if isinstance(exc, cls):
+            return exc
+        return cls(exc.format_message(), exc.ctx, hint=type(exc) is not click.UsageError)
+
+    def show(self, file: Any = None) -> None:
+        """`Error: what was wrong (see 'voicecoach build --help')`."""
+        said = self.format_message()
+        if self.hint and self.ctx is not None:
+            said = f"{said.rstrip('.')} (see '{self.ctx.command_path} --help')"
+        echo(f"Error: {said}", err=True)
+
+
 class Group(click.Group):
     """Turns errors into one `Error: ...` line, and Ctrl-C, SIGTERM and SIGHUP into 128+N.
 
@@ -58,12 +82,27 @@ class Group(click.Group):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(128 + signal.SIGPIPE)
+        except click.UsageError as exc:
+            raise OneLineUsageError.of(exc) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # a bug: still one line, with the details on request
             if os.environ.get("VOICECOACH_DEBUG"):
                 raise
             raise click.ClickException(bug_message(exc)) from None
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """The top-level options read, a mistake in them said in one line."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise OneLineUsageError.of(exc) from None
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
