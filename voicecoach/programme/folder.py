@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import itertools
@@ -223,7 +224,7 @@ def _whole(record: publish.Record, folder: Path) -> bool:
 @dataclass(frozen=True)
 class ProgrammeWork:
     """A programme build as planned before any audio: which sessions to make, and what an
-    earlier build left (see `prepare_programme`, `session_tasks`, `finish_programme`)."""
+    earlier build left (see `prepare_programme`, `session_outcomes`, `finish_programme`)."""
 
     programme: Programme
     options: ProgrammeOptions  # with the cover drawn
@@ -247,17 +248,34 @@ def build_programme(
     `on_made` hears of each session's audio as soon as it is written.
     """
     work = prepare_programme(programme, options)
-    if work.options.runner is None and (work.options.jobs == 1 or len(work.wanted) <= 1):
-        return finish_programme(work, made_here(work), progress, on_made)
-    runner = work.options.runner or PoolRunner(work.options.jobs)
-    function, arguments = session_tasks(work, runner)
-    outcomes = runner.map(function, arguments)
-    try:
+    with session_outcomes([work], work.options) as outcomes:
         return finish_programme(work, outcomes, progress, on_made)
+
+
+@contextlib.contextmanager
+def session_outcomes(
+    works: Sequence[ProgrammeWork], options: ProgrammeOptions
+) -> Iterator[Iterator[object]]:
+    """The wanted sessions of every build in `works` made, in order, as one stream (a
+    squad's athletes one after another), for `finish_programme` to take each build's share.
+
+    Made here one by one with one job (or one session); else on the runner, which is let
+    go of at the end: the tasks not yet done are cancelled when the run stops early.
+    """
+    wanted = sum(len(work.wanted) for work in works)
+    if options.runner is None and (options.jobs == 1 or wanted <= 1):
+        yield itertools.chain.from_iterable(made_here(work) for work in works)
+        return
+    runner = options.runner or PoolRunner(options.jobs)
+    function = _build_and_ship if getattr(runner, "ships_files", False) else _build_in_worker
+    arguments = [args for work in works for args in session_arguments(work)]
+    stream = runner.map(function, arguments)
+    try:
+        yield stream
     finally:
-        close = getattr(outcomes, "close", None)
+        close = getattr(stream, "close", None)
         if close is not None:
-            close()  # a run stopped early: the tasks not yet done are cancelled
+            close()
 
 
 def prepare_programme(programme: Programme, options: ProgrammeOptions) -> ProgrammeWork:
@@ -281,22 +299,18 @@ def prepare_programme(programme: Programme, options: ProgrammeOptions) -> Progra
     )
 
 
-def session_tasks(
-    work: ProgrammeWork, runner: Runner
-) -> tuple[Callable[..., object], list[tuple[object, ...]]]:
-    """The task that builds one session on `runner`, and its arguments for each wanted one.
+def session_arguments(work: ProgrammeWork) -> list[tuple[Routine, BuildOptions]]:
+    """Each wanted session's task arguments: the routine as planned, and its options.
 
     Each worker is handed the session's routine as planned here, never a path to read
     again: what it builds is what the key was made from, whatever options made it. A
     cluster's workers may be other machines: each builds in a folder of its own and sends
     the files back (`ships_files`), and `finish_programme` puts them in place.
     """
-    arguments: list[tuple[object, ...]] = [
+    return [
         (planned.routine, _session_options(planned, audio, work.folder, work.options))
         for planned, audio, _key in work.wanted
     ]
-    shipped = getattr(runner, "ships_files", False)
-    return (_build_and_ship if shipped else _build_in_worker), arguments
 
 
 def finish_programme(

@@ -8,13 +8,11 @@ manifest and the coach's overview beside the squad's folder (never inside it).
 
 from __future__ import annotations
 
-import contextlib
 import html
-import itertools
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,14 +22,11 @@ from voicecoach.files.outputs import SQUAD_MANIFEST, SQUAD_OVERVIEW, check_folde
 from voicecoach.programme.folder import (
     ProgrammeOptions,
     ProgrammeResult,
-    ProgrammeWork,
     finish_programme,
-    made_here,
     prepare_programme,
-    session_tasks,
+    session_outcomes,
 )
 from voicecoach.programme.publish import write_if_changed
-from voicecoach.session.runners import PoolRunner
 from voicecoach.squad.personal import personal_programme
 from voicecoach.squad.roster import Member, Squad
 from voicecoach.workouts.steps import DEFAULT_OPEN_STEP_MS
@@ -102,7 +97,7 @@ def build_squad(
         for m in squad.members
     ]
     built = []
-    with _outcomes(works, options.programme) as outcomes:
+    with session_outcomes(works, options.programme) as outcomes:
         for member, work in zip(squad.members, works, strict=True):
             result = finish_programme(work, outcomes)
             built.append((member, names[member.name], result))
@@ -112,29 +107,6 @@ def build_squad(
             write_if_changed(manifest, manifest_json(squad, folder, names, sessions, languages))
     write_if_changed(overview, overview_html(squad, folder, built))
     return SquadResult(folder, manifest, overview, tuple(built), time.perf_counter() - started)
-
-
-@contextlib.contextmanager
-def _outcomes(works: list[ProgrammeWork], options: ProgrammeOptions) -> Iterator[Iterator[object]]:
-    """Every athlete's wanted sessions built, in order, as one stream (athlete by athlete).
-
-    Here one by one with one job; else on the runner, which is let go of at the end (the
-    tasks not yet done cancelled, when the run stops early).
-    """
-    if options.runner is None and options.jobs == 1:
-        yield itertools.chain.from_iterable(made_here(work) for work in works)
-        return
-    runner = options.runner or PoolRunner(options.jobs)
-    tasks = [session_tasks(work, runner) for work in works]
-    function = tasks[0][0] if tasks else None
-    arguments = [args for _function, listed in tasks for args in listed]
-    stream = runner.map(function, arguments) if function is not None else iter(())
-    try:
-        yield stream
-    finally:
-        close = getattr(stream, "close", None)
-        if close is not None:
-            close()
 
 
 def _earlier(manifest: Path) -> dict[str, tuple[str, list[str]]]:
