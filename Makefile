@@ -50,9 +50,11 @@ bench: $(TESTED)
 	$(BIN)/python -m bench.squad
 	$(BIN)/python -m bench.languages
 	$(BIN)/python -m bench.listening
+	$(BIN)/python -m bench.intelligibility --every 3
 
 listen: $(TESTED)
 	$(BIN)/python -m bench.listening
+	$(BIN)/python -m bench.intelligibility --every 3
 
 stops: $(BUILT)
 	$(BIN)/python -m bench.stops

@@ -3,25 +3,32 @@
 As the Hurricane Challenge does: the same masker for the processed and the unprocessed
 speech, its spectrum and level taken from the session built with `clarity: off`, both
 sessions at the same integrated loudness (the build's target). For each engine, setting
-and masker (speech-shaped: the off session's long-term spectrum; pink; four-talker
-babble: the off session shifted and summed), every speech cue is heard by an offline
-recogniser restricted to the session's phrases at SNRs from -7.5 to +10 dB in 2.5 dB
-steps (the SNR is the masker under the off speech's active level), pooled over three
-routines (the seed, the run/walk starter with long rests, the Tabata's fast intervals).
+and masker, every speech cue is heard by an offline recogniser restricted to the
+session's phrases at SNRs from -7.5 to +10 dB in 2.5 dB steps (the SNR is the masker
+under the off speech's active level), pooled over three routines (the seed, the
+run/walk starter with long rests, the Tabata's fast intervals). The maskers:
+
+- speech-shaped: random phases over the off session's long-term spectrum;
+- pink: 1/f, a street's broadband hum;
+- babble: four other espeak-ng voices, at other rates and pitches, reading ordinary
+  sentences that are no cue's words, summed.
+
 The 50 % point of each curve is found by interpolation; the gain is how far it moves.
 A second, independent measure: extended STOI (pystoi) of the same noisy cues against the
-clean unprocessed speech.
+clean unprocessed speech, with a line per masker saying whether the two agree. And the
+quiet room: the share of cues heard right with only a faint hiss (clarity must keep it).
 
-    .venv/bin/python -m bench.intelligibility                       # the whole measure
-    .venv/bin/python -m bench.intelligibility --engines espeak-ng --every 3   # quicker
+    .venv/bin/python -m bench.intelligibility --every 3   # make listen: every third cue
+    .venv/bin/python -m bench.intelligibility             # every cue (three times longer)
+    .venv/bin/python -m bench.intelligibility --engines espeak-ng --every 6   # quicker
 
-It prints the curves and the gains, and draws them into docs/intelligibility.png. Not yet
-part of `make listen`: the measure is in place, the clarity chain it is to tune is not.
+It prints the curves and the gains, and draws them into docs/intelligibility.png.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import sys
@@ -35,6 +42,7 @@ from bench.listening import REPO, build, with_voice
 from tests.support.audio import decode
 from tests.support.listening import (
     AROUND_S,
+    HISS,
     active_level,
     grammar_decoder,
     noise,
@@ -55,13 +63,83 @@ PLOT = REPO / "docs" / "intelligibility.png"
 Tally = dict[tuple[str, str, str, float], list[float]]  # (engine, setting, masker, snr)
 
 
+# ordinary text, no cue's words: four talkers, each with sentences of its own
+BABBLE = (
+    (
+        "gmw/en-gb-scotland",
+        150,
+        1.0,
+        "The library opens early each morning and closes at "
+        "noon on public holidays. Visitors may borrow several books at once, and the reading "
+        "room upstairs is kept quiet for students.",
+    ),
+    (
+        "gmw/en-029",
+        175,
+        0.86,
+        "Yesterday the council agreed to repair the old bridge near "
+        "the harbour. Work will begin in spring, and buses will take a longer route while the "
+        "road is closed.",
+    ),
+    (
+        "gmw/en",
+        160,
+        1.22,
+        "My grandmother grew tomatoes, beans and potatoes behind her "
+        "cottage. Every summer we picked berries and made jam that lasted until the winter.",
+    ),
+    (
+        "gmw/en-us-nyc",
+        185,
+        1.1,
+        "The weather tomorrow will be cloudy with light rain "
+        "spreading from the west. It should stay mild, and the wind will drop by the evening.",
+    ),
+)
+
+
+@functools.cache
+def talkers() -> tuple[np.ndarray, ...]:
+    """Each babble talker's sentences at `RATE`, joined by short pauses (made once a run).
+
+    A talker's pitch factor plays its voice that much higher (and quicker): a different
+    talker, not the same voice at another setting."""
+    from voicecoach.audio.dsp import resample
+    from voicecoach.speech.engine import Voice
+    from voicecoach.speech.pyttsx3_engine import Pyttsx3Engine
+
+    made = []
+    for name, rate, pitch, text in BABBLE:
+        synthesizer = Pyttsx3Engine().open(Voice(name=name, rate=rate, clarity="off"))
+        try:
+            parts = []
+            for sentence in text.split(". "):
+                clip = synthesizer.synthesize(sentence.rstrip(".") + ".")
+                parts.append(resample(clip.samples, round(clip.sample_rate * pitch), RATE))
+                parts.append(np.zeros(RATE // 6, dtype=np.float32))
+        finally:
+            synthesizer.close()
+        voice = np.concatenate(parts).astype(np.float64)
+        made.append(voice / np.sqrt(np.mean(voice * voice)))
+    return tuple(made)
+
+
+def babble(length: int) -> np.ndarray:
+    """Four talkers, each looped to `length` from a place of its own, summed."""
+    made = np.zeros(length)
+    for k, voice in enumerate(talkers()):
+        looped = np.tile(voice, length // len(voice) + 2)
+        start = (k * len(voice)) // len(BABBLE)
+        made += looped[start : start + length]
+    return made
+
+
 def masker(off: np.ndarray, kind: str, length: int) -> np.ndarray:
-    """A masker of unit RMS, `length` long, made from the off session."""
-    padded = np.concatenate([off, np.zeros(max(0, length - len(off)))])[:length]
-    if kind == "babble":  # four talkers: the session from four places in it, summed
-        made = sum(np.roll(padded, (k + 1) * length // 5) for k in range(4))
-        made = np.asarray(made, dtype=np.float64)
+    """A masker of unit RMS, `length` long: babble, or noise made from the off session."""
+    if kind == "babble":
+        made = babble(length)
         return made / np.sqrt(np.mean(made * made))
+    padded = np.concatenate([off, np.zeros(max(0, length - len(off)))])[:length]
     return noise(padded, RATE, "speech" if kind == "speech-shaped" else kind)
 
 
@@ -77,30 +155,50 @@ def cues_of(mp3: Path) -> list[tuple[int, int, str]]:
 
 
 def heard(
-    sessions: dict[str, np.ndarray], cues: list[tuple[int, int, str]], every: int
+    sessions: dict[str, tuple[np.ndarray, list[tuple[int, int, str]]]], every: int
 ) -> Iterator[tuple[str, str, float, float, float]]:
-    """(setting, masker, snr, share heard right, ESTOI) for each condition."""
+    """(setting, masker, snr, share heard right, ESTOI) for each condition; the quiet room
+    as the masker "quiet" (its snr inf, its ESTOI nan).
+
+    Each setting's cues are its own session's (a slower voice's cues end later); the
+    masker is the same, from the off session, at the same place under each cue's onset.
+    ESTOI's reference is the off session's clean cue where the cue is as long, else (a
+    setting that changes the timing) the setting's own clean cue."""
     from pystoi import stoi
 
-    off = sessions["off"]
+    off, off_cues = sessions["off"]
     pad = int(AROUND_S * RATE)
-    decoder, phrases = grammar_decoder([said for _lo, _hi, said in cues])
-    chosen = [cue for cue in cues[::every] if cue[2] in phrases]
+    decoder, phrases = grammar_decoder([said for _lo, _hi, said in off_cues])
+    chosen = {
+        setting: [cue for cue in cues[::every] if cue[2] in phrases]
+        for setting, (_audio, cues) in sessions.items()
+    }
     reference = active_level(off, RATE)
+    longest = max(len(audio) for audio, _cues in sessions.values())
+    hiss = np.random.default_rng(7).normal(0, HISS, longest + 2 * pad)
+    for setting, (audio, _cues) in sessions.items():
+        right = sum(
+            recognise(decoder, audio[lo:hi], RATE, hiss[lo : hi + 2 * pad]) == said
+            for lo, hi, said in chosen[setting]
+        )
+        yield setting, "quiet", float("inf"), right / max(1, len(chosen[setting])), float("nan")
     for kind in MASKERS:
-        base = masker(off, kind, len(off) + 2 * pad)
+        base = masker(off, kind, longest + 2 * pad)
         for snr in SNRS:
             around = base * reference / 10 ** (snr / 20)
-            for setting, audio in sessions.items():
+            for setting, (audio, _cues) in sessions.items():
                 right = 0
                 clean, noisy = [], []
-                for lo, hi, said in chosen:
+                for (lo, hi, said), (olo, ohi, _) in zip(
+                    chosen[setting], chosen["off"], strict=True
+                ):
                     part = audio[lo:hi]
                     right += recognise(decoder, part, RATE, around[lo : hi + 2 * pad]) == said
-                    clean.append(off[lo:hi])
+                    aligned = (olo, ohi) == (lo, hi)
+                    clean.append(off[lo:hi] if aligned else part)
                     noisy.append(part + around[lo + pad : hi + pad][: len(part)])
                 index = stoi(np.concatenate(clean), np.concatenate(noisy), RATE, extended=True)
-                yield setting, kind, snr, right / max(1, len(chosen)), float(index)
+                yield setting, kind, snr, right / max(1, len(chosen[setting])), float(index)
 
 
 def fifty(points: list[tuple[float, float]]) -> float | None:
@@ -118,13 +216,12 @@ def measure(engines: list[str], settings: list[str], every: int, root: Path) -> 
     for engine in engines:
         for name, path in ROUTINES.items():
             sessions = {}
-            mp3 = None
             for setting in settings:
                 label = f"{engine}-{setting}-{name}"
                 mp3, _ = build(with_voice(path.read_text(), engine, setting), root, label)
-                sessions[setting] = decode(mp3, RATE)[0].astype(np.float64)
-            assert mp3 is not None
-            for setting, kind, snr, share, index in heard(sessions, cues_of(mp3), every):
+                audio = decode(mp3, RATE)[0].astype(np.float64)
+                sessions[setting] = (audio, cues_of(mp3))
+            for setting, kind, snr, share, index in heard(sessions, every):
                 cell = tally.setdefault((engine, setting, kind, snr), [0.0, 0.0, 0])
                 cell[0] += share
                 cell[1] += index
@@ -149,6 +246,11 @@ def report(tally: Tally, engines: list[str], settings: list[str]) -> dict[str, f
                 cells = [tally[(engine, setting, kind, snr)] for snr in SNRS]
                 curve = [(snr, share / n) for snr, (share, _i, n) in zip(SNRS, cells, strict=True)]
                 points[f"{engine} {kind} {setting}"] = fifty(curve)
+    print("\nthe quiet room: share of cues heard right (pooled over the routines)")
+    for engine in engines:
+        for setting in settings:
+            share, _index, n = tally[(engine, setting, "quiet", float("inf"))]
+            print(f"  {engine:<10} {setting:<9} {100 * share / n:6.1f}%")
     print("\n50 % points and gains (pooled over the routines)")
     for engine in engines:
         for kind in MASKERS:
@@ -158,7 +260,28 @@ def report(tally: Tally, engines: list[str], settings: list[str]) -> dict[str, f
                 gain = f"{off - point:+.1f} dB" if off is not None and point is not None else "-"
                 shown = f"{point:.1f} dB" if point is not None else "never 50 %"
                 print(f"  {engine:<10} {kind:<14} {setting:<9} {shown:>14}  gain {gain}")
+    agreement(tally, engines, settings)
     return points
+
+
+def agreement(tally: Tally, engines: list[str], settings: list[str]) -> None:
+    """Where the recogniser and ESTOI disagree: the SNRs at which one says a setting is
+    better than off and the other worse."""
+    print("\nwhere the two measures disagree on a setting against off (SNR: heard, ESTOI)")
+    for engine in engines:
+        for kind in MASKERS:
+            for setting in settings:
+                if setting == "off":
+                    continue
+                split = []
+                for snr in SNRS:
+                    s0, i0, n0 = tally[(engine, "off", kind, snr)]
+                    s1, i1, n1 = tally[(engine, setting, kind, snr)]
+                    heard, index = s1 / n1 - s0 / n0, i1 / n1 - i0 / n0
+                    if heard * index < 0:
+                        split.append(f"{snr:+.1f} dB: {100 * heard:+.0f} points, {index:+.3f}")
+                said = "; ".join(split) if split else "nowhere"
+                print(f"  {engine:<10} {kind:<14} {setting:<9} {said}")
 
 
 def plot(tally: Tally, engines: list[str], settings: list[str]) -> None:

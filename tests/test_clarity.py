@@ -62,8 +62,9 @@ def test_clarity_lifts_weak_sounds_toward_the_loud_ones() -> None:
 
     before = ratio_db(sound)
     standard = ratio_db(clarified(sound, RATE, "standard"))
-    assert standard >= before + 10  # 34 dB apart, then ~21
-    assert ratio_db(clarified(sound, RATE, "strong")) >= standard + 3
+    assert standard >= before + 10  # 28 dB apart, then ~6
+    # both compress nearly all of it: what is left between them is 28 dB over each ratio
+    assert ratio_db(clarified(sound, RATE, "strong")) >= standard + 1.5  # then ~3.5
     assert ratio_db(processed(sound, RATE, replace(SHAPES["standard"], ratio=1.0))) == (
         pytest.approx(before, abs=0.5)  # the shaping alone leaves the levels be
     )
