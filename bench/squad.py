@@ -57,21 +57,16 @@ exercises:
       - {name: Easy, duration: 45s, target: {power: "50%"}}
   - {name: Cool-down, duration: 1m, target: easy}
 """
-PLAN = """
-title: Club Plan
-start: 2027-01-04
-days: [tue, sat]
-weeks:
-  - sessions: [legs.yaml, track.yaml]
-  - sessions: [legs.yaml, track.yaml]
-"""
-BIKE_PLAN = """
-title: Bike Plan
-start: 2027-01-04
-days: [tue, sat]
-weeks:
-  - sessions: [legs.yaml, bike.yaml]
-"""
+
+
+def plan_text(title: str, weeks: list[list[str]]) -> str:
+    """A programme of these sessions a week, Tuesdays and Saturdays from 4 January 2027."""
+    listed = "".join(f"  - sessions: [{', '.join(week)}]\n" for week in weeks)
+    return f"title: {title}\nstart: 2027-01-04\ndays: [tue, sat]\nweeks:\n{listed}"
+
+
+PLAN = plan_text("Club Plan", [["legs.yaml", "track.yaml"]] * 2)
+BIKE_PLAN = plan_text("Bike Plan", [["legs.yaml", "bike.yaml"]])
 FTP_ATHLETES = 10
 
 
