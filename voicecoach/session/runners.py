@@ -21,7 +21,7 @@ LOCAL_WORKERS = 2
 # Dask's defaults for a worker cost a session build a fifth more time, measured: glibc told
 # to give memory back at every 64 kB (MALLOC_TRIM_THRESHOLD_, which also fixes the mmap
 # threshold, so every audio buffer is mapped and its pages faulted in afresh), and the
-# profiler's look at every thread each 10 ms. A worker stays near 130 MB without them.
+# profiler's look at every thread each 10 ms. A worker stays near 120 MB without them.
 LOCAL_CONFIG = {
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     "distributed.worker.profile.enabled": False,
