@@ -264,11 +264,11 @@ def session_outcomes(
     """
     wanted = sum(len(work.wanted) for work in works)
     if options.runner is None and (options.jobs == 1 or wanted <= 1):
-        yield itertools.chain.from_iterable(made_here(work) for work in works)
+        yield itertools.chain.from_iterable(_made_here(work) for work in works)
         return
     runner = options.runner or PoolRunner(options.jobs)
     function = _build_and_ship if getattr(runner, "ships_files", False) else _build_in_worker
-    arguments = [args for work in works for args in session_arguments(work)]
+    arguments = [args for work in works for args in _session_arguments(work)]
     stream = runner.map(function, arguments)
     try:
         yield stream
@@ -299,7 +299,7 @@ def prepare_programme(programme: Programme, options: ProgrammeOptions) -> Progra
     )
 
 
-def session_arguments(work: ProgrammeWork) -> list[tuple[Routine, BuildOptions]]:
+def _session_arguments(work: ProgrammeWork) -> list[tuple[Routine, BuildOptions]]:
     """Each wanted session's task arguments: the routine as planned, and its options.
 
     Each worker is handed the session's routine as planned here, never a path to read
@@ -399,7 +399,7 @@ def _values(planned: PlannedSession) -> dict[str, dict[str, object]]:
     return {e.name: values_of(e) for e in planned.routine.exercises()}
 
 
-def made_here(work: ProgrammeWork) -> Iterator[BuildResult]:
+def _made_here(work: ProgrammeWork) -> Iterator[BuildResult]:
     """The wanted sessions built one after another in this process."""
     for planned, audio, _key in work.wanted:
         session_options = _session_options(planned, audio, work.folder, work.options)

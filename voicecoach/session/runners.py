@@ -26,7 +26,7 @@ LOCAL_CONFIG = {
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     "distributed.worker.profile.enabled": False,
 }
-TASKS_A_THREAD = 3  # a Dask worker thread's tasks out at once: one running, the next ready
+TASKS_A_THREAD = 3  # a Dask worker thread's tasks out at once: one running, two waiting
 
 
 class Runner(Protocol):
