@@ -83,10 +83,11 @@ def test_a_recogniser_hears_the_cues_of_both_engines(seed_builds: dict[str, Path
         right, tried, _misses = listen(mp3, every=2)  # half the cues: the suite stays quick
         assert tried >= 75
         scores[name] = right / tried
-    # the proxy's floor for each engine (the default clarity on): espeak-ng's isolated
-    # digits are what it misses most; figures in bench/listening.py and docs/performance.md
-    assert scores["espeak"] >= 0.90, scores  # 97.5 % of every cue (bench/listening.py)
-    assert scores["piper"] >= 0.95, scores  # 100 %
+    # the quiet room with the default clarity: every cue (clarity 6 hears all 88 of these;
+    # clarity 5's 3 ms envelope lost eight, the seed's "5"s and "7"s: 90.9 %), one miss
+    # allowed; figures in bench/listening.py and docs/performance.md
+    assert scores["espeak"] >= 0.98, scores
+    assert scores["piper"] >= 0.98, scores  # 100 %
 
 
 def test_piper_is_deterministic_and_keys_on_the_model_not_its_path(tmp_path: Path) -> None:
